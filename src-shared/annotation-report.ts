@@ -1,0 +1,61 @@
+// The validation report of one dataset: what the UI shows as "annotation errors", what the
+// endpoint returns with HTTP 422, and what decides whether training may start.
+
+export type Severity = 'error' | 'warning'
+
+/** Stable finding codes; documented in the README. */
+export const FINDING_CODES = [
+  'ANNOTATIONS_MISSING', // coco/annotations.json is not in the dataset
+  'INVALID_JSON', // not parseable; message carries line and column
+  'TRAILING_COMMA', // accepted (the seed's own sample has one), with a warning
+  'MISSING_FIELD',
+  'WRONG_TYPE',
+  'DUPLICATE_ID',
+  'UNKNOWN_IMAGE_ID',
+  'UNKNOWN_CATEGORY_ID',
+  'IMAGE_FILE_MISSING',
+  'IMAGE_UNREADABLE',
+  'IMAGE_SIZE_MISMATCH', // warning: width/height in the JSON differ from the file
+  'IMAGE_WITHOUT_ANNOTATION', // warning: the image is skipped
+  'FILE_NOT_IN_ANNOTATIONS', // warning: a file under images/ that no image entry names
+  'MULTIPLE_LABELS', // error for classification: one image annotated with two categories
+  'TOO_FEW_IMAGES', // a class with fewer images than training needs
+  'TOO_FEW_CLASSES', // classification needs at least two classes with images
+  'UNSAFE_FILE_NAME', // file_name escapes the images folder
+] as const
+export type FindingCode = (typeof FINDING_CODES)[number]
+
+export interface Finding {
+  code: FindingCode
+  severity: Severity
+  message: string
+  /** JSON path into annotations.json, e.g. `$.annotations[4].category_id`. */
+  path?: string
+  /** Image file name relative to `images/`. */
+  file?: string
+  /** 1-based position in annotations.json, where known. */
+  line?: number
+  column?: number
+}
+
+export interface DatasetStats {
+  images: number
+  annotations: number
+  categories: number
+  /** Images per category name, for images that will be trained on. */
+  imagesPerClass: Record<string, number>
+}
+
+export interface AnnotationReport {
+  /** False when any finding is an error: the job then fails before training. */
+  ok: boolean
+  errors: number
+  warnings: number
+  findings: Finding[]
+  stats: DatasetStats
+}
+
+export function summarizeFindings(findings: Finding[], stats: DatasetStats): AnnotationReport {
+  const errors = findings.filter((f) => f.severity === 'error').length
+  return { ok: errors === 0, errors, warnings: findings.length - errors, findings, stats }
+}

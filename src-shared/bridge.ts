@@ -1,0 +1,31 @@
+// The one interface the renderer talks to. Two transports implement it: IPC in the desktop app
+// (src-main/electron/preload.ts) and HTTP + SSE in a browser (src-renderer/api/http-transport.ts).
+
+import type { DatasetView } from './dataset-view'
+import type { ClientSummary, HealthResponse } from './http-api'
+import type { JobEvent, JobRecord, JobSummary, ModelFile } from './job-events'
+import type { TrainParams, TrainType } from './train-params'
+
+export interface StartTrainingRequest {
+  client: string
+  trainType: TrainType
+  params: Partial<TrainParams>
+}
+
+export interface TrainingServerApi {
+  health(): Promise<HealthResponse>
+  listClients(): Promise<ClientSummary[]>
+  /** The locally mirrored dataset with its validation report (synced: false before the first sync). */
+  getDataset(client: string): Promise<DatasetView>
+  /** Mirrors the client's bucket and validates it, without training. */
+  syncDataset(client: string): Promise<DatasetView>
+  /** URL of a cached thumbnail of one dataset image. */
+  thumbnailUrl(client: string, file: string, size?: number): string
+  listJobs(client?: string): Promise<JobSummary[]>
+  getJob(id: string): Promise<JobRecord>
+  startTraining(request: StartTrainingRequest): Promise<JobSummary>
+  stopTraining(client: string): Promise<void>
+  listModelFiles(client: string): Promise<ModelFile[]>
+  /** Replays the job's log, then streams new events; returns the unsubscribe function. */
+  onJobEvent(jobId: string, listener: (event: JobEvent) => void): () => void
+}

@@ -1,0 +1,51 @@
+// The embedded endpoint's routes and payloads, shared by the server and the browser transport.
+
+import type { BackendName } from './train-params'
+import type { JobState } from './job-events'
+
+/**
+ * Every route of the embedded endpoint. The seed's routes (`/progress`, `/interrupt`) take query
+ * strings; the `/api` routes serve the UI (the browser transport of TrainingServerApi).
+ *
+ * GET  /                                   HealthResponse (JSON; the web UI for Accept: text/html)
+ * GET  /progress?train_type&bucket_name…   start or join a job; NDJSON or SSE stream of JobEvent
+ * GET  /interrupt?bucket_name              stop that client's job
+ * GET  /api/clients                        ClientSummary[]
+ * GET  /api/clients/:client/dataset        DatasetView
+ * POST /api/clients/:client/sync           DatasetView (mirror + validate, no training)
+ * GET  /api/clients/:client/thumbnails/:file?size=N   image/webp
+ * GET  /api/clients/:client/models         ModelFile[] in the model bucket
+ * GET  /api/jobs?client=                   JobSummary[] (newest first)
+ * POST /api/jobs                           StartTrainingRequest → JobSummary (202)
+ * GET  /api/jobs/:id                       JobRecord
+ * GET  /api/jobs/:id/events                SSE: the job's log replayed, then live events
+ * POST /api/jobs/:id/stop                  stop that job
+ */
+export const ROUTES = {
+  health: '/',
+  progress: '/progress',
+  interrupt: '/interrupt',
+  clients: '/api/clients',
+  jobs: '/api/jobs',
+} as const
+
+export interface HealthResponse {
+  name: 'training-server'
+  version: string
+  backend: BackendName | 'pending'
+  s3: { endpoint: string; embedded: boolean; region: string }
+  bucketPrefix: string
+  home: string
+}
+
+export interface ClientSummary {
+  client: string
+  datasetBucket: string
+  modelBucket: string
+  lastJob?: { id: string; state: JobState; valAccuracy?: number; updatedAt: string }
+}
+
+/** Body of any non-2xx answer. */
+export interface ErrorBody {
+  error: import('./errors').AppError
+}

@@ -1,0 +1,51 @@
+// Training parameters: their names as the endpoint's query string spells them, allowed ranges,
+// and defaults. The engine fills anything left unset from the dataset.
+
+export const TRAIN_TYPES = ['classification', 'obj_detection', 'instance_segmentation'] as const
+export type TrainType = (typeof TRAIN_TYPES)[number]
+/** Train types that work today; the others answer 501 until they are built. */
+export const IMPLEMENTED_TRAIN_TYPES: readonly TrainType[] = ['classification']
+
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const
+export type BackendName = (typeof BACKENDS)[number]
+
+export const ARCHITECTURES = ['cnn'] as const
+export type Architecture = (typeof ARCHITECTURES)[number]
+
+export interface TrainParams {
+  epochs: number
+  batchSize: number
+  learningRate: number
+  /** Square input size in pixels; images are resized to it. */
+  imageSize: number
+  valSplit: number
+  seed: number
+  architecture: Architecture
+}
+
+export interface NumericRange {
+  min: number
+  max: number
+  integer: boolean
+}
+
+/** Query-string name → parameter, with its range. */
+export const TRAIN_PARAM_RANGES: Record<string, { key: keyof TrainParams; range: NumericRange }> =
+  {
+    epochs: { key: 'epochs', range: { min: 1, max: 500, integer: true } },
+    batch_size: { key: 'batchSize', range: { min: 1, max: 1024, integer: true } },
+    learning_rate: { key: 'learningRate', range: { min: 1e-6, max: 1, integer: false } },
+    image_size: { key: 'imageSize', range: { min: 16, max: 512, integer: true } },
+    val_split: { key: 'valSplit', range: { min: 0.05, max: 0.5, integer: false } },
+    seed: { key: 'seed', range: { min: 0, max: 2 ** 31 - 1, integer: true } },
+  }
+
+export const DEFAULT_TRAIN_PARAMS: TrainParams = {
+  epochs: 12,
+  batchSize: 32,
+  learningRate: 1e-3,
+  imageSize: 64,
+  valSplit: 0.2,
+  seed: 42,
+  architecture: 'cnn',
+}
