@@ -29,8 +29,7 @@ export function isValidBucketName(name: string): boolean {
 /** Why a client name is refused, or undefined when it is acceptable under this prefix. */
 export function clientNameProblem(client: string, prefix: string): string | undefined {
   if (client.length === 0) return 'is empty'
-  if (!CLIENT_NAME.test(client))
-    return 'may hold only lower-case letters, digits and inner hyphens'
+  if (!CLIENT_NAME.test(client)) return 'may hold only lower-case letters, digits and inner hyphens'
   if (!isValidBucketName(modelBucketName(prefix, client)))
     return `makes bucket names longer than 63 characters with prefix "${prefix}"`
   if (!isValidBucketName(datasetBucketName(prefix, client)))

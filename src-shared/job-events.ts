@@ -54,7 +54,9 @@ export interface EpochMetrics {
   accuracy: number
   valLoss: number
   valAccuracy: number
+  /** Training images per second in this epoch's training pass (validation not counted). */
   imagesPerSec: number
+  /** Milliseconds since training started, at the end of this epoch. */
   elapsedMs: number
 }
 
@@ -84,13 +86,7 @@ export interface ErrorEvent extends EventBase {
 }
 
 export type JobEvent =
-  | StageEvent
-  | ProgressEvent
-  | EpochEvent
-  | LogEvent
-  | ReportEvent
-  | ResultEvent
-  | ErrorEvent
+  StageEvent | ProgressEvent | EpochEvent | LogEvent | ReportEvent | ResultEvent | ErrorEvent
 
 /** An event before the log gives it its place and time. */
 export type JobEventInput = JobEvent extends infer E

@@ -30,20 +30,24 @@ export interface NumericRange {
 }
 
 /** Query-string name → parameter, with its range. */
-export const TRAIN_PARAM_RANGES: Record<string, { key: keyof TrainParams; range: NumericRange }> =
-  {
-    epochs: { key: 'epochs', range: { min: 1, max: 500, integer: true } },
-    batch_size: { key: 'batchSize', range: { min: 1, max: 1024, integer: true } },
-    learning_rate: { key: 'learningRate', range: { min: 1e-6, max: 1, integer: false } },
-    image_size: { key: 'imageSize', range: { min: 16, max: 512, integer: true } },
-    val_split: { key: 'valSplit', range: { min: 0.05, max: 0.5, integer: false } },
-    seed: { key: 'seed', range: { min: 0, max: 2 ** 31 - 1, integer: true } },
-  }
+export const TRAIN_PARAM_RANGES: Record<string, { key: keyof TrainParams; range: NumericRange }> = {
+  epochs: { key: 'epochs', range: { min: 1, max: 500, integer: true } },
+  batch_size: { key: 'batchSize', range: { min: 1, max: 1024, integer: true } },
+  learning_rate: { key: 'learningRate', range: { min: 1e-6, max: 1, integer: false } },
+  image_size: { key: 'imageSize', range: { min: 16, max: 512, integer: true } },
+  val_split: { key: 'valSplit', range: { min: 0.05, max: 0.5, integer: false } },
+  seed: { key: 'seed', range: { min: 0, max: 2 ** 31 - 1, integer: true } },
+}
 
+/**
+ * Tuned for small datasets (tens of images per class): batches of 16 give enough optimiser steps
+ * in 12 epochs, and Adam at 3e-3 with batch norm converges in them (the 160-image demo dataset
+ * reaches 100% validation accuracy by epoch 5–9).
+ */
 export const DEFAULT_TRAIN_PARAMS: TrainParams = {
   epochs: 12,
-  batchSize: 32,
-  learningRate: 1e-3,
+  batchSize: 16,
+  learningRate: 3e-3,
   imageSize: 64,
   valSplit: 0.2,
   seed: 42,

@@ -39,20 +39,31 @@ export const DEFAULT_EMBEDDED_S3_PORT = 4568
 /** The per-OS application data folder. */
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
   const os = platform()
-  if (os === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Training Server')
+  if (os === 'win32')
+    return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Training Server')
   if (os === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Training Server')
   return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'training-server')
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+function integer(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = env[name]
   if (raw === undefined || raw === '') return fallback
   const value = Number(raw)
   if (!Number.isInteger(value) || value < min || value > max)
     throw new AppFailure(
-      appError('INVALID_SETTING', `${name} must be an integer from ${min} to ${max}, got "${raw}"`, {
-        field: name,
-      }),
+      appError(
+        'INVALID_SETTING',
+        `${name} must be an integer from ${min} to ${max}, got "${raw}"`,
+        {
+          field: name,
+        },
+      ),
     )
   return value
 }
@@ -75,9 +86,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const bucketPrefix = env.TRAINING_SERVER_BUCKET_PREFIX ?? DEFAULT_BUCKET_PREFIX
   if (!/^[a-z0-9][a-z0-9.-]{0,40}$/.test(bucketPrefix))
     throw new AppFailure(
-      appError('INVALID_SETTING', 'TRAINING_SERVER_BUCKET_PREFIX must be lower-case letters, digits, dots and hyphens', {
-        field: 'TRAINING_SERVER_BUCKET_PREFIX',
-      }),
+      appError(
+        'INVALID_SETTING',
+        'TRAINING_SERVER_BUCKET_PREFIX must be lower-case letters, digits, dots and hyphens',
+        {
+          field: 'TRAINING_SERVER_BUCKET_PREFIX',
+        },
+      ),
     )
   return {
     home: resolve(env.TRAINING_SERVER_HOME || defaultHome(env)),

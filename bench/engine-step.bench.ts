@@ -1,0 +1,146 @@
+// Training-step speed of the engine on the reference Fashion-MNIST network (the one
+// ../shared/reference/torch_fashion_mnist.py trains): Conv2D(32, 3×3, relu) - MaxPool(2) -
+// Conv2D(64, 3×3, relu) - MaxPool(2) - Flatten - Dense(128, relu) - Dense(10, softmax), Adam 1e-3,
+// batch 64, random 28×28×1 inputs. Prints one JSON line per backend/thread count with images/s,
+// then one line per run with the per-kernel profile of a single step.
+//
+//   npx tsx bench/engine-step.bench.ts [--steps N] [--threads 1,2] [--cpu]
+//
+// Each measurement runs in its own process: the wasm thread pool is fixed once a backend starts.
+
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import * as tf from '@tensorflow/tfjs'
+import { classifierTrainStep } from '../src-main/engine/classifier-step'
+import { backendThreads, selectBackend } from '../src-main/engine/select-backend'
+import type { BackendName } from '../src-shared/train-params'
+
+const BATCH = 64
+const CLASSES = 10
+
+function option(name: string): string | undefined {
+  const at = process.argv.indexOf(`--${name}`)
+  return at >= 0 ? process.argv[at + 1] : undefined
+}
+
+function referenceNetwork(): tf.LayersModel {
+  const seed = 1
+  const model = tf.sequential()
+  model.add(
+    tf.layers.conv2d({
+      inputShape: [28, 28, 1],
+      filters: 32,
+      kernelSize: 3,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.heNormal({ seed }),
+    }),
+  )
+  model.add(tf.layers.maxPooling2d({ poolSize: 2 }))
+  model.add(
+    tf.layers.conv2d({
+      filters: 64,
+      kernelSize: 3,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.heNormal({ seed: seed + 1 }),
+    }),
+  )
+  model.add(tf.layers.maxPooling2d({ poolSize: 2 }))
+  model.add(tf.layers.flatten())
+  model.add(
+    tf.layers.dense({
+      units: 128,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.heNormal({ seed: seed + 2 }),
+    }),
+  )
+  model.add(
+    tf.layers.dense({
+      units: CLASSES,
+      activation: 'softmax',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 3 }),
+    }),
+  )
+  return model
+}
+
+/** One measurement in this process: `backend` with `threads`, `steps` timed steps. */
+async function measure(backend: BackendName, threads: number, steps: number): Promise<void> {
+  await selectBackend(backend, { threads })
+  tf.env().set('PROD', true)
+  const model = referenceNetwork()
+  const optimizer = tf.train.adam(1e-3)
+  const step = classifierTrainStep(model, optimizer, CLASSES)
+  const images = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, 'float32', 7) as tf.Tensor4D
+  const labels = tf.tensor1d(
+    Array.from({ length: BATCH }, (_, i) => (i * 7) % CLASSES),
+    'int32',
+  )
+  const warmup = backend === 'cpu' ? 1 : 3
+  for (let i = 0; i < warmup; i++) step(images, labels)
+  const started = performance.now()
+  const cpuStarted = process.cpuUsage()
+  for (let i = 0; i < steps; i++) step(images, labels)
+  const ms = performance.now() - started
+  const cpu = process.cpuUsage(cpuStarted)
+  console.log(
+    JSON.stringify({
+      bench: 'engine-step',
+      network: 'fashion-mnist-reference',
+      backend,
+      threads: backendThreads(),
+      batch: BATCH,
+      steps,
+      step_ms: Math.round((ms / steps) * 10) / 10,
+      images_per_s: Math.round(((BATCH * steps) / ms) * 1000 * 10) / 10,
+      cpu_per_wall: Math.round(((cpu.user + cpu.system) / 1000 / ms) * 100) / 100,
+    }),
+  )
+  const profile = await tf.profile(() => {
+    step(images, labels)
+  })
+  const byKernel = new Map<string, number>()
+  for (const kernel of profile.kernels)
+    byKernel.set(kernel.name, (byKernel.get(kernel.name) ?? 0) + Number(kernel.kernelTimeMs))
+  const total = [...byKernel.values()].reduce((sum, ms) => sum + ms, 0)
+  console.log(
+    JSON.stringify({
+      bench: 'engine-step-profile',
+      backend,
+      threads: backendThreads(),
+      total_kernel_ms: Math.round(total * 10) / 10,
+      kernels: [...byKernel]
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, ms]) => ({
+          name,
+          ms: Math.round(ms * 100) / 100,
+          share: Math.round((ms / total) * 1000) / 1000,
+        })),
+    }),
+  )
+}
+
+async function main(): Promise<void> {
+  const child = option('child')
+  if (child !== undefined) {
+    const [backend, threads, steps] = child.split(':')
+    await measure(backend as BackendName, Number(threads), Number(steps))
+    process.exit(0)
+  }
+  const steps = Number(option('steps') ?? 20)
+  const threadCounts = (option('threads') ?? '1,2').split(',').map(Number)
+  const runs = threadCounts.map((threads) => `wasm:${threads}:${steps}`)
+  // The pure-JavaScript backend is two orders of magnitude slower: a couple of steps suffice.
+  if (process.argv.includes('--cpu')) runs.push('cpu:1:2')
+  const self = fileURLToPath(import.meta.url)
+  for (const run of runs) {
+    const result = spawnSync(process.execPath, [...process.execArgv, self, '--child', run], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+    })
+    for (const line of result.stdout.split('\n')) if (line.startsWith('{')) console.log(line)
+    if (result.status !== 0)
+      console.log(JSON.stringify({ bench: 'engine-step', run, failed: true }))
+  }
+}
+
+await main()

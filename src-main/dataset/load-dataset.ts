@@ -1,0 +1,82 @@
+// Reading one local dataset (coco/annotations.json + images/) into a validation report and,
+// when the report is clean, the list of images and labels to train on.
+
+import { readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  summarizeFindings,
+  type AnnotationReport,
+  type Finding,
+} from '../../src-shared/annotation-report'
+import type { TrainType } from '../../src-shared/train-params'
+import { validateAnnotations, type ValidatedDataset } from '../../src-shared/validate-annotations'
+import { probeImageFiles } from './probe-images'
+
+export const ANNOTATIONS_FILE = 'coco/annotations.json'
+/** Larger files are refused before reading: parsing them would hold several times their size in memory. */
+export const ANNOTATIONS_SIZE_LIMIT = 200 * 1024 * 1024
+
+export interface LoadDatasetOptions {
+  trainType: TrainType
+  minImagesPerClass?: number
+}
+
+function failed(finding: Omit<Finding, 'severity' | 'path'>): { report: AnnotationReport } {
+  return {
+    report: summarizeFindings([{ ...finding, severity: 'error', path: ANNOTATIONS_FILE }], {
+      images: 0,
+      annotations: 0,
+      categories: 0,
+      imagesPerClass: {},
+    }),
+  }
+}
+
+/** The annotations text, or the finding that explains why there is none to validate. */
+export async function readAnnotationsText(
+  root: string,
+): Promise<{ text: string } | { finding: Omit<Finding, 'severity' | 'path'> }> {
+  const file = join(root, ...ANNOTATIONS_FILE.split('/'))
+  const info = await stat(file).catch(() => undefined)
+  if (info === undefined || !info.isFile())
+    return {
+      finding: {
+        code: 'ANNOTATIONS_MISSING',
+        message: `${ANNOTATIONS_FILE} is not in the dataset`,
+      },
+    }
+  if (info.size > ANNOTATIONS_SIZE_LIMIT)
+    return {
+      finding: {
+        code: 'INVALID_JSON',
+        message: `${ANNOTATIONS_FILE} is ${(info.size / 2 ** 20).toFixed(0)} MB, above the ${ANNOTATIONS_SIZE_LIMIT / 2 ** 20} MB limit`,
+      },
+    }
+  try {
+    return { text: await readFile(file, 'utf8') }
+  } catch (thrown) {
+    const reason = thrown instanceof Error ? thrown.message : String(thrown)
+    return {
+      finding: {
+        code: 'ANNOTATIONS_MISSING',
+        message: `${ANNOTATIONS_FILE} cannot be read: ${reason}`,
+      },
+    }
+  }
+}
+
+export async function loadDataset(
+  root: string,
+  opts: LoadDatasetOptions,
+): Promise<{ report: AnnotationReport; dataset?: ValidatedDataset }> {
+  const [annotations, files] = await Promise.all([
+    readAnnotationsText(root),
+    probeImageFiles(join(root, 'images')),
+  ])
+  if ('finding' in annotations) return failed(annotations.finding)
+  return validateAnnotations(annotations.text, {
+    trainType: opts.trainType,
+    minImagesPerClass: opts.minImagesPerClass,
+    files,
+  })
+}

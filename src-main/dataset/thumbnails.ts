@@ -1,0 +1,106 @@
+// Small square WebP previews of dataset images for the UI, made once and kept on disk. The cache
+// key includes the source's size and modification time, so a re-synced image gets a new preview
+// without anyone having to clear the cache.
+
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdir, realpath, rename, rm, stat } from 'node:fs/promises'
+import { join, relative, resolve, sep, isAbsolute } from 'node:path'
+import { AppFailure, appError } from '../../src-shared/errors'
+import { fileNameProblem, normalizeFileName } from '../../src-shared/image-file-name'
+import { openImage, reasonOf } from './image-input'
+
+export const MIN_THUMBNAIL_SIZE = 16
+export const MAX_THUMBNAIL_SIZE = 1024
+
+/** Requests for the same preview share one encoding instead of racing. */
+const inFlight = new Map<string, Promise<void>>()
+
+function isInside(folder: string, target: string): boolean {
+  const path = relative(folder, target)
+  return path !== '' && !path.startsWith(`..${sep}`) && path !== '..' && !isAbsolute(path)
+}
+
+function unsafe(file: string, problem: string): AppFailure {
+  return new AppFailure(
+    appError('UNSAFE_FILE_NAME', `thumbnail of "${file}" refused: ${problem}`, { file }),
+  )
+}
+
+async function encode(source: string, target: string, size: number, file: string): Promise<void> {
+  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`
+  try {
+    await openImage(source)
+      .autoOrient()
+      .resize(size, size, { fit: 'cover' })
+      .webp({ quality: 80 })
+      .toFile(temp)
+    await rename(temp, target)
+  } catch (thrown) {
+    await rm(temp, { force: true })
+    throw new AppFailure(
+      appError(
+        'IMAGE_UNREADABLE',
+        `images/${file} cannot be made into a thumbnail: ${reasonOf(thrown)}`,
+        {
+          file,
+        },
+      ),
+    )
+  }
+}
+
+export async function thumbnail(
+  imagesDir: string,
+  file: string,
+  cacheDir: string,
+  size = 128,
+): Promise<{ path: string; contentType: 'image/webp' }> {
+  if (!Number.isInteger(size) || size < MIN_THUMBNAIL_SIZE || size > MAX_THUMBNAIL_SIZE)
+    throw new AppFailure(
+      appError(
+        'INVALID_THUMBNAIL_SIZE',
+        `thumbnail size must be an integer from ${MIN_THUMBNAIL_SIZE} to ${MAX_THUMBNAIL_SIZE}`,
+        { field: 'size', details: { size } },
+      ),
+    )
+  const problem = fileNameProblem(file)
+  if (problem !== undefined) throw unsafe(file, problem)
+  const name = normalizeFileName(file)
+  const folder = resolve(imagesDir)
+  const source = resolve(folder, ...name.split('/'))
+  if (!isInside(folder, source)) throw unsafe(file, 'it is outside the images folder')
+
+  let info
+  try {
+    info = await stat(source)
+  } catch {
+    info = undefined
+  }
+  if (info === undefined || !info.isFile())
+    throw new AppFailure(
+      appError('IMAGE_FILE_MISSING', `images/${name} does not exist`, { file: name }),
+    )
+  // A symbolic link inside images/ must not lead a request to files elsewhere.
+  if (!isInside(await realpath(folder), await realpath(source)))
+    throw unsafe(file, 'it links outside the images folder')
+
+  const key = createHash('sha256')
+    .update(`${name}\0${size}\0${info.size}\0${info.mtimeMs}`)
+    .digest('hex')
+    .slice(0, 32)
+  const target = join(cacheDir, `${key}.webp`)
+  const cached = await stat(target).catch(() => undefined)
+  if (cached?.isFile()) return { path: target, contentType: 'image/webp' }
+
+  let pending = inFlight.get(target)
+  if (pending === undefined) {
+    pending = mkdir(cacheDir, { recursive: true }).then(() => encode(source, target, size, name))
+    inFlight.set(target, pending)
+    void pending.then(
+      () => inFlight.delete(target),
+      () => inFlight.delete(target),
+    )
+  }
+  await pending
+  return { path: target, contentType: 'image/webp' }
+}

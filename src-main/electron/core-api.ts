@@ -1,0 +1,35 @@
+// The main-process side of TrainingServerApi: each method answered by the core's job service,
+// the same calls the endpoint's /api routes make, so both shells behave alike.
+
+import { AppFailure, appError } from '../../src-shared/errors'
+import type { Core } from '../core'
+import type { MainApi } from './ipc-adapter'
+
+export function coreMainApi(core: Pick<Core, 'health' | 'jobs'>): MainApi {
+  const jobs = core.jobs
+  return {
+    health: async () => core.health(),
+    listClients: () => jobs.listClients(),
+    getDataset: (client) => jobs.getDataset(client),
+    syncDataset: (client) => jobs.syncOnly(client),
+    listJobs: async (client) => jobs.list(client),
+    async getJob(id) {
+      const record = await jobs.get(id)
+      if (!record) throw new AppFailure(appError('JOB_NOT_FOUND', `no job ${id}`, { field: 'id' }))
+      return record
+    },
+    startTraining: async (request) => jobs.start(request).job.summary(),
+    async stopTraining(client) {
+      const summary = await jobs.interruptAndWait(client)
+      if (!summary)
+        throw new AppFailure(
+          appError('NO_ACTIVE_JOB', `client ${client} has no job to interrupt`, {
+            field: 'client',
+          }),
+        )
+    },
+    listModelFiles: (client) => jobs.listModelFiles(client),
+    // An unknown job has no events to send: the subscription simply stays silent.
+    onJobEvent: (jobId, listener) => jobs.subscribe(jobId, listener) ?? (() => undefined),
+  }
+}

@@ -1,0 +1,115 @@
+// Reads a Keras HDF5 model (the layout keras-h5-layout.ts describes) back into a tfjs model: the
+// architecture from model_config, then every layer's weights by name. Used to check exports and
+// to start training from an earlier model.
+
+import { open } from 'node:fs/promises'
+import * as tf from '@tensorflow/tfjs'
+import h5wasm from 'h5wasm/node'
+import { AppFailure, appError } from '../../src-shared/errors'
+import { MODEL_WEIGHTS_GROUP } from './keras-h5-layout'
+
+type Group = InstanceType<typeof h5wasm.Group>
+
+function invalid(file: string, message: string): AppFailure {
+  return new AppFailure(appError('MODEL_FILE_INVALID', `${file}: ${message}`, { file }))
+}
+
+function textOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value
+  if (value instanceof Uint8Array) return new TextDecoder().decode(value)
+  return undefined
+}
+
+/** A name-list attribute (fixed or variable-length strings), or [] when it is absent. */
+function nameList(group: Group, name: string): string[] {
+  const attribute = group.attrs[name]
+  if (attribute === undefined) return []
+  const value = attribute.value
+  const items = Array.isArray(value) ? value : [value]
+  return items.map(textOf).filter((item): item is string => item !== undefined && item !== '')
+}
+
+function readLayerWeights(file: string, group: Group, names: string[]): tf.Tensor[] {
+  return names.map((name) => {
+    const dataset = group.get(name)
+    if (!(dataset instanceof h5wasm.Dataset)) throw invalid(file, `weight ${name} is missing`)
+    const values = dataset.value
+    if (!(values instanceof Float32Array || values instanceof Float64Array))
+      throw invalid(file, `weight ${name} is not a float array`)
+    return tf.tensor(values, dataset.shape ?? [], 'float32')
+  })
+}
+
+const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])
+
+/**
+ * True when the file carries the HDF5 signature, at offset 0 or after a user block (512, 1024,
+ * 2048, … bytes). Checked first because the HDF5 library, given anything else, prints a page of
+ * diagnostics and hands back a dead file handle instead of failing cleanly.
+ */
+async function isHdf5(file: string): Promise<boolean> {
+  const handle = await open(file, 'r')
+  try {
+    const { size } = await handle.stat()
+    const probe = Buffer.alloc(HDF5_SIGNATURE.length)
+    for (let offset = 0; offset + probe.length <= size; offset = offset === 0 ? 512 : offset * 2) {
+      await handle.read(probe, 0, probe.length, offset)
+      if (probe.equals(HDF5_SIGNATURE)) return true
+    }
+    return false
+  } finally {
+    await handle.close()
+  }
+}
+
+async function readModel(file: string, h5: InstanceType<typeof h5wasm.File>) {
+  const configText = textOf(h5.attrs.model_config?.value)
+  if (configText === undefined) throw invalid(file, 'it has no model_config attribute')
+  const topology = JSON.parse(configText) as tf.io.ModelJSON['modelTopology']
+  const model = await tf.models.modelFromJSON({ modelTopology: topology })
+  const weights = h5.get(MODEL_WEIGHTS_GROUP)
+  const weightsGroup = weights instanceof h5wasm.Group ? weights : h5
+  try {
+    for (const layerName of nameList(weightsGroup, 'layer_names')) {
+      const group = weightsGroup.get(layerName)
+      if (!(group instanceof h5wasm.Group)) throw invalid(file, `layer ${layerName} is missing`)
+      const weightNames = nameList(group, 'weight_names')
+      if (weightNames.length === 0) continue
+      const tensors = readLayerWeights(file, group, weightNames)
+      try {
+        model.getLayer(layerName).setWeights(tensors)
+      } finally {
+        tf.dispose(tensors)
+      }
+    }
+  } catch (error) {
+    model.dispose()
+    throw error
+  }
+  return model
+}
+
+export async function loadKerasH5(file: string): Promise<tf.LayersModel> {
+  let hdf5: boolean
+  try {
+    hdf5 = await isHdf5(file)
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT'
+    throw new AppFailure(
+      missing
+        ? appError('MODEL_FILE_MISSING', `${file} does not exist`, { file })
+        : appError('MODEL_FILE_UNREADABLE', `${file} cannot be read: ${String(error)}`, { file }),
+    )
+  }
+  if (!hdf5) throw invalid(file, 'not an HDF5 file')
+  await h5wasm.ready
+  const h5 = new h5wasm.File(file, 'r')
+  try {
+    return await readModel(file, h5)
+  } catch (error) {
+    if (error instanceof AppFailure) throw error
+    throw invalid(file, error instanceof Error ? error.message : String(error))
+  } finally {
+    h5.close()
+  }
+}

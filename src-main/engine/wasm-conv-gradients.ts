@@ -1,0 +1,175 @@
+// The convolution gradient kernels of the wasm backend. As shipped it has no Conv2DBackpropFilter
+// (so conv layers cannot train at all) and its Conv2DBackpropInput is a plain loop that dominates
+// a training step. Both gradients are correlations, so each is rewritten here as one forward
+// Conv2D on rearranged tensors: that kernel reaches XNNPACK (SIMD, threads) and is fast.
+//
+// Only the wasm registrations change; other backends keep their own kernels, so their results
+// are untouched.
+
+import { backend_util, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs'
+import { WasmKernelScope } from './wasm-kernel-scope'
+
+type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]]
+
+interface BackpropAttrs {
+  strides: number | [number, number]
+  pad: 'valid' | 'same' | number | ExplicitPadding
+  dataFormat: 'NHWC' | 'NCHW'
+  dimRoundingMode?: 'floor' | 'round' | 'ceil'
+}
+
+/**
+ * Gives a [n, h, w, c] tensor the requested spatial border: positive amounts become the conv's own
+ * explicit padding (no copy), negative ones are cropped off first.
+ */
+function fitBorder(
+  scope: WasmKernelScope,
+  t: TensorInfo,
+  [top, bottom]: [number, number],
+  [left, right]: [number, number],
+): { t: TensorInfo; pad: ExplicitPadding } {
+  const crop = [Math.max(0, -top), Math.max(0, -bottom), Math.max(0, -left), Math.max(0, -right)]
+  let fitted = t
+  if (crop.some((amount) => amount > 0)) {
+    const [n, h, w, c] = t.shape as [number, number, number, number]
+    const [cropTop, cropBottom, cropLeft, cropRight] = crop as [number, number, number, number]
+    fitted = scope.run(
+      'Slice',
+      { x: t },
+      {
+        begin: [0, cropTop, cropLeft, 0],
+        size: [n, h - cropTop - cropBottom, w - cropLeft - cropRight, c],
+      },
+    )
+  }
+  const pad: ExplicitPadding = [
+    [0, 0],
+    [Math.max(0, top), Math.max(0, bottom)],
+    [Math.max(0, left), Math.max(0, right)],
+    [0, 0],
+  ]
+  return { t: fitted, pad }
+}
+
+function conv2dInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: BackpropAttrs,
+): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  )
+}
+
+function isChannelsLast(attrs: BackpropAttrs): boolean {
+  return backend_util.convertConv2DDataFormat(attrs.dataFormat ?? 'NHWC') === 'channelsLast'
+}
+
+/**
+ * dW[i, j, ci, co] = Σ x[n, i + s·oh - top, j + s·ow - left, ci] · dy[n, oh, ow, co]: a convolution
+ * over the batch axis, with x as the input (batch ↔ channels swapped) and dy as a filter dilated
+ * by the forward stride.
+ */
+export const conv2dBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo }
+  const a = attrs as unknown as BackpropAttrs & { filterShape: number[] }
+  if (!isChannelsLast(a))
+    throw new Error('Conv2DBackpropFilter on wasm supports only the NHWC data format')
+  const info = conv2dInfo(x.shape, a.filterShape, a)
+  const { top, left } = info.padInfo
+  // The input rows any output position reads span filterHeight + (outHeight - 1) * stride.
+  const bottom = info.filterHeight + (info.outHeight - 1) * info.strideHeight - info.inHeight - top
+  const right = info.filterWidth + (info.outWidth - 1) * info.strideWidth - info.inWidth - left
+  const scope = new WasmKernelScope(backend)
+  try {
+    const xByChannel = scope.run('Transpose', { x }, { perm: [3, 1, 2, 0] })
+    const fitted = fitBorder(scope, xByChannel, [top, bottom], [left, right])
+    const dyAsFilter = scope.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] })
+    const grad = scope.run('Conv2D', { x: fitted.t, filter: dyAsFilter }, {
+      strides: [1, 1],
+      pad: fitted.pad,
+      dataFormat: 'NHWC',
+      dilations: [info.strideHeight, info.strideWidth],
+    } as unknown as NamedAttrMap)
+    return scope.finish(scope.run('Transpose', { x: grad }, { perm: [1, 2, 0, 3] }))
+  } catch (error) {
+    scope.abandon()
+    throw error
+  }
+}
+
+/**
+ * dx = dy (with stride − 1 zeros between its rows and columns) correlated with the filter rotated
+ * by 180° and its in/out channels swapped, padded so the result has the input's size.
+ */
+export function conv2dBackpropInputWasm(fallback?: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args
+    const a = attrs as unknown as BackpropAttrs & { inputShape: number[] }
+    if (!isChannelsLast(a)) {
+      if (fallback === undefined)
+        throw new Error('Conv2DBackpropInput on wasm supports only the NHWC data format')
+      return fallback(args)
+    }
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo }
+    const info = conv2dInfo(a.inputShape, filter.shape, a)
+    const { batchSize, outHeight, outWidth, outChannels, strideHeight, strideWidth } = info
+    const scope = new WasmKernelScope(backend)
+    try {
+      let spread = dy
+      if (strideHeight > 1 || strideWidth > 1) {
+        const split = scope.run(
+          'Reshape',
+          { x: dy },
+          { shape: [batchSize, outHeight, 1, outWidth, 1, outChannels] },
+        )
+        const zeros = scope.run(
+          'PadV2',
+          { x: split },
+          {
+            paddings: [
+              [0, 0],
+              [0, 0],
+              [0, strideHeight - 1],
+              [0, 0],
+              [0, strideWidth - 1],
+              [0, 0],
+            ],
+            constantValue: 0,
+          },
+        )
+        spread = scope.run(
+          'Reshape',
+          { x: zeros },
+          { shape: [batchSize, outHeight * strideHeight, outWidth * strideWidth, outChannels] },
+        )
+      }
+      const spreadHeight = spread.shape[1] as number
+      const spreadWidth = spread.shape[2] as number
+      const top = info.filterHeight - 1 - info.padInfo.top
+      const left = info.filterWidth - 1 - info.padInfo.left
+      const bottom = info.inHeight + info.filterHeight - 1 - spreadHeight - top
+      const right = info.inWidth + info.filterWidth - 1 - spreadWidth - left
+      const fitted = fitBorder(scope, spread, [top, bottom], [left, right])
+      const rotated = scope.run('Reverse', { x: filter }, { dims: [0, 1] })
+      const swapped = scope.run('Transpose', { x: rotated }, { perm: [0, 1, 3, 2] })
+      const dx = scope.run('Conv2D', { x: fitted.t, filter: swapped }, {
+        strides: [1, 1],
+        pad: fitted.pad,
+        dataFormat: 'NHWC',
+        dilations: [1, 1],
+      } as unknown as NamedAttrMap)
+      return scope.finish(dx)
+    } catch (error) {
+      scope.abandon()
+      throw error
+    }
+  }
+}

@@ -1,0 +1,191 @@
+// The /api routes the web UI uses (the browser transport of TrainingServerApi): clients, their
+// datasets and thumbnails, model files, and jobs with their live event streams.
+
+import { createReadStream } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { AppFailure, appError } from '../../src-shared/errors'
+import { JOB_ID_PATTERN } from '../jobs/run-history'
+import { readJsonBody } from './request-body'
+import { sendError, sendJson } from './responses'
+import { streamJobEvents } from './event-streams'
+import type { ServerContext } from './server-context'
+
+interface RouteArgs {
+  url: URL
+  params: string[]
+  ctx: ServerContext
+}
+
+type Route = (req: IncomingMessage, res: ServerResponse, args: RouteArgs) => Promise<void>
+
+interface RouteEntry {
+  method: 'GET' | 'POST'
+  /** Segments after /api; ':' marks a parameter, '*' takes the rest of the path. */
+  pattern: string[]
+  route: Route
+}
+
+const ROUTES: RouteEntry[] = [
+  { method: 'GET', pattern: ['clients'], route: listClients },
+  { method: 'GET', pattern: ['clients', ':', 'dataset'], route: getDataset },
+  { method: 'POST', pattern: ['clients', ':', 'sync'], route: syncDataset },
+  { method: 'GET', pattern: ['clients', ':', 'thumbnails', '*'], route: getThumbnail },
+  { method: 'GET', pattern: ['clients', ':', 'models'], route: listModelFiles },
+  { method: 'GET', pattern: ['jobs'], route: listJobs },
+  { method: 'POST', pattern: ['jobs'], route: startJob },
+  { method: 'GET', pattern: ['jobs', ':'], route: getJob },
+  { method: 'GET', pattern: ['jobs', ':', 'events'], route: jobEvents },
+  { method: 'POST', pattern: ['jobs', ':', 'stop'], route: stopJob },
+]
+
+/** Matches `segments` (already decoded, after /api) and runs the route. */
+export async function handleApi(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  segments: string[],
+  ctx: ServerContext,
+): Promise<void> {
+  let pathMatched = false
+  for (const entry of ROUTES) {
+    const params = match(entry.pattern, segments)
+    if (!params) continue
+    pathMatched = true
+    const method = req.method === 'HEAD' ? 'GET' : req.method
+    if (entry.method !== method) continue
+    await entry.route(req, res, { url, params, ctx })
+    return
+  }
+  if (pathMatched) {
+    res.setHeader(
+      'allow',
+      ROUTES.filter((e) => match(e.pattern, segments))
+        .map((e) => e.method)
+        .join(', '),
+    )
+    sendError(res, appError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here`))
+    return
+  }
+  sendError(res, appError('NOT_FOUND', `no such route: ${url.pathname.slice(0, 200)}`))
+}
+
+function match(pattern: string[], segments: string[]): string[] | undefined {
+  const params: string[] = []
+  for (let i = 0; i < pattern.length; i++) {
+    const part = pattern[i]
+    const segment = segments[i]
+    if (part === '*') {
+      const rest = segments.slice(i).join('/')
+      if (rest === '') return undefined
+      params.push(rest)
+      return params
+    }
+    if (segment === undefined || segment === '') return undefined
+    if (part === ':') params.push(segment)
+    else if (part !== segment) return undefined
+  }
+  return segments.length === pattern.length ? params : undefined
+}
+
+function param(params: string[], index: number): string {
+  return params[index] ?? ''
+}
+
+async function listClients(_req: IncomingMessage, res: ServerResponse, { ctx }: RouteArgs) {
+  sendJson(res, 200, await ctx.core.jobs.listClients())
+}
+
+async function getDataset(_req: IncomingMessage, res: ServerResponse, { params, ctx }: RouteArgs) {
+  sendJson(res, 200, await ctx.core.jobs.getDataset(param(params, 0)))
+}
+
+async function syncDataset(_req: IncomingMessage, res: ServerResponse, { params, ctx }: RouteArgs) {
+  sendJson(res, 200, await ctx.core.jobs.syncOnly(param(params, 0)))
+}
+
+async function getThumbnail(
+  _req: IncomingMessage,
+  res: ServerResponse,
+  { url, params, ctx }: RouteArgs,
+) {
+  const rawSize = url.searchParams.get('size')
+  // The thumbnail maker checks the range; anything not a number fails that check.
+  const size = rawSize === null ? undefined : Number(rawSize)
+  const thumb = await ctx.core.jobs.thumbnail(param(params, 0), param(params, 1), size)
+  res.writeHead(200, {
+    'content-type': thumb.contentType,
+    'cache-control': 'private, max-age=60',
+    'x-content-type-options': 'nosniff',
+  })
+  createReadStream(thumb.path)
+    .on('error', () => res.destroy())
+    .pipe(res)
+}
+
+async function listModelFiles(
+  _req: IncomingMessage,
+  res: ServerResponse,
+  { params, ctx }: RouteArgs,
+) {
+  sendJson(res, 200, await ctx.core.jobs.listModelFiles(param(params, 0)))
+}
+
+async function listJobs(_req: IncomingMessage, res: ServerResponse, { url, ctx }: RouteArgs) {
+  const client = url.searchParams.get('client') ?? undefined
+  sendJson(res, 200, ctx.core.jobs.list(client))
+}
+
+async function startJob(req: IncomingMessage, res: ServerResponse, { ctx }: RouteArgs) {
+  const body = await readJsonBody(req)
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new AppFailure(appError('INVALID_BODY', 'the body must be a JSON object'))
+  const { job } = ctx.core.jobs.start(body as Record<string, unknown>)
+  sendJson(res, 202, job.summary())
+}
+
+function jobId(params: string[]): string {
+  const id = param(params, 0)
+  if (!JOB_ID_PATTERN.test(id))
+    throw new AppFailure(appError('INVALID_JOB_ID', 'not a job id', { field: 'id' }))
+  return id
+}
+
+async function getJob(_req: IncomingMessage, res: ServerResponse, { params, ctx }: RouteArgs) {
+  const id = jobId(params)
+  const record = await ctx.core.jobs.get(id)
+  if (!record) throw new AppFailure(appError('JOB_NOT_FOUND', `no job ${id}`, { field: 'id' }))
+  sendJson(res, 200, record)
+}
+
+async function jobEvents(req: IncomingMessage, res: ServerResponse, { params, ctx }: RouteArgs) {
+  const id = jobId(params)
+  const jobs = ctx.core.jobs
+  // EventSource sends the last id it saw when it reconnects: resume after it.
+  const lastSeen = Number(req.headers['last-event-id'])
+  const fromSeq = Number.isInteger(lastSeen) && lastSeen >= 0 ? lastSeen + 1 : 0
+  const record = await jobs.get(id)
+  if (!record) throw new AppFailure(appError('JOB_NOT_FOUND', `no job ${id}`, { field: 'id' }))
+  // A finished job with nothing left to send: 204 tells EventSource to stop reconnecting.
+  if (record.result && fromSeq >= record.events.length) {
+    res.writeHead(204).end()
+    return
+  }
+  streamJobEvents(res, (listener) => jobs.subscribe(id, listener, fromSeq), {
+    format: 'sse',
+    open: ctx.openStreams,
+  })
+}
+
+async function stopJob(_req: IncomingMessage, res: ServerResponse, { params, ctx }: RouteArgs) {
+  const id = jobId(params)
+  const summary = await ctx.core.jobs.interruptAndWait(id)
+  if (!summary) {
+    const known = await ctx.core.jobs.get(id)
+    const error = known
+      ? appError('NO_ACTIVE_JOB', `job ${id} has already ended (${known.state})`)
+      : appError('JOB_NOT_FOUND', `no job ${id}`, { field: 'id' })
+    sendError(res, error)
+    return
+  }
+  sendJson(res, 200, summary)
+}

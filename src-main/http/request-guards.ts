@@ -1,0 +1,59 @@
+// Who may talk to the endpoint. It listens on 127.0.0.1 only, but a web page in the user's browser
+// could still reach it: through DNS rebinding (a foreign Host header) or by sending the browser to
+// a URL that starts or stops work (cross-site requests). Typing the URL in the address bar, scripts
+// (curl, no browser headers) and the app's own UI stay allowed. An optional token closes the rest.
+
+import type { IncomingMessage } from 'node:http'
+import { timingSafeEqual } from 'node:crypto'
+import { appError, type AppError } from '../../src-shared/errors'
+
+export function allowedHosts(port: number): string[] {
+  const hosts = [`127.0.0.1:${port}`, `localhost:${port}`]
+  // Browsers leave the default port out of the Host header.
+  if (port === 80) hosts.push('127.0.0.1', 'localhost')
+  return hosts
+}
+
+export function hostProblem(req: IncomingMessage, port: number): AppError | undefined {
+  const host = (req.headers.host ?? '').toLowerCase()
+  if (allowedHosts(port).includes(host)) return undefined
+  return appError(
+    'FORBIDDEN_HOST',
+    `Host "${host.slice(0, 100)}" is not this server; use http://127.0.0.1:${port}`,
+    { details: { allowed: allowedHosts(port) } },
+  )
+}
+
+/** For requests that start or stop work: only same-origin pages, the address bar and non-browsers. */
+export function originProblem(req: IncomingMessage, port: number): AppError | undefined {
+  const origin = req.headers.origin
+  if (origin !== undefined) {
+    const own = allowedHosts(port).map((host) => `http://${host}`)
+    if (!own.includes(origin.toLowerCase()))
+      return appError(
+        'FORBIDDEN_ORIGIN',
+        `requests from ${origin.slice(0, 100)} may not start or stop jobs`,
+      )
+  }
+  // 'same-site' is refused too: another local web app on a different port is same-site.
+  const site = req.headers['sec-fetch-site']
+  if (site !== undefined && site !== 'same-origin' && site !== 'none')
+    return appError('FORBIDDEN_ORIGIN', `${site} requests may not start or stop jobs`)
+  return undefined
+}
+
+export function tokenProblem(
+  req: IncomingMessage,
+  token: string | undefined,
+): AppError | undefined {
+  if (token === undefined) return undefined
+  const header = req.headers.authorization ?? ''
+  const match = /^Bearer\s+(.+)$/i.exec(header)
+  const given = Buffer.from(match?.[1]?.trim() ?? '')
+  const expected = Buffer.from(token)
+  if (given.length === expected.length && timingSafeEqual(given, expected)) return undefined
+  return appError(
+    'UNAUTHORIZED',
+    'this server needs "Authorization: Bearer <TRAINING_SERVER_TOKEN>"',
+  )
+}

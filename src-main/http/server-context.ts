@@ -1,0 +1,14 @@
+// What every route handler of the endpoint receives.
+
+import type { ServerResponse } from 'node:http'
+import type { Core } from '../core'
+
+export interface ServerContext {
+  core: Core
+  /** The port actually bound (the Host guard and the origin check compare against it). */
+  port: number
+  /** Event streams still open; the server ends them when it closes. */
+  openStreams: Set<ServerResponse>
+  /** Folder of the built web UI, when there is one. */
+  uiDir: string | undefined
+}

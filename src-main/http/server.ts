@@ -1,0 +1,150 @@
+// The embedded endpoint on 127.0.0.1: the seed's /progress and /interrupt, the UI's /api routes,
+// GET / (health JSON, or the web UI for a browser), and the built UI's files. Every request passes
+// the guards first; every failure is answered as `{ error: AppError }`.
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { AppFailure, appError, toAppError } from '../../src-shared/errors'
+import type { Core } from '../core'
+import { handleApi } from './api-routes'
+import { prefersHtml } from './content-negotiation'
+import { handleInterrupt, handleProgress } from './progress-routes'
+import { hostProblem, originProblem, tokenProblem } from './request-guards'
+import { sendError, sendJson } from './responses'
+import type { ServerContext } from './server-context'
+import { findUiDir, serveUiFile } from './static-ui'
+
+export interface HttpServer {
+  port: number
+  url: string
+  close(): Promise<void>
+}
+
+export interface HttpServerOptions {
+  /** Defaults to settings.port; 0 picks a free port. */
+  port?: number
+  /** Folder of the built web UI; found next to the app when not given. */
+  uiDir?: string
+}
+
+const HOST = '127.0.0.1'
+
+export async function startHttpServer(
+  core: Core,
+  opts: HttpServerOptions = {},
+): Promise<HttpServer> {
+  const wanted = opts.port ?? core.settings.port
+  const ctx: ServerContext = {
+    core,
+    port: wanted,
+    openStreams: new Set(),
+    uiDir: opts.uiDir ?? findUiDir(),
+  }
+  const server = createServer({ noDelay: true }, (req, res) => {
+    route(req, res, ctx).catch((err: unknown) => {
+      const error = toAppError(err)
+      if (error.code === 'INTERNAL') console.error(`${req.method} ${req.url} failed:`, err)
+      sendError(res, error)
+    })
+  })
+  ctx.port = await listen(server, wanted)
+
+  let closing: Promise<void> | undefined
+  return {
+    port: ctx.port,
+    url: `http://${HOST}:${ctx.port}`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const res of ctx.openStreams) res.end()
+        ctx.openStreams.clear()
+        server.closeIdleConnections()
+        // Requests still waiting (a /progress held until validation) would keep close() waiting.
+        setTimeout(() => server.closeAllConnections(), 200).unref()
+      })
+      return closing
+    },
+  }
+}
+
+function listen(server: ReturnType<typeof createServer>, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening)
+      if (err.code === 'EADDRINUSE' || err.code === 'EACCES')
+        reject(
+          new AppFailure(
+            appError(
+              'PORT_IN_USE',
+              `port ${port} on ${HOST} is not available; set TRAINING_SERVER_PORT to a free port (0 picks one)`,
+              { field: 'TRAINING_SERVER_PORT', details: { port, cause: err.code } },
+            ),
+          ),
+        )
+      else reject(err)
+    }
+    const onListening = () => {
+      server.off('error', onError)
+      resolve((server.address() as AddressInfo).port)
+    }
+    server.once('error', onError)
+    server.once('listening', onListening)
+    server.listen(port, HOST)
+  })
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
+  const hostError = hostProblem(req, ctx.port)
+  if (hostError) return sendError(res, hostError)
+  const target = req.url ?? '/'
+  if (!target.startsWith('/'))
+    return sendError(res, appError('NOT_FOUND', 'requests must name a path on this server'))
+  const url = new URL(`http://${HOST}:${ctx.port}${target}`)
+  const path = url.pathname
+  const method = req.method ?? 'GET'
+  const token = ctx.core.settings.accessToken
+
+  if (path === '/progress' || path === '/interrupt') {
+    if (method !== 'GET') return methodNotAllowed(res, 'GET')
+    const refused = originProblem(req, ctx.port) ?? tokenProblem(req, token)
+    if (refused) return sendError(res, refused)
+    return path === '/progress'
+      ? handleProgress(req, res, url, ctx)
+      : handleInterrupt(req, res, url, ctx)
+  }
+
+  if (path === '/api' || path.startsWith('/api/')) {
+    const changesState = method !== 'GET' && method !== 'HEAD'
+    const refused =
+      (changesState ? originProblem(req, ctx.port) : undefined) ?? tokenProblem(req, token)
+    if (refused) return sendError(res, refused)
+    return handleApi(req, res, url, apiSegments(path), ctx)
+  }
+
+  if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD')
+  if (path === '/') {
+    if (ctx.uiDir && prefersHtml(req) && (await serveUiFile(res, ctx.uiDir, '/'))) return
+    const refused = tokenProblem(req, token)
+    if (refused) return sendError(res, refused)
+    return sendJson(res, 200, ctx.core.health())
+  }
+  if (ctx.uiDir && (await serveUiFile(res, ctx.uiDir, path))) return
+  sendError(res, appError('NOT_FOUND', `no such route: ${path.slice(0, 200)}`))
+}
+
+/** Path segments after /api, percent-decoded one by one (so %2F stays inside its segment). */
+function apiSegments(path: string): string[] {
+  try {
+    return path
+      .split('/')
+      .slice(2)
+      .map((segment) => decodeURIComponent(segment))
+  } catch {
+    throw new AppFailure(appError('NOT_FOUND', 'the path is not valid percent-encoding'))
+  }
+}
+
+function methodNotAllowed(res: ServerResponse, allow: string): void {
+  res.setHeader('allow', allow)
+  sendError(res, appError('METHOD_NOT_ALLOWED', `only ${allow} is allowed here`))
+}

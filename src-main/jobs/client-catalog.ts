@@ -1,0 +1,67 @@
+// What the UI lists about clients: their dataset buckets with the latest job of each, the files
+// in their model bucket, and thumbnails of their locally mirrored images.
+
+import { join } from 'node:path'
+import type { S3Client } from '@aws-sdk/client-s3'
+import { modelBucketName } from '../../src-shared/client-names'
+import { toAppError } from '../../src-shared/errors'
+import type { ClientSummary } from '../../src-shared/http-api'
+import type { JobSummary, ModelFile } from '../../src-shared/job-events'
+import { localPaths, type Settings } from '../config/settings'
+import { thumbnail } from '../dataset/thumbnails'
+import { listClientBuckets } from '../storage/list-client-buckets'
+import { listObjects } from '../storage/upload-folder'
+
+/**
+ * Dataset buckets under the prefix, each with its latest job (`jobs` newest first).
+ * `valAccuracyOf` answers for jobs still running, whose result has no metrics yet.
+ */
+export async function listClients(
+  settings: Settings,
+  s3: S3Client,
+  jobs: JobSummary[],
+  valAccuracyOf: (job: JobSummary) => number | undefined,
+): Promise<ClientSummary[]> {
+  const buckets = await listClientBuckets(s3, settings.bucketPrefix)
+  const latest = new Map<string, JobSummary>()
+  for (const job of jobs) if (!latest.has(job.client)) latest.set(job.client, job)
+  return buckets.map(({ client, bucket }) => {
+    const last = latest.get(client)
+    const valAccuracy = last && (last.result?.metrics?.finalValAccuracy ?? valAccuracyOf(last))
+    return {
+      client,
+      datasetBucket: bucket,
+      modelBucket: modelBucketName(settings.bucketPrefix, client),
+      ...(last && {
+        lastJob: {
+          id: last.id,
+          state: last.state,
+          ...(valAccuracy !== undefined && { valAccuracy }),
+          updatedAt: last.updatedAt,
+        },
+      }),
+    }
+  })
+}
+
+/** The files in the client's model bucket (none when the bucket does not exist yet). */
+export async function listModelFiles(
+  settings: Settings,
+  s3: S3Client,
+  client: string,
+): Promise<ModelFile[]> {
+  try {
+    const objects = await listObjects(s3, modelBucketName(settings.bucketPrefix, client))
+    return objects.map(({ key, bytes }) => ({ key, bytes }))
+  } catch (err) {
+    if (toAppError(err).code === 'BUCKET_NOT_FOUND') return []
+    throw err
+  }
+}
+
+/** A cached thumbnail of one image of the client's local dataset. */
+export function clientThumbnail(settings: Settings, client: string, file: string, size?: number) {
+  const imagesDir = join(localPaths(settings.home, client).dataset, 'images')
+  const cacheDir = join(settings.home, 'cache', 'thumbnails', client)
+  return thumbnail(imagesDir, file, cacheDir, size)
+}

@@ -1,0 +1,36 @@
+// Bringing one client's dataset local without training: mirror its bucket into
+// <home>/train_data/<client>, validate it, and describe it for the UI.
+
+import type { S3Client } from '@aws-sdk/client-s3'
+import type { AnnotationReport } from '../../src-shared/annotation-report'
+import { datasetBucketName } from '../../src-shared/client-names'
+import type { DatasetView } from '../../src-shared/dataset-view'
+import { localPaths, type Settings } from '../config/settings'
+import { describeDataset } from '../dataset/describe-dataset'
+import { loadDataset } from '../dataset/load-dataset'
+import { mirrorBucket } from '../storage/mirror-bucket'
+
+export async function syncDataset(
+  settings: Settings,
+  s3: S3Client,
+  client: string,
+  signal?: AbortSignal,
+): Promise<DatasetView> {
+  const root = localPaths(settings.home, client).dataset
+  await mirrorBucket({
+    s3,
+    bucket: datasetBucketName(settings.bucketPrefix, client),
+    dest: root,
+    signal,
+  })
+  const { report } = await loadDataset(root, { trainType: 'classification' })
+  return describeDataset(client, root, report)
+}
+
+export function describeLocalDataset(
+  settings: Settings,
+  client: string,
+  report?: AnnotationReport,
+): Promise<DatasetView> {
+  return describeDataset(client, localPaths(settings.home, client).dataset, report)
+}

@@ -1,0 +1,311 @@
+// The job queue: at most one active job per client (asking again joins it), jobs of different
+// clients run up to settings.concurrency at once and wait in order otherwise, and any job can be
+// interrupted. It also answers the UI's questions about clients, datasets and model files, and
+// keeps every job in the run history.
+
+import { randomBytes } from 'node:crypto'
+import type { S3Client } from '@aws-sdk/client-s3'
+import type { Settings } from '../config/settings'
+import type { DatasetView } from '../../src-shared/dataset-view'
+import type { ClientSummary } from '../../src-shared/http-api'
+import { AppFailure, appError, toAppError } from '../../src-shared/errors'
+import type { JobEvent, JobRecord, JobSummary, ModelFile } from '../../src-shared/job-events'
+import type { BackendName } from '../../src-shared/train-params'
+import { clientThumbnail, listClients, listModelFiles } from './client-catalog'
+import { describeLocalDataset, syncDataset } from './dataset-sync'
+import { Job } from './job'
+import { RunHistory, newestFirst } from './run-history'
+import { checkClientName, resolveTrainRequest } from './train-request'
+import { runTrainingPipeline } from './training-pipeline'
+
+/** Runs one job to its end; the service ends the job itself if the runner throws instead. */
+export type JobRunner = (job: Job) => Promise<void>
+
+export interface JobServiceOptions {
+  settings: Settings
+  s3: S3Client
+  /** Where jobs are saved; without it jobs live in memory only. */
+  history?: RunHistory
+  /** Replaces the training pipeline (tests drive the queue with their own runner). */
+  runner?: JobRunner
+}
+
+export interface StartedJob {
+  job: Job
+  /** True when the client already had a job and this request joined it. */
+  joined: boolean
+}
+
+/** How long close() waits for running jobs to wind down. */
+const CLOSE_WAIT_MS = 5000
+
+export class JobService {
+  readonly settings: Settings
+  private readonly s3: S3Client
+  private readonly history: RunHistory | undefined
+  private readonly runner: JobRunner
+  /** Jobs started since the app started, by id. */
+  private readonly live = new Map<string, Job>()
+  /** Jobs from earlier runs of the app: summaries only, the full record stays on disk. */
+  private readonly past = new Map<string, JobSummary>()
+  private readonly queue: Job[] = []
+  /** A client's slot is held until its job's runner has settled, not just until the job ended. */
+  private readonly running = new Map<string, Promise<void>>()
+  private readonly syncs = new Map<string, Promise<DatasetView>>()
+  private announcedBackend: BackendName | undefined
+  private closed = false
+
+  private constructor(opts: JobServiceOptions, past: Job[]) {
+    this.settings = opts.settings
+    this.s3 = opts.s3
+    this.history = opts.history
+    this.runner =
+      opts.runner ??
+      ((job) =>
+        runTrainingPipeline(job, {
+          settings: this.settings,
+          s3: this.s3,
+          onBackend: (backend) => {
+            this.announcedBackend = backend
+          },
+        }))
+    for (const job of past) this.past.set(job.id, job.summary())
+  }
+
+  /** Loads the run history (closing jobs the app was stopped in) and returns a ready service. */
+  static async create(opts: JobServiceOptions): Promise<JobService> {
+    const past = opts.history ? await opts.history.load() : []
+    return new JobService(opts, past)
+  }
+
+  /** The backend the last training worker announced, or 'pending' before any job trained. */
+  get backend(): BackendName | 'pending' {
+    return this.announcedBackend ?? 'pending'
+  }
+
+  /** Starts a job for the client, or joins the one it already has (queued or running). */
+  start(request: { client?: unknown; trainType?: unknown; params?: unknown }): StartedJob {
+    const { client, trainType, params } = resolveTrainRequest(request, this.settings.bucketPrefix)
+    const active = this.activeJob(client)
+    if (active) return { job: active, joined: true }
+    if (this.closed)
+      throw new AppFailure(appError('SHUTTING_DOWN', 'the server is shutting down; no new jobs'))
+    const job = Job.create({ id: newJobId(client), client, trainType, params })
+    this.live.set(job.id, job)
+    this.history?.track(job)
+    job.controller.signal.addEventListener('abort', () => this.dropIfQueued(job), { once: true })
+    this.queue.push(job)
+    this.pump()
+    return { job, joined: false }
+  }
+
+  /** The client's queued or running job, if any. */
+  activeJob(client: string): Job | undefined {
+    for (const job of this.live.values()) if (job.client === client && !job.terminal) return job
+    return undefined
+  }
+
+  /** A job of this app run (with its live log), by id. */
+  liveJob(id: string): Job | undefined {
+    return this.live.get(id)
+  }
+
+  /**
+   * Interrupts the active job of a client, or a job by id. Returns the job, or undefined when
+   * there is no such job still working. The job ends as interrupted; nothing is uploaded.
+   */
+  interrupt(clientOrId: string): Job | undefined {
+    const job = this.live.get(clientOrId) ?? this.activeJob(clientOrId)
+    if (!job || job.terminal) return undefined
+    job.controller.abort(
+      new AppFailure(appError('INTERRUPTED', `job ${job.id} was interrupted on request`)),
+    )
+    return job
+  }
+
+  /** Like interrupt, then waits (up to timeoutMs) for the job to reach its final state. */
+  async interruptAndWait(clientOrId: string, timeoutMs = 2000): Promise<JobSummary | undefined> {
+    const job = this.interrupt(clientOrId)
+    if (!job) return undefined
+    await settledWithin(job, timeoutMs)
+    return job.summary()
+  }
+
+  /** Jobs, newest first; only the client's when one is given. */
+  list(client?: string): JobSummary[] {
+    const all = [...[...this.live.values()].map((job) => job.summary()), ...this.past.values()]
+    return all.filter((s) => client === undefined || s.client === client).sort(newestFirst)
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const job = this.live.get(id)
+    if (job) return job.record()
+    if (!this.past.has(id)) return undefined
+    return this.history?.read(id)
+  }
+
+  /**
+   * Replays the job's log from `fromSeq`, then delivers live events. Returns the unsubscribe
+   * function, or undefined for an unknown job. Past jobs replay from disk (their log is complete).
+   */
+  subscribe(
+    id: string,
+    listener: (event: JobEvent) => void,
+    fromSeq = 0,
+  ): (() => void) | undefined {
+    const job = this.live.get(id)
+    if (job) return job.log.subscribe(listener, fromSeq)
+    if (!this.past.has(id)) return undefined
+    let open = true
+    void this.get(id).then((record) => {
+      for (const event of record?.events ?? []) if (open && event.seq >= fromSeq) listener(event)
+    })
+    return () => {
+      open = false
+    }
+  }
+
+  /** Dataset buckets under the prefix, each with its latest job. */
+  listClients(): Promise<ClientSummary[]> {
+    return listClients(this.settings, this.s3, this.list(), (job) => this.lastValAccuracy(job.id))
+  }
+
+  /** The client's local dataset as last mirrored (synced: false before the first sync). */
+  async getDataset(client: string): Promise<DatasetView> {
+    checkClientName(client, this.settings.bucketPrefix)
+    return describeLocalDataset(this.settings, client, this.latestReport(client))
+  }
+
+  /** Mirrors and validates the client's dataset without training. Refused while a job runs for it. */
+  async syncOnly(client: string): Promise<DatasetView> {
+    checkClientName(client, this.settings.bucketPrefix)
+    const pending = this.syncs.get(client)
+    if (pending) return pending
+    if (this.activeJob(client))
+      throw new AppFailure(
+        appError('CLIENT_BUSY', `client ${client} has a job running; its dataset syncs with it`, {
+          details: { jobId: this.activeJob(client)?.id },
+        }),
+      )
+    const sync = syncDataset(this.settings, this.s3, client).finally(() => {
+      this.syncs.delete(client)
+      this.pump()
+    })
+    this.syncs.set(client, sync)
+    return sync
+  }
+
+  /** A cached thumbnail of one image of the client's local dataset. */
+  async thumbnail(client: string, file: string, size?: number) {
+    checkClientName(client, this.settings.bucketPrefix)
+    return clientThumbnail(this.settings, client, file, size)
+  }
+
+  /** The files in the client's model bucket (empty when the bucket does not exist yet). */
+  async listModelFiles(client: string): Promise<ModelFile[]> {
+    checkClientName(client, this.settings.bucketPrefix)
+    return listModelFiles(this.settings, this.s3, client)
+  }
+
+  /** Interrupts every job, waits for them to wind down, and saves the history. */
+  async close(): Promise<void> {
+    this.closed = true
+    for (const job of this.live.values()) {
+      if (job.terminal) continue
+      job.controller.abort(new AppFailure(appError('INTERRUPTED', 'the server is shutting down')))
+    }
+    await Promise.race([
+      Promise.allSettled([...this.running.values(), ...this.syncs.values()]),
+      new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref()),
+    ])
+    await this.history?.close()
+  }
+
+  private pump(): void {
+    for (const job of [...this.queue]) {
+      if (this.running.size >= this.settings.concurrency) return
+      if (this.running.has(job.client) || this.syncs.has(job.client)) continue
+      this.queue.splice(this.queue.indexOf(job), 1)
+      this.run(job)
+    }
+  }
+
+  private run(job: Job): void {
+    const settled = (async () => {
+      try {
+        await this.runner(job)
+      } catch (err) {
+        if (!job.terminal) endAfterThrow(job, err)
+      }
+      if (!job.terminal)
+        job.finish({
+          state: 'failed',
+          Training: 'Failed',
+          Storing: 'Skipped',
+          error: appError('INTERNAL', 'the job stopped without a result'),
+        })
+    })().finally(() => {
+      this.running.delete(job.client)
+      this.pump()
+    })
+    this.running.set(job.client, settled)
+  }
+
+  private dropIfQueued(job: Job): void {
+    const at = this.queue.indexOf(job)
+    if (at < 0 || job.terminal) return
+    this.queue.splice(at, 1)
+    job.finish({ state: 'interrupted', Training: 'Interrupted', Storing: 'Skipped' })
+  }
+
+  private latestReport(client: string) {
+    for (const job of [...this.live.values()].reverse()) {
+      if (job.client !== client) continue
+      const report = job.report
+      if (report) return report
+    }
+    return undefined
+  }
+
+  private lastValAccuracy(id: string): number | undefined {
+    const job = this.live.get(id)
+    const events = job?.log.all() ?? []
+    for (let i = events.length - 1; i >= 0; i--) {
+      const event = events[i]
+      if (event?.type === 'epoch') return event.valAccuracy
+    }
+    return undefined
+  }
+}
+
+function endAfterThrow(job: Job, err: unknown): void {
+  const interrupted = job.controller.signal.aborted
+  job.finish({
+    state: interrupted ? 'interrupted' : 'failed',
+    Training: interrupted ? 'Interrupted' : 'Failed',
+    Storing: 'Skipped',
+    error: interrupted ? toAppError(job.controller.signal.reason) : toAppError(err),
+  })
+}
+
+function settledWithin(job: Job, timeoutMs: number): Promise<void> {
+  if (job.result) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, timeoutMs)
+    // From the current end of the log: only a result still to come matters.
+    const unsubscribe = job.log.subscribe((event) => {
+      if (event.type === 'result') done()
+    }, job.log.length)
+    function done() {
+      clearTimeout(timer)
+      unsubscribe()
+      resolve()
+    }
+  })
+}
+
+/** Sortable by time, readable, and safe as a file name: `client0-20250101t120000123-a1b2c3`. */
+function newJobId(client: string): string {
+  const stamp = new Date().toISOString().replace(/[-:.]/g, '').replace('Z', '').toLowerCase()
+  return `${client}-${stamp}-${randomBytes(3).toString('hex')}`
+}

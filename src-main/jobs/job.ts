@@ -1,0 +1,211 @@
+// One training job as a state machine: queued → syncing → validating → training → exporting →
+// uploading → done, and from any state that is not final to failed or interrupted. Every change
+// is a 'stage' event in the job's log; the time spent in each stage comes from those events.
+
+import { setMaxListeners } from 'node:events'
+import type { AnnotationReport } from '../../src-shared/annotation-report'
+import { AppFailure, appError, type AppError } from '../../src-shared/errors'
+import {
+  isTerminal,
+  type JobEvent,
+  type JobEventInput,
+  type JobRecord,
+  type JobResult,
+  type JobState,
+  type JobSummary,
+  type ModelFile,
+  type TrainingMetrics,
+} from '../../src-shared/job-events'
+import type { TrainParams, TrainType } from '../../src-shared/train-params'
+import { EventLog } from './event-log'
+
+/** The working stages in order; each may only move to the next one. */
+const FORWARD: readonly JobState[] = [
+  'queued',
+  'syncing',
+  'validating',
+  'training',
+  'exporting',
+  'uploading',
+  'done',
+]
+
+export function canTransition(from: JobState, to: JobState): boolean {
+  if (isTerminal(from)) return false
+  if (to === 'failed' || to === 'interrupted') return true
+  const i = FORWARD.indexOf(from)
+  return i >= 0 && FORWARD[i + 1] === to
+}
+
+export type Outcome = 'Succesfull' | 'Failed' | 'Interrupted' | 'Skipped'
+
+export interface JobEnding {
+  state: 'done' | 'failed' | 'interrupted'
+  Training: Outcome
+  Storing: Outcome
+  error?: AppError
+  report?: AnnotationReport
+  metrics?: TrainingMetrics
+  modelBucket?: string
+  modelKeys?: ModelFile[]
+  localModelDir?: string
+}
+
+export interface JobInit {
+  id: string
+  client: string
+  trainType: TrainType
+  params: TrainParams
+}
+
+export class Job {
+  readonly id: string
+  readonly client: string
+  readonly trainType: TrainType
+  readonly params: TrainParams
+  readonly createdAt: string
+  readonly log: EventLog
+  /** Aborted to interrupt the job; every step of the pipeline listens to it. */
+  readonly controller = new AbortController()
+  private currentState: JobState
+  private finalResult: JobResult | undefined
+
+  private constructor(init: JobInit, createdAt: string, state: JobState, log: EventLog) {
+    this.id = init.id
+    this.client = init.client
+    this.trainType = init.trainType
+    this.params = init.params
+    this.createdAt = createdAt
+    this.currentState = state
+    this.log = log
+    // Every S3 request and the worker of a job listen to this one signal: many listeners are normal.
+    setMaxListeners(1000, this.controller.signal)
+  }
+
+  /** A new job in state 'queued' (its first event). */
+  static create(init: JobInit, now: () => Date = () => new Date()): Job {
+    const log = new EventLog([], now)
+    const job = new Job(init, now().toISOString(), 'queued', log)
+    log.append({ type: 'stage', state: 'queued' })
+    return job
+  }
+
+  /** A job read back from the run history, in the state it was saved in. */
+  static fromRecord(record: JobRecord, now: () => Date = () => new Date()): Job {
+    const job = new Job(record, record.createdAt, record.state, new EventLog(record.events, now))
+    job.finalResult = record.result
+    return job
+  }
+
+  get state(): JobState {
+    return this.currentState
+  }
+
+  get result(): JobResult | undefined {
+    return this.finalResult
+  }
+
+  get terminal(): boolean {
+    return isTerminal(this.currentState)
+  }
+
+  get updatedAt(): string {
+    return this.log.last()?.at ?? this.createdAt
+  }
+
+  /** The most recent validation report in the log, if any. */
+  get report(): AnnotationReport | undefined {
+    const events = this.log.all()
+    for (let i = events.length - 1; i >= 0; i--) {
+      const event = events[i]
+      if (event?.type === 'report') return event.report
+    }
+    return undefined
+  }
+
+  append(input: JobEventInput): JobEvent {
+    return this.log.append(input)
+  }
+
+  /** Moves to the next working stage; throws ILLEGAL_TRANSITION for anything else. */
+  transition(to: JobState): void {
+    if (isTerminal(to))
+      throw new AppFailure(
+        appError('ILLEGAL_TRANSITION', `a job ends through finish(), not transition to ${to}`),
+      )
+    this.move(to)
+  }
+
+  /** Ends the job: an error event when there is one, the final stage, then the result event. */
+  finish(ending: JobEnding): JobResult {
+    if (!canTransition(this.currentState, ending.state)) this.illegal(ending.state)
+    if (ending.error) this.append({ type: 'error', error: ending.error })
+    this.move(ending.state)
+    const result: JobResult = {
+      jobId: this.id,
+      client: this.client,
+      state: ending.state,
+      Training: ending.Training,
+      Storing: ending.Storing,
+      ...(ending.modelBucket !== undefined && { modelBucket: ending.modelBucket }),
+      ...(ending.modelKeys !== undefined && { modelKeys: ending.modelKeys }),
+      ...(ending.localModelDir !== undefined && { localModelDir: ending.localModelDir }),
+      ...(ending.metrics !== undefined && { metrics: ending.metrics }),
+      timings: this.timings(),
+      ...(ending.error !== undefined && { error: ending.error }),
+      ...(ending.report !== undefined && { report: ending.report }),
+    }
+    this.finalResult = result
+    this.append({ type: 'result', result })
+    return result
+  }
+
+  /** Milliseconds spent in each stage so far, from the stage events' times. */
+  timings(): Partial<Record<JobState, number>> {
+    const timings: Partial<Record<JobState, number>> = {}
+    let previous: { state: JobState; at: number } | undefined
+    for (const event of this.log.all()) {
+      if (event.type !== 'stage') continue
+      const at = Date.parse(event.at)
+      if (previous) timings[previous.state] = (timings[previous.state] ?? 0) + at - previous.at
+      previous = { state: event.state, at }
+    }
+    return timings
+  }
+
+  summary(): JobSummary {
+    return {
+      id: this.id,
+      client: this.client,
+      trainType: this.trainType,
+      params: this.params,
+      state: this.currentState,
+      createdAt: this.createdAt,
+      updatedAt: this.updatedAt,
+      ...(this.finalResult !== undefined && { result: this.finalResult }),
+    }
+  }
+
+  record(): JobRecord {
+    return { ...this.summary(), events: this.log.all() }
+  }
+
+  private move(to: JobState): void {
+    if (!canTransition(this.currentState, to)) this.illegal(to)
+    // State first, so listeners of the stage event already see the new state.
+    this.currentState = to
+    this.append({ type: 'stage', state: to })
+  }
+
+  private illegal(to: JobState): never {
+    throw new AppFailure(
+      appError(
+        'ILLEGAL_TRANSITION',
+        `job ${this.id} cannot move from ${this.currentState} to ${to}`,
+        {
+          details: { from: this.currentState, to },
+        },
+      ),
+    )
+  }
+}

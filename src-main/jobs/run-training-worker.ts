@@ -1,0 +1,84 @@
+// Runs one training in a worker thread and turns its life into a promise: 'done' resolves, an
+// 'error' message rejects with that error, a crash or an exit without 'done' rejects with
+// WORKER_DIED, and an abort or a timeout terminates the thread at once (even mid-batch).
+
+import { Worker } from 'node:worker_threads'
+import { AppFailure, appError } from '../../src-shared/errors'
+import type { TrainingMetrics } from '../../src-shared/job-events'
+import type { TrainingMessage, TrainingRequest } from './training-protocol'
+
+export interface RunTrainingOptions {
+  onMessage(m: TrainingMessage): void
+  signal?: AbortSignal
+  timeoutMs?: number
+}
+
+/**
+ * Where the worker script is. A build runs the sibling bundle `training-worker.js` as it is. From
+ * TypeScript source (tsx, vitest) the thread must compile the .ts entry itself: Node 20 does not
+ * apply `--import tsx` given as a worker's execArgv, so the thread starts from a two-line module
+ * that registers tsx's loader in that thread and then imports `training-worker.ts`.
+ */
+export function trainingWorkerEntry(): { url: URL; execArgv: string[] } {
+  if (!import.meta.url.endsWith('.ts'))
+    return { url: new URL('./training-worker.js', import.meta.url), execArgv: process.execArgv }
+  const tsxApi = import.meta.resolve('tsx/esm/api')
+  const entry = new URL('./training-worker.ts', import.meta.url).href
+  const bootstrap =
+    `const { register } = await import(${JSON.stringify(tsxApi)}); register();\n` +
+    `await import(${JSON.stringify(entry)});\n`
+  return { url: new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), execArgv: [] }
+}
+
+export function runTrainingWorker(
+  request: TrainingRequest,
+  opts: RunTrainingOptions,
+): Promise<{ metrics: TrainingMetrics; files: string[] }> {
+  const { signal, timeoutMs } = opts
+  if (signal?.aborted)
+    return Promise.reject(new AppFailure(appError('INTERRUPTED', 'Training was interrupted')))
+  const entry = trainingWorkerEntry()
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(entry.url, { workerData: request, execArgv: entry.execArgv })
+    let settled = false
+    let timer: ReturnType<typeof setTimeout> | undefined
+
+    const settle = (outcome: () => void) => {
+      if (settled) return
+      settled = true
+      if (timer !== undefined) clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      // The thread has nothing left to do that anyone waits for; stop it now.
+      void worker.terminate()
+      outcome()
+    }
+    const fail = (code: string, message: string, details?: Record<string, unknown>) =>
+      settle(() => reject(new AppFailure(appError(code, message, details ? { details } : {}))))
+    const onAbort = () => fail('INTERRUPTED', 'Training was interrupted')
+
+    signal?.addEventListener('abort', onAbort, { once: true })
+    if (timeoutMs !== undefined)
+      timer = setTimeout(
+        () => fail('TRAINING_TIMEOUT', `Training took longer than ${timeoutMs} ms`, { timeoutMs }),
+        timeoutMs,
+      )
+
+    worker.on('message', (message: TrainingMessage) => {
+      if (settled) return
+      try {
+        opts.onMessage(message)
+      } catch {
+        // A listener's failure must not take the training down with it.
+      }
+      if (message.type === 'done')
+        settle(() => resolve({ metrics: message.metrics, files: message.files }))
+      else if (message.type === 'error') settle(() => reject(new AppFailure(message.error)))
+    })
+    worker.on('error', (error) =>
+      fail('WORKER_DIED', `The training worker crashed: ${error.message}`),
+    )
+    worker.on('exit', (code) =>
+      fail('WORKER_DIED', `The training worker exited (code ${code}) before finishing`, { code }),
+    )
+  })
+}

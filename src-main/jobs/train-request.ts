@@ -1,0 +1,159 @@
+// Checks what a caller asks to train (client name, train type, parameters) before anything touches
+// S3 or the file system. The endpoint's query string and the API's JSON body both end up here, so
+// both refuse the same things with the same codes: INVALID_CLIENT_NAME, INVALID_TRAIN_TYPE,
+// NOT_IMPLEMENTED and INVALID_PARAMETER.
+
+import { clientNameProblem } from '../../src-shared/client-names'
+import { AppFailure, appError } from '../../src-shared/errors'
+import {
+  ARCHITECTURES,
+  DEFAULT_TRAIN_PARAMS,
+  IMPLEMENTED_TRAIN_TYPES,
+  TRAIN_PARAM_RANGES,
+  TRAIN_TYPES,
+  type Architecture,
+  type NumericRange,
+  type TrainParams,
+  type TrainType,
+} from '../../src-shared/train-params'
+
+export interface TrainRequest {
+  client: string
+  trainType: TrainType
+  params: TrainParams
+}
+
+/** Longest client name echoed back in an error message. */
+const ECHO_LIMIT = 80
+
+function echo(value: string): string {
+  const printable = value.replace(/[^\x20-\x7e]/g, '?')
+  return printable.length > ECHO_LIMIT ? `${printable.slice(0, ECHO_LIMIT)}…` : printable
+}
+
+export function checkClientName(value: unknown, prefix: string, field = 'client'): string {
+  if (typeof value !== 'string')
+    throw new AppFailure(appError('INVALID_CLIENT_NAME', `${field} is required`, { field }))
+  const problem = clientNameProblem(value, prefix)
+  if (problem !== undefined)
+    throw new AppFailure(
+      appError('INVALID_CLIENT_NAME', `${field} "${echo(value)}" ${problem}`, { field }),
+    )
+  return value
+}
+
+export function checkTrainType(value: unknown, field = 'trainType'): TrainType {
+  const supported = [...IMPLEMENTED_TRAIN_TYPES]
+  if (typeof value !== 'string' || !(TRAIN_TYPES as readonly string[]).includes(value))
+    throw new AppFailure(
+      appError(
+        'INVALID_TRAIN_TYPE',
+        value === undefined || value === ''
+          ? `${field} is required; supported: ${supported.join(', ')}`
+          : `${field} "${echo(String(value))}" is not a train type; supported: ${supported.join(', ')}`,
+        { field, details: { supported, known: [...TRAIN_TYPES] } },
+      ),
+    )
+  const trainType = value as TrainType
+  if (!IMPLEMENTED_TRAIN_TYPES.includes(trainType))
+    throw new AppFailure(
+      appError('NOT_IMPLEMENTED', `${field} "${trainType}" is not implemented yet`, {
+        field,
+        details: { supported },
+      }),
+    )
+  return trainType
+}
+
+/** The range of a parameter by its query name (epochs, batch_size, …) or its TrainParams key. */
+export function paramRange(
+  name: string,
+): { key: keyof TrainParams; range: NumericRange } | undefined {
+  const byQueryName = Object.hasOwn(TRAIN_PARAM_RANGES, name) ? TRAIN_PARAM_RANGES[name] : undefined
+  return byQueryName ?? Object.values(TRAIN_PARAM_RANGES).find((entry) => entry.key === name)
+}
+
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
+
+/** One numeric parameter, given as a number (JSON) or as text (query string), checked against its range. */
+export function checkNumericParam(name: string, raw: unknown, field = name): number {
+  const entry = paramRange(name)
+  if (!entry)
+    throw new AppFailure(
+      appError('INVALID_PARAMETER', `unknown parameter "${echo(name)}"`, { field }),
+    )
+  const { min, max, integer } = entry.range
+  const value =
+    typeof raw === 'number'
+      ? raw
+      : typeof raw === 'string' && NUMBER_TEXT.test(raw)
+        ? Number(raw)
+        : NaN
+  const kind = integer ? 'an integer' : 'a number'
+  if (
+    !Number.isFinite(value) ||
+    (integer && !Number.isInteger(value)) ||
+    value < min ||
+    value > max
+  )
+    throw new AppFailure(
+      appError(
+        'INVALID_PARAMETER',
+        `${field} must be ${kind} from ${min} to ${max}, got ${echo(String(raw))}`,
+        { field, details: { min, max, integer } },
+      ),
+    )
+  return value
+}
+
+export function checkArchitecture(raw: unknown, field = 'architecture'): Architecture {
+  if (typeof raw !== 'string' || !(ARCHITECTURES as readonly string[]).includes(raw))
+    throw new AppFailure(
+      appError('INVALID_PARAMETER', `${field} must be one of ${ARCHITECTURES.join(', ')}`, {
+        field,
+        details: { supported: [...ARCHITECTURES] },
+      }),
+    )
+  return raw as Architecture
+}
+
+/** Defaults with the given parameters (TrainParams keys) on top; every given value is checked. */
+export function resolveTrainParams(given: Record<string, unknown> | undefined): TrainParams {
+  const params: TrainParams = { ...DEFAULT_TRAIN_PARAMS }
+  for (const [name, raw] of Object.entries(given ?? {})) {
+    if (raw === undefined) continue
+    if (name === 'architecture') {
+      params.architecture = checkArchitecture(raw)
+      continue
+    }
+    const entry = paramRange(name)
+    if (!entry || entry.key !== name)
+      throw new AppFailure(
+        appError('INVALID_PARAMETER', `unknown parameter "${echo(name)}"`, {
+          field: name,
+          details: {
+            known: [...Object.values(TRAIN_PARAM_RANGES).map((e) => e.key), 'architecture'],
+          },
+        }),
+      )
+    ;(params as unknown as Record<string, unknown>)[entry.key] = checkNumericParam(name, raw)
+  }
+  return params
+}
+
+export function resolveTrainRequest(
+  request: { client?: unknown; trainType?: unknown; params?: unknown },
+  prefix: string,
+): TrainRequest {
+  const client = checkClientName(request.client, prefix)
+  const trainType = checkTrainType(request.trainType)
+  if (
+    request.params !== undefined &&
+    (typeof request.params !== 'object' || request.params === null)
+  )
+    throw new AppFailure(
+      appError('INVALID_PARAMETER', 'params must be an object', { field: 'params' }),
+    )
+  const params = resolveTrainParams(request.params as Record<string, unknown> | undefined)
+  return { client, trainType, params }
+}

@@ -1,0 +1,64 @@
+// The messages between a job and its training worker: one request in (as workerData), a stream of
+// plain, structured-clone-safe messages out. Nothing here holds tensors or functions.
+
+import type { AppError } from '../../src-shared/errors'
+import type { EpochMetrics, TrainingMetrics } from '../../src-shared/job-events'
+import type { BackendName, TrainParams } from '../../src-shared/train-params'
+import type { ClassInfo, ClassificationItem } from '../../src-shared/validate-annotations'
+
+export interface TrainingRequest {
+  /** The dataset folder; image files are under `images/`. */
+  datasetRoot: string
+  classes: ClassInfo[]
+  items: ClassificationItem[]
+  params: TrainParams
+  /** Forced backend; without it the worker picks the best that loads. */
+  backend?: BackendName
+  /** Where the model files go (created if missing). */
+  outDir: string
+  /** XNNPACK threads for the wasm backend; default: the available cores, at most 4. */
+  threads?: number
+}
+
+export type TrainingMessage =
+  | { type: 'backend'; backend: BackendName }
+  | {
+      type: 'progress'
+      stage: 'training' | 'exporting'
+      unit: 'images' | 'batches' | 'files'
+      done: number
+      total: number
+      epoch?: number
+    }
+  | { type: 'epoch'; metrics: EpochMetrics }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'done'; metrics: TrainingMetrics; files: string[] }
+  | { type: 'error'; error: AppError }
+
+/** The files a finished run leaves in outDir. */
+export const MODEL_FILES = {
+  keras: 'model.h5',
+  tfjsModel: 'model.json',
+  tfjsWeights: 'weights.bin',
+  labels: 'labels.json',
+  metrics: 'metrics.json',
+} as const
+
+/** labels.json: how to feed the model and read its output. */
+export interface LabelsFile {
+  classes: ClassInfo[]
+  /** [height, width, channels] of the model input. */
+  inputSize: [number, number, 3]
+  /** Pixel values as the model expects them: raw 0–255, it scales them itself. */
+  inputRange: [0, 255]
+  channels: 'RGB'
+  /** How images were brought to inputSize ('fill': stretched, aspect ratio not kept). */
+  resizeMode: string
+}
+
+/** metrics.json: the run's metrics, what it was trained with, and which images were left out. */
+export interface MetricsFile extends TrainingMetrics {
+  params: TrainParams
+  threads: number
+  skippedImages: { file: string; message: string }[]
+}

@@ -1,0 +1,106 @@
+// TrainingServerApi over the embedded endpoint, for the UI opened in a browser: fetch for the
+// /api routes and one EventSource per job-event subscription.
+
+import type { StartTrainingRequest, TrainingServerApi } from '../../src-shared/bridge'
+import { AppFailure, appError, isAppError } from '../../src-shared/errors'
+import { ROUTES } from '../../src-shared/http-api'
+import { isTerminal, type JobEvent } from '../../src-shared/job-events'
+import { thumbnailPath } from '../../src-shared/thumbnail-path'
+
+const EVENT_TYPES: JobEvent['type'][] = [
+  'stage',
+  'progress',
+  'epoch',
+  'log',
+  'report',
+  'result',
+  'error',
+]
+
+async function failureOf(response: Response): Promise<AppFailure> {
+  const body: unknown = await response.json().catch(() => undefined)
+  const error = (body as { error?: unknown } | undefined)?.error
+  if (isAppError(error)) return new AppFailure(error)
+  return new AppFailure(
+    appError(
+      `HTTP_${response.status}`,
+      `The server answered ${response.status} ${response.statusText}`,
+    ),
+  )
+}
+
+export function createHttpTransport(origin: string = window.location.origin): TrainingServerApi {
+  const url = (path: string): string => new URL(path, origin).href
+  const client = (name: string): string => `${ROUTES.clients}/${encodeURIComponent(name)}`
+
+  async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+    let response: Response
+    try {
+      response = await fetch(url(path), {
+        ...init,
+        headers: {
+          Accept: 'application/json',
+          ...(init.body ? { 'Content-Type': 'application/json' } : {}),
+        },
+      })
+    } catch (thrown) {
+      throw new AppFailure(
+        appError(
+          'SERVER_UNREACHABLE',
+          `The Training Server endpoint did not answer (${String(thrown)})`,
+        ),
+      )
+    }
+    if (!response.ok) throw await failureOf(response)
+    if (response.status === 204) return undefined as T
+    const type = response.headers.get('content-type') ?? ''
+    return (type.includes('json') ? await response.json() : undefined) as T
+  }
+
+  return {
+    health: () => request(ROUTES.health),
+    listClients: () => request(ROUTES.clients),
+    getDataset: (name) => request(`${client(name)}/dataset`),
+    syncDataset: (name) => request(`${client(name)}/sync`, { method: 'POST' }),
+    thumbnailUrl: (name, file, size) => url(thumbnailPath(name, file, size)),
+    listJobs: (name) =>
+      request(
+        name === undefined ? ROUTES.jobs : `${ROUTES.jobs}?client=${encodeURIComponent(name)}`,
+      ),
+    getJob: (id) => request(`${ROUTES.jobs}/${encodeURIComponent(id)}`),
+    startTraining: (body: StartTrainingRequest) =>
+      request(ROUTES.jobs, { method: 'POST', body: JSON.stringify(body) }),
+    async stopTraining(name) {
+      await request(`${ROUTES.interrupt}?bucket_name=${encodeURIComponent(name)}`)
+    },
+    listModelFiles: (name) => request(`${client(name)}/models`),
+    onJobEvent(jobId, listener) {
+      const source = new EventSource(url(`${ROUTES.jobs}/${encodeURIComponent(jobId)}/events`))
+      // EventSource reconnects on its own and the server replays the log: skip what was seen.
+      let lastSeq = -1
+      let finished = false
+      let resulted = false
+      const onMessage = (message: MessageEvent<string>): void => {
+        let event: JobEvent
+        try {
+          event = JSON.parse(message.data) as JobEvent
+        } catch {
+          return
+        }
+        if (typeof event.seq !== 'number' || event.seq <= lastSeq) return
+        lastSeq = event.seq
+        if (event.type === 'stage' && isTerminal(event.state)) finished = true
+        if (event.type === 'result') resulted = true
+        listener(event)
+        if (finished && resulted) source.close()
+      }
+      source.addEventListener('message', onMessage)
+      for (const type of EVENT_TYPES) source.addEventListener(type, onMessage)
+      source.addEventListener('error', () => {
+        // The server ends the stream after a finished job; do not reconnect to replay it again.
+        if (finished) source.close()
+      })
+      return () => source.close()
+    },
+  }
+}

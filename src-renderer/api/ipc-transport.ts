@@ -1,0 +1,25 @@
+// TrainingServerApi in the desktop app: the preload's bridge, with its rejections (plain AppError
+// objects after the context bridge) turned back into AppFailure like the HTTP transport throws.
+
+import type { TrainingServerApi } from '../../src-shared/bridge'
+import { AppFailure, toAppError } from '../../src-shared/errors'
+
+function asFailure(thrown: unknown): never {
+  throw new AppFailure(toAppError(thrown, 'IPC_FAILED'))
+}
+
+export function createIpcTransport(bridge: TrainingServerApi): TrainingServerApi {
+  return {
+    health: () => bridge.health().catch(asFailure),
+    listClients: () => bridge.listClients().catch(asFailure),
+    getDataset: (client) => bridge.getDataset(client).catch(asFailure),
+    syncDataset: (client) => bridge.syncDataset(client).catch(asFailure),
+    thumbnailUrl: (client, file, size) => bridge.thumbnailUrl(client, file, size),
+    listJobs: (client) => bridge.listJobs(client).catch(asFailure),
+    getJob: (id) => bridge.getJob(id).catch(asFailure),
+    startTraining: (request) => bridge.startTraining(request).catch(asFailure),
+    stopTraining: (client) => bridge.stopTraining(client).catch(asFailure),
+    listModelFiles: (client) => bridge.listModelFiles(client).catch(asFailure),
+    onJobEvent: (jobId, listener) => bridge.onJobEvent(jobId, listener),
+  }
+}

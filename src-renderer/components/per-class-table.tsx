@@ -1,0 +1,47 @@
+// Precision, recall and F1 for each class.
+
+import { formatPercent } from '../format'
+import type { PerClassScore } from '../jobs/metrics-extras'
+
+export function PerClassTable({ scores }: { scores: PerClassScore[] }) {
+  const withSupport = scores.some((s) => s.support !== undefined)
+  return (
+    <div className="table-wrap">
+      <table className="data-table">
+        <caption>
+          Per-class scores <span className="caption-note">validation images</span>
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Class</th>
+            <th scope="col" className="num">
+              Precision
+            </th>
+            <th scope="col" className="num">
+              Recall
+            </th>
+            <th scope="col" className="num">
+              F1
+            </th>
+            {withSupport && (
+              <th scope="col" className="num">
+                Images
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>
+          {scores.map((s) => (
+            <tr key={s.name}>
+              <th scope="row">{s.name}</th>
+              <td className="num">{formatPercent(s.precision)}</td>
+              <td className="num">{formatPercent(s.recall)}</td>
+              <td className="num">{formatPercent(s.f1)}</td>
+              {withSupport && <td className="num">{s.support ?? '—'}</td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}

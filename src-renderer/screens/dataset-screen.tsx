@@ -1,0 +1,116 @@
+// The selected client's mirrored dataset: class histogram (also the filter), the thumbnail grid
+// and the selected image's details, with a Sync button that mirrors and validates the bucket.
+
+import { useMemo } from 'react'
+import { ClassHistogram } from '../components/class-histogram'
+import { EmptyState } from '../components/empty-state'
+import { ImageDetails } from '../components/image-details'
+import { LoadStatus } from '../components/load-status'
+import { ThumbnailGrid } from '../components/thumbnail-grid'
+import { formatBytes, formatCount, formatDateTime } from '../format'
+import { useApi, useAppStore } from '../store/store-context'
+
+export function SyncButton() {
+  const syncing = useAppStore((s) => s.syncing)
+  const sync = useAppStore((s) => s.syncDataset)
+  return (
+    <button
+      type="button"
+      className="button button-primary"
+      disabled={syncing}
+      onClick={() => void sync()}
+    >
+      {syncing ? 'Syncing…' : 'Sync'}
+    </button>
+  )
+}
+
+export function DatasetScreen() {
+  const api = useApi()
+  const client = useAppStore((s) => s.selectedClient)
+  const dataset = useAppStore((s) => s.dataset)
+  const load = useAppStore((s) => s.datasetLoad)
+  const syncing = useAppStore((s) => s.syncing)
+  const filter = useAppStore((s) => s.classFilter)
+  const selected = useAppStore((s) => s.selectedImage)
+  const setFilter = useAppStore((s) => s.setClassFilter)
+  const selectImage = useAppStore((s) => s.selectImage)
+  const go = useAppStore((s) => s.go)
+
+  const images = useMemo(
+    () =>
+      dataset ? (filter ? dataset.images.filter((i) => i.label === filter) : dataset.images) : [],
+    [dataset, filter],
+  )
+  const totalBytes = useMemo(
+    () => dataset?.images.reduce((sum, i) => sum + i.bytes, 0) ?? 0,
+    [dataset],
+  )
+  const selectedImage = dataset?.images.find((i) => i.file === selected)
+  if (client === undefined) return null
+
+  return (
+    <section className="screen screen-fill" aria-labelledby="dataset-title">
+      <div className="screen-head">
+        <div>
+          <h1 id="dataset-title">Dataset</h1>
+          <p className="screen-lede" aria-live="polite">
+            {syncing
+              ? `Mirroring and validating ${client}…`
+              : dataset?.synced
+                ? `${formatCount(dataset.images.length, 'image')} · ${formatCount(dataset.classes.length, 'class', 'classes')} · ${formatBytes(totalBytes)}${dataset.syncedAt ? ` · synced ${formatDateTime(dataset.syncedAt)}` : ''}`
+                : `${client} has not been synced yet.`}
+          </p>
+        </div>
+        <SyncButton />
+      </div>
+      <LoadStatus load={load} what="the dataset" />
+      {dataset && !dataset.synced && (
+        <EmptyState title="Not synced yet" action={<SyncButton />}>
+          Sync mirrors the bucket to this computer and validates its annotations. Training syncs
+          too.
+        </EmptyState>
+      )}
+      {dataset?.synced && (
+        <div className="dataset-layout">
+          <div className="dataset-side">
+            <h2 className="panel-title">Classes</h2>
+            <ClassHistogram
+              classes={dataset.classes}
+              total={dataset.images.length}
+              filter={filter}
+              onFilter={setFilter}
+            />
+          </div>
+          <div className="dataset-main">
+            <h2 className="panel-title">
+              {filter
+                ? `${formatCount(images.length, 'image')} labelled ${filter}`
+                : formatCount(images.length, 'image')}
+            </h2>
+            {images.length === 0 ? (
+              <EmptyState title="No images to show" />
+            ) : (
+              <ThumbnailGrid
+                label={filter ? `Images labelled ${filter}` : 'Dataset images'}
+                images={images}
+                selected={selected}
+                thumbnailUrl={(file) => api.thumbnailUrl(client, file, 160)}
+                onSelect={selectImage}
+              />
+            )}
+          </div>
+          <ImageDetails
+            file={selected}
+            image={selectedImage}
+            previewUrl={
+              selectedImage ? api.thumbnailUrl(client, selectedImage.file, 320) : undefined
+            }
+            onClose={() => selectImage(undefined)}
+            onShowFindings={dataset.report?.findings.length ? () => go('errors') : undefined}
+          />
+        </div>
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,198 @@
+// One finished run of the selected client (the latest, or the one reopened from Runs): its
+// metrics, curves, confusion matrix and per-class scores when present, and the model files.
+
+import { useEffect } from 'react'
+import { isTerminal, JOB_STATES, type JobResult } from '../../src-shared/job-events'
+import { ConfusionMatrixTable } from '../components/confusion-matrix'
+import { EmptyState } from '../components/empty-state'
+import { EpochCurves } from '../components/epoch-curves'
+import { ErrorDetail } from '../components/error-detail'
+import { LoadStatus } from '../components/load-status'
+import { PerClassTable } from '../components/per-class-table'
+import { StateBadge } from '../components/state-badge'
+import { formatBytes, formatDateTime, formatDuration, formatMetric, formatPercent } from '../format'
+import { confusionMatrixOf, perClassScores } from '../jobs/metrics-extras'
+import { useAppStore } from '../store/store-context'
+
+/** The seed's result values, spelt as the endpoint keeps them, read correctly in the UI. */
+function outcomeText(value: JobResult['Training'] | undefined): string {
+  if (value === undefined) return '—'
+  return value === 'Succesfull' ? 'Successful' : value
+}
+
+function Metric({ label, value }: { label: string; value: string }) {
+  return (
+    <div className="metric">
+      <dt>{label}</dt>
+      <dd>{value}</dd>
+    </div>
+  )
+}
+
+export function ResultsScreen() {
+  const client = useAppStore((s) => s.selectedClient)
+  const runs = useAppStore((s) => s.runs)
+  const opened = useAppStore((s) => s.openedRun)
+  const openedLoad = useAppStore((s) => s.openedRunLoad)
+  const openRun = useAppStore((s) => s.openRun)
+  const modelFiles = useAppStore((s) => s.modelFiles)
+  const modelFilesLoad = useAppStore((s) => s.modelFilesLoad)
+  const go = useAppStore((s) => s.go)
+  const latestFinished = runs.find((run) => isTerminal(run.state))
+  const modelBucket = useAppStore(
+    (s) => s.clients.find((row) => row.summary.client === s.selectedClient)?.summary.modelBucket,
+  )
+
+  useEffect(() => {
+    if (!opened && latestFinished && openedLoad.status !== 'loading')
+      void openRun(latestFinished.id)
+  }, [opened, latestFinished, openedLoad.status, openRun])
+
+  if (client === undefined) return null
+  const result = opened?.view.result ?? opened?.summary.result
+  const metrics = result?.metrics
+  const matrix = metrics ? confusionMatrixOf(metrics) : undefined
+  const scores = metrics ? perClassScores(metrics) : undefined
+  const timings = result
+    ? JOB_STATES.filter((s) => result.timings[s] !== undefined).map(
+        (s) => [s, result.timings[s] ?? 0] as const,
+      )
+    : []
+  const totalMs = timings.reduce((sum, [, ms]) => sum + ms, 0)
+  const runError = result?.error ?? opened?.view.error
+
+  return (
+    <section className="screen" aria-labelledby="results-title">
+      <div className="screen-head">
+        <div>
+          <h1 id="results-title">Results</h1>
+          <p className="screen-lede">
+            {opened ? (
+              <>
+                Run <code>{opened.summary.id}</code> of {formatDateTime(opened.summary.createdAt)}
+              </>
+            ) : (
+              `The latest finished run of ${client}.`
+            )}
+          </p>
+        </div>
+        <button type="button" className="button" onClick={() => go('runs')}>
+          All runs
+        </button>
+      </div>
+      <LoadStatus load={openedLoad} what="the run" />
+      {!opened && !latestFinished && openedLoad.status !== 'loading' && (
+        <EmptyState
+          title="No finished runs yet"
+          action={
+            <button type="button" className="button button-primary" onClick={() => go('training')}>
+              Go to training
+            </button>
+          }
+        >
+          Results appear here when a training run of {client} ends.
+        </EmptyState>
+      )}
+      {opened && (
+        <>
+          <div className="job-head">
+            <StateBadge state={opened.view.state} />
+            <span>
+              Training: <strong>{outcomeText(result?.Training)}</strong> · Storing:{' '}
+              <strong>{outcomeText(result?.Storing)}</strong>
+            </span>
+          </div>
+          {runError && (
+            <div
+              className={
+                opened.view.state === 'interrupted'
+                  ? 'outcome outcome-warning'
+                  : 'outcome outcome-danger'
+              }
+            >
+              <ErrorDetail error={runError} />
+            </div>
+          )}
+          {metrics && (
+            <dl className="metrics">
+              <Metric label="Val. accuracy" value={formatPercent(metrics.finalValAccuracy)} />
+              <Metric label="Val. loss" value={formatMetric(metrics.finalValLoss)} />
+              <Metric
+                label="Train / val. images"
+                value={`${metrics.trainImages} / ${metrics.valImages}`}
+              />
+              <Metric label="Classes" value={String(metrics.classes.length)} />
+              <Metric label="Epochs" value={String(metrics.epochs.length)} />
+              <Metric label="Backend" value={metrics.backend} />
+              <Metric label="Total time" value={formatDuration(totalMs)} />
+            </dl>
+          )}
+          <h2 className="section-title">Curves</h2>
+          {opened.view.epochs.length > 0 || metrics ? (
+            <EpochCurves
+              epochs={opened.view.epochs.length > 0 ? opened.view.epochs : (metrics?.epochs ?? [])}
+              plannedEpochs={opened.summary.params.epochs}
+            />
+          ) : (
+            <p className="muted">This run ended before its first epoch.</p>
+          )}
+          {(matrix || scores) && (
+            <div className="results-grid">
+              {matrix && <ConfusionMatrixTable matrix={matrix} />}
+              {scores && <PerClassTable scores={scores} />}
+            </div>
+          )}
+          {timings.length > 0 && (
+            <>
+              <h2 className="section-title">Time per stage</h2>
+              <ul className="timings">
+                {timings.map(([stage, ms]) => (
+                  <li key={stage}>
+                    <span>{stage}</span> <strong>{formatDuration(ms)}</strong>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </>
+      )}
+      <h2 className="section-title">Model bucket</h2>
+      <p className="muted">
+        {modelBucket ? <code>{modelBucket}</code> : 'The model bucket'} holds the latest stored
+        model of {client}.
+      </p>
+      <LoadStatus load={modelFilesLoad} what="the model bucket" />
+      {modelFilesLoad.status === 'ready' && modelFiles.length === 0 && (
+        <p className="muted">The model bucket holds no files yet.</p>
+      )}
+      {modelFiles.length > 0 && (
+        <div className="table-wrap">
+          <table className="data-table">
+            <caption className="visually-hidden">Files in the model bucket</caption>
+            <thead>
+              <tr>
+                <th scope="col">File</th>
+                <th scope="col" className="num">
+                  Size
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {modelFiles.map((file) => (
+                <tr key={file.key}>
+                  <td className="mono">{file.key}</td>
+                  <td className="num">{formatBytes(file.bytes)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {result?.localModelDir && (
+        <p className="muted">
+          The upload did not happen; the model files stay in <code>{result.localModelDir}</code>.
+        </p>
+      )}
+    </section>
+  )
+}

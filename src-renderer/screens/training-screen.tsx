@@ -1,0 +1,166 @@
+// Start and stop training for the selected client, and watch the live job: stages, progress with
+// time left, loss and accuracy curves as epochs finish, the backend and the job's log.
+
+import { isTerminal } from '../../src-shared/job-events'
+import { EmptyState } from '../components/empty-state'
+import { EpochCurves } from '../components/epoch-curves'
+import { ErrorDetail } from '../components/error-detail'
+import { JobProgress } from '../components/job-progress'
+import { ParamsForm } from '../components/params-form'
+import { StateBadge } from '../components/state-badge'
+import { formatDateTime, formatPercent } from '../format'
+import { checkParamsDraft } from '../jobs/train-params-draft'
+import { useAppStore } from '../store/store-context'
+
+export function TrainingScreen() {
+  const client = useAppStore((s) => s.selectedClient)
+  const live = useAppStore((s) => s.live)
+  const runs = useAppStore((s) => s.runs)
+  const health = useAppStore((s) => s.health)
+  const starting = useAppStore((s) => s.starting)
+  const stopping = useAppStore((s) => s.stopping)
+  const draft = useAppStore((s) => s.paramsDraft)
+  const start = useAppStore((s) => s.startTraining)
+  const stop = useAppStore((s) => s.stopTraining)
+  const go = useAppStore((s) => s.go)
+  if (client === undefined) return null
+
+  const view = live?.view
+  const running = view !== undefined && !isTerminal(view.state)
+  const summary = view ? runs.find((run) => run.id === view.jobId) : undefined
+  const paramsOk = checkParamsDraft(draft).ok
+  const backend =
+    view?.result?.metrics?.backend ?? (health?.backend === 'pending' ? undefined : health?.backend)
+  const logs = view?.logs.slice(-12) ?? []
+  const lastRun = runs[0]
+
+  return (
+    <section className="screen" aria-labelledby="training-title">
+      <div className="screen-head">
+        <div>
+          <h1 id="training-title">Training</h1>
+          <p className="screen-lede">
+            Syncs {client}&apos;s bucket, validates it, trains an image classifier and uploads
+            model.h5 to its model bucket.
+          </p>
+        </div>
+        <div className="button-row">
+          <button
+            type="button"
+            className="button button-primary"
+            disabled={running || starting || !paramsOk}
+            onClick={() => void start()}
+          >
+            {starting ? 'Starting…' : 'Start training'}
+          </button>
+          <button
+            type="button"
+            className="button button-danger"
+            disabled={!running || stopping}
+            onClick={() => void stop()}
+          >
+            {stopping ? 'Stopping…' : 'Stop'}
+          </button>
+        </div>
+      </div>
+      <div className="training-layout">
+        <ParamsForm disabled={running} />
+        <div className="training-main">
+          {!view && (
+            <EmptyState
+              title="No training in progress"
+              action={
+                lastRun && (
+                  <button type="button" className="button" onClick={() => go('results')}>
+                    View the last run
+                  </button>
+                )
+              }
+            >
+              <p>
+                Set the parameters and start training. Progress and curves appear here as the job
+                runs.
+              </p>
+              {lastRun && (
+                <p className="last-run">
+                  Last run <StateBadge state={lastRun.state} /> {formatDateTime(lastRun.createdAt)}
+                  {lastRun.result?.metrics &&
+                    ` · validation accuracy ${formatPercent(lastRun.result.metrics.finalValAccuracy)}`}
+                </p>
+              )}
+            </EmptyState>
+          )}
+          {view && (
+            <>
+              <div className="job-head" aria-live="polite">
+                <StateBadge state={view.state} />
+                <span className="job-id">
+                  Job <code>{view.jobId}</code>
+                </span>
+                {summary && (
+                  <span className="muted">started {formatDateTime(summary.createdAt)}</span>
+                )}
+                <span className="job-backend">
+                  Backend: <strong>{backend ?? 'choosing…'}</strong>
+                </span>
+              </div>
+              {view.state === 'done' && view.result && (
+                <div className="outcome outcome-success">
+                  <span>
+                    Finished with validation accuracy{' '}
+                    <strong>{formatPercent(view.result.metrics?.finalValAccuracy)}</strong>; model
+                    stored{' '}
+                    {view.result.Storing === 'Succesfull' ? (
+                      <>
+                        in{' '}
+                        <code className="nowrap">
+                          {view.result.modelBucket ?? 'the model bucket'}
+                        </code>
+                      </>
+                    ) : (
+                      'locally'
+                    )}
+                    .
+                  </span>
+                  <button type="button" className="button" onClick={() => go('results')}>
+                    View results
+                  </button>
+                </div>
+              )}
+              {view.error && view.state !== 'interrupted' && (
+                <div className="outcome outcome-danger" role="alert">
+                  <ErrorDetail error={view.error} />
+                  {view.report && !view.report.ok && (
+                    <button type="button" className="button" onClick={() => go('errors')}>
+                      View annotation errors
+                    </button>
+                  )}
+                </div>
+              )}
+              {view.state === 'interrupted' && (
+                <div className="outcome outcome-warning" role="status">
+                  Stopped before the end; no model was stored from this run.
+                </div>
+              )}
+              <JobProgress view={view} plannedEpochs={summary?.params.epochs} />
+              <EpochCurves epochs={view.epochs} plannedEpochs={summary?.params.epochs} />
+              {logs.length > 0 && (
+                <details className="log">
+                  <summary>Log ({view.logs.length} lines)</summary>
+                  <ol>
+                    {logs.map((line) => (
+                      <li key={line.seq} className={`log-${line.level}`}>
+                        <time dateTime={line.at}>{new Date(line.at).toLocaleTimeString()}</time>{' '}
+                        {line.message}
+                      </li>
+                    ))}
+                  </ol>
+                </details>
+              )}
+            </>
+          )}
+        </div>
+      </div>
+    </section>
+  )
+}

@@ -1,0 +1,83 @@
+// The clients (dataset buckets) the core knows, the endpoint's health, and the selected client.
+// Selecting a client loads everything the other screens show about it.
+
+import type { ClientSummary, HealthResponse } from '../../src-shared/http-api'
+import { toAppError } from '../../src-shared/errors'
+import { IDLE, LOADING, READY, type Load, type SliceCreator } from './store-types'
+
+export interface ClientRow {
+  summary: ClientSummary
+  /** Known once the client's local dataset has been read; undefined while loading. */
+  dataset?: { synced: boolean; images: number; classes: number }
+}
+
+export interface ClientsSlice {
+  health?: HealthResponse
+  clients: ClientRow[]
+  clientsLoad: Load
+  selectedClient?: string
+  loadHealth(): Promise<void>
+  loadClients(): Promise<void>
+  selectClient(client: string): void
+}
+
+export const createClientsSlice: SliceCreator<ClientsSlice> = (set, get, api) => ({
+  health: undefined,
+  clients: [],
+  clientsLoad: IDLE,
+  selectedClient: undefined,
+
+  async loadHealth() {
+    try {
+      set({ health: await api.health() })
+    } catch {
+      // The header shows the endpoint as unknown; the screens report their own failures.
+    }
+  },
+
+  async loadClients() {
+    if (get().clients.length === 0) set({ clientsLoad: LOADING })
+    let summaries: ClientSummary[]
+    try {
+      summaries = await api.listClients()
+    } catch (thrown) {
+      set({ clientsLoad: { status: 'failed', error: toAppError(thrown) } })
+      return
+    }
+    const previous = new Map(get().clients.map((row) => [row.summary.client, row.dataset]))
+    set({
+      clients: summaries.map((summary) => ({ summary, dataset: previous.get(summary.client) })),
+      clientsLoad: READY,
+    })
+    await Promise.all(
+      summaries.map(async ({ client }) => {
+        try {
+          const view = await api.getDataset(client)
+          const dataset = {
+            synced: view.synced,
+            images: view.images.length,
+            classes: view.classes.length,
+          }
+          set({
+            clients: get().clients.map((row) =>
+              row.summary.client === client ? { ...row, dataset } : row,
+            ),
+          })
+        } catch {
+          // Counts stay unknown for this client; the dataset screen shows the reason.
+        }
+      }),
+    )
+  },
+
+  selectClient(client) {
+    if (get().selectedClient === client) return
+    get().releaseLiveJob()
+    set({ selectedClient: client })
+    get().resetDataset()
+    get().resetRuns()
+    void get().loadDataset(client)
+    void get().loadModelFiles(client)
+    void get().loadRuns(client)
+  },
+})

@@ -1,0 +1,68 @@
+// The selected client's mirrored dataset: its images, classes and validation report, the class
+// filter and the image shown in detail.
+
+import type { DatasetView } from '../../src-shared/dataset-view'
+import { toAppError } from '../../src-shared/errors'
+import { IDLE, LOADING, READY, type Load, type SliceCreator } from './store-types'
+
+export interface DatasetSlice {
+  dataset?: DatasetView
+  datasetLoad: Load
+  syncing: boolean
+  classFilter?: string
+  selectedImage?: string
+  resetDataset(): void
+  loadDataset(client: string): Promise<void>
+  syncDataset(): Promise<void>
+  setClassFilter(name: string | undefined): void
+  selectImage(file: string | undefined): void
+  /** Opens one image on the dataset screen, e.g. from a row of the annotation report. */
+  showImage(file: string): void
+}
+
+export const createDatasetSlice: SliceCreator<DatasetSlice> = (set, get, api) => ({
+  dataset: undefined,
+  datasetLoad: IDLE,
+  syncing: false,
+  classFilter: undefined,
+  selectedImage: undefined,
+
+  resetDataset: () =>
+    set({
+      dataset: undefined,
+      datasetLoad: IDLE,
+      syncing: false,
+      classFilter: undefined,
+      selectedImage: undefined,
+    }),
+
+  async loadDataset(client) {
+    if (get().dataset?.client !== client) set({ datasetLoad: LOADING })
+    try {
+      const dataset = await api.getDataset(client)
+      if (get().selectedClient === client) set({ dataset, datasetLoad: READY })
+    } catch (thrown) {
+      if (get().selectedClient === client)
+        set({ datasetLoad: { status: 'failed', error: toAppError(thrown) } })
+    }
+  },
+
+  async syncDataset() {
+    const client = get().selectedClient
+    if (client === undefined || get().syncing) return
+    set({ syncing: true })
+    try {
+      const dataset = await api.syncDataset(client)
+      if (get().selectedClient === client) set({ dataset, datasetLoad: READY })
+      void get().loadClients()
+    } catch (thrown) {
+      get().notifyFailure(`Sync of ${client} failed`, thrown)
+    } finally {
+      if (get().selectedClient === client) set({ syncing: false })
+    }
+  },
+
+  setClassFilter: (name) => set({ classFilter: name }),
+  selectImage: (file) => set({ selectedImage: file }),
+  showImage: (file) => set({ selectedImage: file, classFilter: undefined, screen: 'dataset' }),
+})

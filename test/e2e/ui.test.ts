@@ -1,0 +1,301 @@
+// The UI end to end, in a real browser against the real core: the built renderer served by the
+// embedded endpoint, datasets in the embedded S3 store. It walks what a user does: pick a client
+// and see its images, find a planted annotation error, start and stop training, train to the end
+// and read the results, reopen a past run. Every screen is screenshot and checked with axe.
+
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+import { datasetBucketName } from '../../src-shared/client-names'
+import type { CocoDocument } from '../../src-shared/coco'
+import { loadSettings } from '../../src-main/config/settings'
+import { startCore, type Core } from '../../src-main/core'
+import { writeDemoDataset } from '../../src-main/dataset/demo-dataset'
+import { startHttpServer, type HttpServer } from '../../src-main/http/server'
+import { uploadFolder } from '../../src-main/storage/upload-folder'
+import { screenshot, seriousViolations } from './accessibility'
+import { CHROMIUM_PATH, launchBrowser, type TestBrowser } from './browser'
+import { ensureRendererBuild, rendererOut } from './renderer-build'
+
+const MISSING_FILE = 'planted-missing-0001.jpg'
+const TRAINING_MS = 240_000
+
+let core: Core
+let http: HttpServer
+let browser: TestBrowser
+let page: Page
+
+async function seedClient(client: string, seed: number): Promise<void> {
+  const folder = await mkdtemp(join(process.env.TRAINING_SERVER_HOME ?? '', 'dataset-'))
+  try {
+    await writeDemoDataset(folder, { seed, classes: 3, imagesPerClass: 14, size: 48 })
+    await uploadFolder({
+      s3: core.s3,
+      bucket: datasetBucketName(core.settings.bucketPrefix, client),
+      folder,
+      createBucket: true,
+    })
+  } finally {
+    await rm(folder, { recursive: true, force: true })
+  }
+}
+
+/** Adds an image entry (and its annotation) whose file is not in the bucket. */
+async function plantMissingImage(client: string): Promise<void> {
+  const bucket = datasetBucketName(core.settings.bucketPrefix, client)
+  const key = 'coco/annotations.json'
+  const object = await core.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+  const coco = JSON.parse((await object.Body?.transformToString()) ?? '{}') as CocoDocument
+  const imageId = Math.max(...coco.images.map((i) => i.id)) + 1
+  const annotationId = Math.max(...coco.annotations.map((a) => a.id)) + 1
+  coco.images.push({ id: imageId, file_name: MISSING_FILE, width: 48, height: 48 })
+  coco.annotations.push({
+    id: annotationId,
+    image_id: imageId,
+    category_id: coco.categories[0]?.id ?? 1,
+  })
+  await core.s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: JSON.stringify(coco, null, 2),
+      ContentType: 'application/json',
+    }),
+  )
+}
+
+/** Keeps what the page showed when a step failed, next to the screenshots. */
+function screenshotOnFailure(name: string): void {
+  onTestFailed(async () => {
+    await screenshot(page, `failed-${name}`).catch(() => undefined)
+  })
+}
+
+async function expectAccessible(name: string): Promise<void> {
+  await screenshot(page, name)
+  expect(await seriousViolations(page), `axe on ${name}`).toEqual([])
+}
+
+async function goTo(screen: RegExp): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'Screens' })
+    .getByRole('button', { name: screen })
+    .click()
+}
+
+async function pickClient(client: string): Promise<void> {
+  await goTo(/^Clients$/)
+  await page.getByRole('button', { name: client, exact: true }).click()
+  await page.getByRole('heading', { name: 'Dataset', level: 1 }).waitFor()
+}
+
+/** Points on the named chart (train and validation together). */
+async function chartPoints(title: string): Promise<number> {
+  const figure = page
+    .locator('figure.chart')
+    .filter({ has: page.getByText(title, { exact: true }) })
+  return Number((await figure.first().getAttribute('data-points')) ?? 0)
+}
+
+async function until(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 150))
+  }
+}
+
+async function setParam(label: string, value: string): Promise<void> {
+  await page.getByRole('spinbutton', { name: label, exact: true }).fill(value)
+}
+
+// Steps share one browser page and build on each other, so they run in order; training steps
+// take as long as the machine needs for a few small epochs.
+describe.skipIf(!existsSync(CHROMIUM_PATH))(
+  'the UI in a browser',
+  { timeout: TRAINING_MS + 60_000 },
+  () => {
+    beforeAll(async () => {
+      await ensureRendererBuild()
+      const settings = loadSettings({
+        TRAINING_SERVER_HOME: process.env.TRAINING_SERVER_HOME,
+        TRAINING_SERVER_PORT: '0',
+        TRAINING_SERVER_S3_PORT: '0',
+      })
+      core = await startCore(settings, { seedDemo: false })
+      http = await startHttpServer(core, { port: 0, uiDir: rendererOut })
+      await seedClient('client0', 1)
+      await seedClient('client1', 2)
+      await plantMissingImage('client1')
+      browser = await launchBrowser()
+      page = browser.page
+    }, 120_000)
+
+    afterAll(async () => {
+      await browser?.close()
+      await http?.close()
+      await core?.close()
+    }, 60_000)
+
+    it('lists the clients and uses the HTTP transport', async () => {
+      screenshotOnFailure('clients')
+      await page.goto(`${http.url}/`)
+      await page.getByRole('heading', { name: 'Clients', level: 1 }).waitFor()
+      await page.getByRole('button', { name: 'client0', exact: true }).waitFor()
+      await page.getByRole('button', { name: 'client1', exact: true }).waitFor()
+      // Page scripts are strings: this file is type-checked for Node, without the DOM.
+      expect(await page.evaluate('document.documentElement.dataset.transport')).toBe('http')
+      await expectAccessible('clients')
+    })
+
+    it('shows client0 thumbnails after a sync, filtered by class, with image details', async () => {
+      screenshotOnFailure('dataset')
+      await pickClient('client0')
+      await page.getByRole('button', { name: 'Sync', exact: true }).first().click()
+      const grid = page.getByRole('listbox', { name: 'Dataset images' })
+      await grid.getByRole('option').first().waitFor({ timeout: 60_000 })
+      // The thumbnails really load from the endpoint (not just their boxes).
+      const thumbnails = page.locator('.thumb img')
+      await until(
+        () =>
+          thumbnails.evaluateAll((images) =>
+            images.some((image) => (image as unknown as { naturalWidth: number }).naturalWidth > 0),
+          ),
+        30_000,
+        'a decoded thumbnail',
+      )
+      expect(await page.getByText('42 images', { exact: true }).count()).toBeGreaterThan(0)
+
+      // The histogram filters the grid to one class.
+      const classButton = page
+        .getByRole('group', { name: 'Filter by class' })
+        .getByRole('button')
+        .nth(1)
+      const className = (await classButton.locator('.histogram-name').textContent()) ?? ''
+      await classButton.click()
+      const filtered = page.getByRole('listbox', { name: `Images labelled ${className}` })
+      await filtered.getByRole('option').first().waitFor()
+      const labels = await filtered.locator('.thumb-label').allTextContents()
+      expect(labels.length).toBe(14)
+      expect(new Set(labels)).toEqual(new Set([className]))
+
+      // Keyboard: focus the grid's first image, arrow right selects the next one.
+      await filtered.getByRole('option').first().click()
+      await page.keyboard.press('ArrowRight')
+      const selected = filtered.locator('[aria-selected="true"]')
+      expect(await selected.getAttribute('aria-posinset')).toBe('2')
+      const details = page.getByRole('complementary', { name: 'Image details' })
+      await details.getByRole('img').waitFor()
+      expect(await details.textContent()).toContain(className)
+      await expectAccessible('dataset')
+    })
+
+    it('shows the planted annotation error of client1, with a link that opens the image', async () => {
+      screenshotOnFailure('annotation-errors')
+      await pickClient('client1')
+      await goTo(/^Annotation errors/)
+      await page.getByRole('button', { name: 'Sync', exact: true }).first().click()
+      const row = page
+        .getByRole('row')
+        .filter({ hasText: MISSING_FILE })
+        .filter({ hasText: 'IMAGE_FILE_MISSING' })
+      await row.waitFor({ timeout: 60_000 })
+      expect(await row.getByRole('cell').first().textContent()).toBe('Error')
+      expect(await row.textContent()).toMatch(/\$\.images\[\d+\]/)
+      expect(await page.getByText(/Training is blocked by/).count()).toBe(1)
+      await expectAccessible('annotation-errors')
+
+      await row.getByRole('button', { name: `Open image ${MISSING_FILE}` }).click()
+      const details = page.getByRole('complementary', { name: 'Image details' })
+      await details.getByText(MISSING_FILE).waitFor()
+      expect(await details.textContent()).toContain('not in the dataset')
+    })
+
+    it('starts training on client0, draws the loss curve as epochs arrive, and stops it', async () => {
+      screenshotOnFailure('training-stop')
+      await pickClient('client0')
+      await goTo(/^Training/)
+      await setParam('Epochs', '500')
+      await setParam('Image size (px)', '16')
+      await setParam('Batch size', '16')
+      await page.getByRole('button', { name: 'Start training' }).click()
+      await until(
+        async () => (await chartPoints('Loss')) >= 2,
+        TRAINING_MS,
+        'the first epoch on the loss chart',
+      )
+      const first = await chartPoints('Loss')
+      await until(
+        async () => (await chartPoints('Loss')) > first,
+        TRAINING_MS,
+        'more epochs on the loss chart',
+      )
+      const backend = page.locator('.job-backend')
+      await until(
+        async () => /Backend: (tensorflow|wasm|cpu)$/.test((await backend.textContent()) ?? ''),
+        10_000,
+        'the backend in use',
+      )
+      const epochsBar = page.getByRole('progressbar', { name: 'Epochs' })
+      expect(await epochsBar.getAttribute('aria-valuetext')).toMatch(/, [1-9]\d* \/ 500 epochs$/)
+      await expectAccessible('training-running')
+
+      await page.getByRole('button', { name: 'Stop', exact: true }).click()
+      await page
+        .locator('.job-head')
+        .getByText('Interrupted', { exact: true })
+        .waitFor({ timeout: 30_000 })
+      expect(await page.getByRole('button', { name: 'Start training' }).isEnabled()).toBe(true)
+    })
+
+    it('trains client0 to the end and shows the results with the model files', async () => {
+      screenshotOnFailure('training-done')
+      await setParam('Epochs', '2')
+      await page.getByRole('button', { name: 'Start training' }).click()
+      await page.getByRole('button', { name: 'View results' }).waitFor({ timeout: TRAINING_MS })
+      expect(await chartPoints('Loss')).toBe(4)
+      await expectAccessible('training-done')
+
+      await page.getByRole('button', { name: 'View results' }).click()
+      await page.getByRole('heading', { name: 'Results', level: 1 }).waitFor()
+      const accuracy = page.locator('.metric').filter({ hasText: 'Val. accuracy' }).locator('dd')
+      expect(await accuracy.textContent()).toMatch(/^\d+(\.\d)?%$/)
+      await page.getByRole('cell', { name: 'model.h5' }).waitFor()
+      expect(await chartPoints('Accuracy')).toBe(4)
+      await expectAccessible('results')
+    })
+
+    it('lists both runs and reopens the interrupted one with its curves', async () => {
+      screenshotOnFailure('runs')
+      await goTo(/^Runs$/)
+      const rows = page.getByRole('table').getByRole('row')
+      await until(async () => (await rows.count()) === 3, 10_000, 'two runs in the table')
+      await expectAccessible('runs')
+
+      const interrupted = rows.filter({ hasText: 'Interrupted' })
+      await interrupted.getByRole('button', { name: /^Open run/ }).click()
+      await page.getByRole('heading', { name: 'Results', level: 1 }).waitFor()
+      await page.locator('.job-head .badge').getByText('Interrupted', { exact: true }).waitFor()
+      expect(await chartPoints('Loss')).toBeGreaterThanOrEqual(4)
+    })
+
+    it('follows the dark colour scheme', async () => {
+      screenshotOnFailure('dark')
+      await page.emulateMedia({ colorScheme: 'dark' })
+      const background = await page.evaluate('getComputedStyle(document.body).backgroundColor')
+      expect(background).toBe('rgb(14, 18, 23)')
+      await expectAccessible('results-dark')
+      await goTo(/^Training/)
+      await expectAccessible('training-dark')
+      await pickClient('client0')
+      await expectAccessible('dataset-dark')
+    })
+  },
+)

@@ -1,0 +1,243 @@
+// The IPC adapter against a fake ipcMain and a fake service: who may call, where each request
+// goes, how errors come back, and how job-event forwarding starts and stops.
+
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import type { JobEvent, JobSummary } from '../../src-shared/job-events'
+import { AppFailure, appError } from '../../src-shared/errors'
+import {
+  JOB_EVENT_CHANNEL,
+  REQUEST_CHANNEL_NAMES,
+  requestChannelId,
+  type IpcOutcome,
+} from '../../src-shared/ipc-contract'
+
+// The real module throws outside Electron; the adapter never needs it when given a fake ipcMain.
+vi.mock('electron', () => ({ ipcMain: {} }))
+
+const { createTypedIpcMain, TrustedSenders } = await import('../../src-main/electron/ipc-main')
+const { registerIpcApi } = await import('../../src-main/electron/ipc-adapter')
+type MainApi = import('../../src-main/electron/ipc-adapter').MainApi
+type IpcInvokeEvent = import('../../src-main/electron/ipc-main').IpcInvokeEvent
+
+const PAGE = 'file:///app/out/renderer/index.html'
+
+class FakeIpcMain {
+  readonly handlers = new Map<string, (event: IpcInvokeEvent, ...args: unknown[]) => unknown>()
+  handle(channel: string, listener: (event: IpcInvokeEvent, ...args: unknown[]) => unknown): void {
+    if (this.handlers.has(channel)) throw new Error(`second handler for ${channel}`)
+    this.handlers.set(channel, listener)
+  }
+  removeHandler(channel: string): void {
+    this.handlers.delete(channel)
+  }
+  async invoke(
+    event: IpcInvokeEvent,
+    channel: string,
+    ...args: unknown[]
+  ): Promise<IpcOutcome<unknown>> {
+    const handler = this.handlers.get(requestChannelId(channel as never))
+    if (!handler) throw new Error(`no handler for ${channel}`)
+    return (await handler(event, ...args)) as IpcOutcome<unknown>
+  }
+}
+
+class FakeSender {
+  readonly sent: { channel: string; payload: unknown }[] = []
+  destroyed = false
+  private onDestroyed: (() => void)[] = []
+  constructor(readonly id: number) {}
+  send(channel: string, payload: unknown): void {
+    this.sent.push({ channel, payload })
+  }
+  isDestroyed(): boolean {
+    return this.destroyed
+  }
+  once(_event: 'destroyed', listener: () => void): void {
+    this.onDestroyed.push(listener)
+  }
+  destroy(): void {
+    this.destroyed = true
+    for (const listener of this.onDestroyed.splice(0)) listener()
+  }
+}
+
+/** A job whose events the test emits by hand; records who listens. */
+class FakeJobEvents {
+  readonly listeners = new Map<string, Set<(event: JobEvent) => void>>()
+  subscribe(jobId: string, listener: (event: JobEvent) => void): () => void {
+    const set = this.listeners.get(jobId) ?? new Set()
+    set.add(listener)
+    this.listeners.set(jobId, set)
+    return () => set.delete(listener)
+  }
+  emit(jobId: string, event: JobEvent): void {
+    for (const listener of this.listeners.get(jobId) ?? []) listener(event)
+  }
+  count(jobId: string): number {
+    return this.listeners.get(jobId)?.size ?? 0
+  }
+}
+
+function stageEvent(seq: number): JobEvent {
+  return { type: 'stage', seq, at: new Date(0).toISOString(), state: 'training' }
+}
+
+function fakeApi(events: FakeJobEvents) {
+  const summary = { id: 'client0-1', client: 'client0', state: 'queued' } as JobSummary
+  const api: MainApi = {
+    health: vi.fn(async () => ({}) as never),
+    listClients: vi.fn(async () => [
+      {
+        client: 'client0',
+        datasetBucket: 'training-server-client0',
+        modelBucket: 'training-server-model-client0',
+      },
+    ]),
+    getDataset: vi.fn(async (client: string) => ({
+      client,
+      synced: false,
+      images: [],
+      classes: [],
+    })),
+    syncDataset: vi.fn(async (client: string) => {
+      throw new AppFailure(
+        appError('CLIENT_BUSY', `client ${client} has a job running`, { file: 'x.jpg' }),
+      )
+    }),
+    listJobs: vi.fn(async () => [summary]),
+    getJob: vi.fn(async () => ({ ...summary, events: [] })),
+    startTraining: vi.fn(async () => summary),
+    stopTraining: vi.fn(async () => undefined),
+    listModelFiles: vi.fn(async () => [{ key: 'model.h5', bytes: 10 }]),
+    onJobEvent: vi.fn((jobId: string, listener: (event: JobEvent) => void) =>
+      events.subscribe(jobId, listener),
+    ),
+  }
+  return api
+}
+
+describe('IPC adapter', () => {
+  let ipc: FakeIpcMain
+  let trusted: InstanceType<typeof TrustedSenders>
+  let events: FakeJobEvents
+  let api: MainApi
+  let window: FakeSender
+  let registration: ReturnType<typeof registerIpcApi>
+  const from = (sender: FakeSender, url = PAGE): IpcInvokeEvent => ({
+    sender,
+    senderFrame: { url },
+  })
+
+  beforeEach(() => {
+    ipc = new FakeIpcMain()
+    trusted = new TrustedSenders()
+    events = new FakeJobEvents()
+    api = fakeApi(events)
+    window = new FakeSender(1)
+    trusted.trust(window, (url) => url.startsWith('file:///app/out/renderer/'))
+    registration = registerIpcApi(createTypedIpcMain(trusted, ipc), api)
+  })
+
+  it('registers exactly the contract channels', () => {
+    expect([...ipc.handlers.keys()].sort()).toEqual(
+      REQUEST_CHANNEL_NAMES.map(requestChannelId).sort(),
+    )
+  })
+
+  it('refuses an unknown window, and a trusted window that navigated away, without calling the service', async () => {
+    const stranger = new FakeSender(2)
+    const refused = await ipc.invoke(from(stranger), 'listClients')
+    expect(refused).toMatchObject({ ok: false, error: { code: 'IPC_UNTRUSTED_SENDER' } })
+    const navigated = await ipc.invoke(from(window, 'https://example.com/'), 'listClients')
+    expect(navigated).toMatchObject({ ok: false, error: { code: 'IPC_UNTRUSTED_SENDER' } })
+    const noFrame = await ipc.invoke({ sender: window, senderFrame: null }, 'listClients')
+    expect(noFrame.ok).toBe(false)
+    expect(api.listClients).not.toHaveBeenCalled()
+  })
+
+  it('stops trusting a window once it is destroyed', async () => {
+    window.destroy()
+    const outcome = await ipc.invoke(from(window), 'listClients')
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'IPC_UNTRUSTED_SENDER' } })
+  })
+
+  it('routes a request to the service with its arguments and returns the value', async () => {
+    const outcome = await ipc.invoke(from(window), 'getDataset', 'client0')
+    expect(api.getDataset).toHaveBeenCalledWith('client0')
+    expect(outcome).toEqual({
+      ok: true,
+      value: { client: 'client0', synced: false, images: [], classes: [] },
+    })
+    const files = await ipc.invoke(from(window), 'listModelFiles', 'client0')
+    expect(files).toEqual({ ok: true, value: [{ key: 'model.h5', bytes: 10 }] })
+  })
+
+  it('returns a service failure as an error value with its code and location', async () => {
+    const outcome = await ipc.invoke(from(window), 'syncDataset', 'client0')
+    expect(outcome).toEqual({
+      ok: false,
+      error: { code: 'CLIENT_BUSY', message: 'client client0 has a job running', file: 'x.jpg' },
+    })
+  })
+
+  it('checks argument shapes before they reach the service', async () => {
+    const outcome = await ipc.invoke(from(window), 'getDataset', { client: 'client0' })
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { code: 'IPC_INVALID_ARGUMENT', field: 'client' },
+    })
+    const start = await ipc.invoke(from(window), 'startTraining', null)
+    expect(start).toMatchObject({ ok: false, error: { code: 'IPC_INVALID_ARGUMENT' } })
+    expect(api.getDataset).not.toHaveBeenCalled()
+    expect(api.startTraining).not.toHaveBeenCalled()
+  })
+
+  it('passes a training request through', async () => {
+    const request = { client: 'client0', trainType: 'classification', params: { epochs: 2 } }
+    const outcome = await ipc.invoke(from(window), 'startTraining', request)
+    expect(outcome.ok).toBe(true)
+    expect(api.startTraining).toHaveBeenCalledWith(request)
+  })
+
+  it('forwards job events to the subscribing window until it unsubscribes', async () => {
+    await ipc.invoke(from(window), 'subscribeJobEvents', 'job-a', 's1')
+    expect(events.count('job-a')).toBe(1)
+    expect(registration.subscriptionCount()).toBe(1)
+    events.emit('job-a', stageEvent(0))
+    expect(window.sent).toEqual([
+      { channel: JOB_EVENT_CHANNEL, payload: { subscriptionId: 's1', event: stageEvent(0) } },
+    ])
+
+    await ipc.invoke(from(window), 'unsubscribeJobEvents', 's1')
+    expect(events.count('job-a')).toBe(0)
+    expect(registration.subscriptionCount()).toBe(0)
+    events.emit('job-a', stageEvent(1))
+    expect(window.sent).toHaveLength(1)
+  })
+
+  it('keeps one forwarding per subscription id, and refuses subscriptions from untrusted pages', async () => {
+    await ipc.invoke(from(window), 'subscribeJobEvents', 'job-a', 's1')
+    await ipc.invoke(from(window), 'subscribeJobEvents', 'job-a', 's1')
+    expect(events.count('job-a')).toBe(1)
+    const stranger = new FakeSender(7)
+    const refused = await ipc.invoke(from(stranger), 'subscribeJobEvents', 'job-a', 's1')
+    expect(refused.ok).toBe(false)
+    expect(events.count('job-a')).toBe(1)
+  })
+
+  it('drops the forwardings of a window that closes without unsubscribing', async () => {
+    await ipc.invoke(from(window), 'subscribeJobEvents', 'job-a', 's1')
+    await ipc.invoke(from(window), 'subscribeJobEvents', 'job-b', 's2')
+    expect(registration.subscriptionCount()).toBe(2)
+    window.destroy()
+    expect(registration.subscriptionCount()).toBe(0)
+    expect(events.count('job-a') + events.count('job-b')).toBe(0)
+  })
+
+  it('dispose removes every handler and ends every forwarding', async () => {
+    await ipc.invoke(from(window), 'subscribeJobEvents', 'job-a', 's1')
+    registration.dispose()
+    expect(ipc.handlers.size).toBe(0)
+    expect(events.count('job-a')).toBe(0)
+  })
+})

@@ -1,0 +1,202 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AppFailure } from '../../src-shared/errors'
+import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
+import type { ClassInfo, ClassificationItem } from '../../src-shared/validate-annotations'
+import { runTrainingWorker, trainingWorkerEntry } from '../../src-main/jobs/run-training-worker'
+import type {
+  LabelsFile,
+  MetricsFile,
+  TrainingMessage,
+  TrainingRequest,
+} from '../../src-main/jobs/training-protocol'
+import { syntheticImageSet } from './synthetic-images'
+
+const CLASSES: ClassInfo[] = [
+  { index: 0, categoryId: 1, name: 'horizontal' },
+  { index: 1, categoryId: 2, name: 'vertical' },
+  { index: 2, categoryId: 7, name: 'square' },
+]
+
+let root: string
+let items: ClassificationItem[]
+
+/** A dataset folder of real PNG files (24 px, decoded down to 16 px) plus one broken file. */
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'engine-worker-'))
+  mkdirSync(join(root, 'images'))
+  const size = 24
+  const set = syntheticImageSet(6, 21, size)
+  const stride = size * size * 3
+  items = await Promise.all(
+    Array.from({ length: set.count }, async (_, n) => {
+      const fileName = `img-${String(n).padStart(3, '0')}.png`
+      await sharp(Buffer.from(set.pixels.subarray(n * stride, (n + 1) * stride)), {
+        raw: { width: size, height: size, channels: 3 },
+      })
+        .png()
+        .toFile(join(root, 'images', fileName))
+      return { imageId: n, fileName, label: set.labels[n] as number }
+    }),
+  )
+  writeFileSync(join(root, 'images', 'broken.png'), 'this is not a png')
+  items.push({ imageId: 100, fileName: 'broken.png', label: 0 })
+})
+
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+function request(overrides: Partial<TrainingRequest> = {}): TrainingRequest {
+  return {
+    datasetRoot: root,
+    classes: CLASSES,
+    items,
+    params: { ...DEFAULT_TRAIN_PARAMS, imageSize: 16, epochs: 2, batchSize: 4 },
+    outDir: join(root, 'out'),
+    threads: 1,
+    ...overrides,
+  }
+}
+
+function errorOf(promise: Promise<unknown>) {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => (error instanceof AppFailure ? error.error : { code: String(error) }),
+  )
+}
+
+describe('trainingWorkerEntry', () => {
+  it('starts TypeScript sources through a tsx bootstrap', () => {
+    const entry = trainingWorkerEntry()
+    expect(entry.url.protocol).toBe('data:')
+    expect(decodeURIComponent(entry.url.href)).toContain('training-worker.ts')
+    expect(entry.execArgv).toEqual([])
+  })
+})
+
+describe('runTrainingWorker', () => {
+  it('trains in a worker thread and writes the model files', async () => {
+    const messages: TrainingMessage[] = []
+    const result = await runTrainingWorker(request(), { onMessage: (m) => messages.push(m) })
+    const out = join(root, 'out')
+    expect(result.files).toEqual([
+      'model.h5',
+      'model.json',
+      'weights.bin',
+      'labels.json',
+      'metrics.json',
+    ])
+    for (const file of result.files) expect(existsSync(join(out, file))).toBe(true)
+
+    expect(messages[0]).toEqual({ type: 'backend', backend: 'wasm' })
+    expect(messages.at(-1)?.type).toBe('done')
+    const warnings = messages.filter((m) => m.type === 'log' && m.level === 'warn')
+    expect(warnings).toHaveLength(1)
+    expect(JSON.stringify(warnings[0])).toContain('broken.png')
+    const decoding = messages.filter((m) => m.type === 'progress' && m.unit === 'images')
+    expect(decoding.at(-1)).toMatchObject({ stage: 'training', done: 19, total: 19 })
+    const batches = messages.filter((m) => m.type === 'progress' && m.unit === 'batches')
+    expect(batches.at(-1)).toMatchObject({ stage: 'training', done: 8, total: 8, epoch: 2 })
+    expect(messages.filter((m) => m.type === 'epoch')).toHaveLength(2)
+    expect(
+      messages.filter((m) => m.type === 'progress' && m.stage === 'exporting').at(-1),
+    ).toMatchObject({
+      unit: 'files',
+      done: 5,
+      total: 5,
+    })
+
+    expect(result.metrics).toMatchObject({
+      backend: 'wasm',
+      trainImages: 15,
+      valImages: 3,
+      classes: ['horizontal', 'vertical', 'square'],
+    })
+    expect(result.metrics.epochs).toHaveLength(2)
+
+    const labels = JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8')) as LabelsFile
+    expect(labels).toEqual({
+      classes: CLASSES,
+      inputSize: [16, 16, 3],
+      inputRange: [0, 255],
+      channels: 'RGB',
+      resizeMode: 'fill',
+    })
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as MetricsFile
+    expect(metrics.params).toEqual(request().params)
+    expect(metrics.threads).toBe(1)
+    expect(metrics.finalValAccuracy).toBe(result.metrics.finalValAccuracy)
+    expect(metrics.skippedImages.map((s) => s.file)).toEqual(['broken.png'])
+  })
+
+  it('fails with TOO_MANY_BAD_IMAGES when more than a fifth cannot be decoded', async () => {
+    const missing = Array.from({ length: 5 }, (_, i) => ({
+      imageId: 200 + i,
+      fileName: `missing-${i}.png`,
+      label: i % 3,
+    }))
+    const error = await errorOf(
+      runTrainingWorker(request({ items: [...items, ...missing], outDir: join(root, 'bad') }), {
+        onMessage: () => {},
+      }),
+    )
+    expect(error).toMatchObject({ code: 'TOO_MANY_BAD_IMAGES', details: { skipped: 6, total: 24 } })
+    expect(existsSync(join(root, 'bad', 'model.h5'))).toBe(false)
+  })
+
+  it('refuses a dataset whose decoded pixels would not fit in memory, before decoding', async () => {
+    const many = Array.from({ length: 3000 }, (_, i) => ({
+      imageId: i,
+      fileName: `never-read-${i}.png`,
+      label: i % 3,
+    }))
+    const messages: TrainingMessage[] = []
+    const error = await errorOf(
+      runTrainingWorker(request({ items: many, params: { ...request().params, imageSize: 512 } }), {
+        onMessage: (m) => messages.push(m),
+      }),
+    )
+    expect(error).toMatchObject({ code: 'DATASET_TOO_LARGE', field: 'image_size' })
+    expect(messages.some((m) => m.type === 'progress')).toBe(false)
+  })
+
+  it('stops within 2 s of an abort, mid-training', async () => {
+    const controller = new AbortController()
+    let abortedAt = 0
+    let lateMessages = 0
+    const running = runTrainingWorker(
+      request({ params: { ...request().params, epochs: 500 }, outDir: join(root, 'stopped') }),
+      {
+        signal: controller.signal,
+        onMessage: (m) => {
+          if (abortedAt > 0) lateMessages++
+          else if (m.type === 'epoch') {
+            abortedAt = performance.now()
+            controller.abort()
+          }
+        },
+      },
+    )
+    const error = await errorOf(running)
+    expect(error).toMatchObject({ code: 'INTERRUPTED' })
+    expect(abortedAt).toBeGreaterThan(0)
+    expect(performance.now() - abortedAt).toBeLessThan(2000)
+    expect(lateMessages).toBe(0)
+    expect(existsSync(join(root, 'stopped', 'model.h5'))).toBe(false)
+  })
+
+  it('refuses to start when already aborted, and gives up after timeoutMs', async () => {
+    const controller = new AbortController()
+    controller.abort()
+    expect(
+      await errorOf(
+        runTrainingWorker(request(), { signal: controller.signal, onMessage: () => {} }),
+      ),
+    ).toMatchObject({ code: 'INTERRUPTED' })
+    expect(
+      await errorOf(runTrainingWorker(request(), { timeoutMs: 50, onMessage: () => {} })),
+    ).toMatchObject({ code: 'TRAINING_TIMEOUT' })
+  })
+})

@@ -1,0 +1,160 @@
+import { readdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { AppError } from '../../src-shared/errors'
+import type { AnnotationReport } from '../../src-shared/annotation-report'
+import type { JobResult } from '../../src-shared/job-events'
+import { rawRequest, startTestServer, type TestServer } from './server-fixture'
+
+let server: TestServer
+beforeAll(async () => {
+  server = await startTestServer()
+})
+afterAll(() => server?.close())
+
+const get = (path: string, headers?: Record<string, string>) =>
+  rawRequest(server.port, path, { headers })
+
+function errorOf(res: { json<T>(): T }): AppError {
+  return res.json<{ error: AppError }>().error
+}
+
+describe('GET /progress refusals', () => {
+  it('refuses a missing or unknown train_type with 400, listing the supported ones', async () => {
+    for (const query of [
+      'bucket_name=client0',
+      'train_type=regression&bucket_name=client0',
+      'train_type=',
+    ]) {
+      const res = await get(`/progress?${query}`)
+      expect(res.status, query).toBe(400)
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
+      const error = errorOf(res)
+      expect(error).toMatchObject({ code: 'INVALID_TRAIN_TYPE', field: 'train_type' })
+      expect(error.details?.supported).toEqual(['classification'])
+    }
+  })
+
+  it('answers 501 for train types that are not built yet', async () => {
+    for (const type of ['obj_detection', 'instance_segmentation']) {
+      const res = await get(`/progress?train_type=${type}&bucket_name=client0`)
+      expect(res.status).toBe(501)
+      expect(errorOf(res).code).toBe('NOT_IMPLEMENTED')
+    }
+  })
+
+  it('refuses every unsafe bucket_name with 400 and touches no folder', async () => {
+    const before = await readdir(server.home)
+    const beforeParent = await readdir(dirname(server.home))
+    const names = [
+      '../x',
+      '/etc',
+      '%2e%2e',
+      '%252e%252e',
+      '',
+      'a'.repeat(300),
+      'Client0',
+      'client0%00',
+      '..%2Fweights',
+      'client0%2F..%2F..',
+      '%20client0',
+      'client_0',
+      'client0-',
+    ]
+    for (const name of names) {
+      const res = await get(`/progress?train_type=classification&bucket_name=${name}`)
+      expect(res.status, name).toBe(400)
+      expect(errorOf(res), name).toMatchObject({
+        code: 'INVALID_CLIENT_NAME',
+        field: 'bucket_name',
+      })
+    }
+    const missing = await get('/progress?train_type=classification')
+    expect(errorOf(missing)).toMatchObject({ code: 'INVALID_CLIENT_NAME', field: 'bucket_name' })
+    expect(await readdir(server.home)).toEqual(before)
+    expect(await readdir(dirname(server.home))).toEqual(beforeParent)
+    expect(before).not.toContain('train_data')
+    expect((await get('/api/jobs')).json()).toEqual([])
+  })
+
+  it('refuses unknown and out-of-range training parameters with 400 and the range', async () => {
+    const base = '/progress?train_type=classification&bucket_name=client0'
+    const unknown = await get(`${base}&speed=fast`)
+    expect(unknown.status).toBe(400)
+    expect(errorOf(unknown)).toMatchObject({ code: 'INVALID_PARAMETER', field: 'speed' })
+    const cases: [string, string, number, number][] = [
+      ['epochs=0', 'epochs', 1, 500],
+      ['epochs=1.5', 'epochs', 1, 500],
+      ['epochs=ten', 'epochs', 1, 500],
+      ['learning_rate=2', 'learning_rate', 1e-6, 1],
+      ['image_size=4096', 'image_size', 16, 512],
+      ['val_split=0.9', 'val_split', 0.05, 0.5],
+    ]
+    for (const [query, field, min, max] of cases) {
+      const res = await get(`${base}&${query}`)
+      expect(res.status, query).toBe(400)
+      expect(errorOf(res), query).toMatchObject({
+        code: 'INVALID_PARAMETER',
+        field,
+        details: { min, max },
+      })
+    }
+    const twice = await get(`${base}&bucket_name=client1`)
+    expect(errorOf(twice)).toMatchObject({ code: 'INVALID_PARAMETER', field: 'bucket_name' })
+    const wait = await get(`${base}&wait=maybe`)
+    expect(errorOf(wait)).toMatchObject({ code: 'INVALID_PARAMETER', field: 'wait' })
+  })
+
+  it('answers 404 BUCKET_NOT_FOUND before streaming when the client has no bucket', async () => {
+    const res = await get('/progress?train_type=classification&bucket_name=nobody&epochs=1')
+    expect(res.status).toBe(404)
+    const body = res.json<{ error: AppError; result: JobResult }>()
+    expect(body.error.code).toBe('BUCKET_NOT_FOUND')
+    expect(body.result).toMatchObject({ client: 'nobody', state: 'failed', Storing: 'Skipped' })
+  })
+
+  it('answers 422 with the report when the annotations are invalid, and trains nothing', async () => {
+    await server.seedBrokenClient('broken')
+    const res = await get('/progress?train_type=classification&bucket_name=broken&epochs=1')
+    expect(res.status).toBe(422)
+    const body = res.json<{ error: AppError; report: AnnotationReport; result: JobResult }>()
+    expect(body.error.code).toBe('ANNOTATIONS_INVALID')
+    expect(body.report.ok).toBe(false)
+    expect(body.report.errors).toBeGreaterThan(0)
+    expect(body.report.findings.map((f) => f.code)).toContain('UNKNOWN_CATEGORY_ID')
+    expect(body.result).toMatchObject({ state: 'failed', Training: 'Failed', Storing: 'Skipped' })
+    expect(body.result.report).toEqual(body.report)
+    // Nothing was trained or uploaded.
+    expect(await readdir(server.home)).not.toContain('weights')
+    expect((await get('/api/clients/broken/models')).json()).toEqual([])
+  })
+
+  it('answers /interrupt without a job with 404 NO_ACTIVE_JOB and checks the name', async () => {
+    const none = await get('/interrupt?bucket_name=client0')
+    expect(none.status).toBe(404)
+    expect(errorOf(none).code).toBe('NO_ACTIVE_JOB')
+    const bad = await get('/interrupt?bucket_name=../x')
+    expect(bad.status).toBe(400)
+    expect(errorOf(bad).code).toBe('INVALID_CLIENT_NAME')
+  })
+
+  it('answers wrong methods and unknown routes with an error body', async () => {
+    const post = await rawRequest(
+      server.port,
+      '/progress?train_type=classification&bucket_name=x',
+      {
+        method: 'POST',
+      },
+    )
+    expect(post.status).toBe(405)
+    expect(errorOf(post).code).toBe('METHOD_NOT_ALLOWED')
+    const missing = await get('/nothing/here')
+    expect(missing.status).toBe(404)
+    expect(errorOf(missing).code).toBe('NOT_FOUND')
+    const job = await get('/api/jobs/nope-123')
+    expect(job.status).toBe(404)
+    expect(errorOf(job).code).toBe('JOB_NOT_FOUND')
+    const badId = await get('/api/jobs/..%2F..%2Fetc')
+    expect(badId.status).toBe(400)
+  })
+})

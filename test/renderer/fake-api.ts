@@ -1,0 +1,187 @@
+// A TrainingServerApi held in memory for store and component tests: canned answers that tests
+// change, a record of calls, and job events the test emits by hand.
+
+import type { StartTrainingRequest, TrainingServerApi } from '../../src-shared/bridge'
+import type { DatasetView } from '../../src-shared/dataset-view'
+import type { AppError } from '../../src-shared/errors'
+import { AppFailure } from '../../src-shared/errors'
+import type { ClientSummary, HealthResponse } from '../../src-shared/http-api'
+import type { JobEvent, JobRecord, JobSummary, ModelFile } from '../../src-shared/job-events'
+import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
+
+export function summary(
+  id: string,
+  client: string,
+  state: JobSummary['state'],
+  createdAt: string,
+): JobSummary {
+  return {
+    id,
+    client,
+    trainType: 'classification',
+    params: { ...DEFAULT_TRAIN_PARAMS, epochs: 3 },
+    state,
+    createdAt,
+    updatedAt: createdAt,
+  }
+}
+
+export function dataset(client: string, files: [string, string][]): DatasetView {
+  const names = [...new Set(files.map(([, label]) => label))]
+  return {
+    client,
+    synced: true,
+    syncedAt: '2024-05-01T10:00:00.000Z',
+    images: files.map(([file, label]) => ({ file, label, bytes: 2048, width: 48, height: 48 })),
+    classes: names.map((name, i) => ({
+      name,
+      categoryId: i + 1,
+      count: files.filter(([, l]) => l === name).length,
+    })),
+  }
+}
+
+export class FakeApi implements TrainingServerApi {
+  calls: string[] = []
+  clients: ClientSummary[] = [
+    {
+      client: 'client0',
+      datasetBucket: 'training-server-client0',
+      modelBucket: 'training-server-model-client0',
+    },
+    {
+      client: 'client1',
+      datasetBucket: 'training-server-client1',
+      modelBucket: 'training-server-model-client1',
+    },
+  ]
+  datasets = new Map<string, DatasetView>()
+  jobs: JobSummary[] = []
+  records = new Map<string, JobRecord>()
+  models: ModelFile[] = [{ key: 'model.h5', bytes: 123456 }]
+  failures = new Map<string, AppError>()
+  subscriptions = new Map<string, Set<(event: JobEvent) => void>>()
+  started: StartTrainingRequest[] = []
+  /** getDataset for these clients waits until the promise settles, to test late answers. */
+  datasetGates = new Map<string, Promise<void>>()
+
+  private check(method: string): void {
+    this.calls.push(method)
+    const failure = this.failures.get(method)
+    if (failure) throw new AppFailure(failure)
+  }
+
+  async health(): Promise<HealthResponse> {
+    this.check('health')
+    return {
+      name: 'training-server',
+      version: '0.1.0',
+      backend: 'wasm',
+      s3: { endpoint: 'http://127.0.0.1:4568', embedded: true, region: 'us-east-1' },
+      bucketPrefix: 'training-server-',
+      home: '/tmp/home',
+    }
+  }
+  async listClients(): Promise<ClientSummary[]> {
+    this.check('listClients')
+    return this.clients
+  }
+  async getDataset(client: string): Promise<DatasetView> {
+    this.check(`getDataset:${client}`)
+    await this.datasetGates.get(client)
+    return this.datasets.get(client) ?? { client, synced: false, images: [], classes: [] }
+  }
+  async syncDataset(client: string): Promise<DatasetView> {
+    this.check(`syncDataset:${client}`)
+    return this.datasets.get(client) ?? { client, synced: true, images: [], classes: [] }
+  }
+  thumbnailUrl(client: string, file: string, size?: number): string {
+    return `thumb://${client}/${file}?size=${size ?? ''}`
+  }
+  async listJobs(client?: string): Promise<JobSummary[]> {
+    this.check(`listJobs:${client ?? ''}`)
+    return this.jobs
+      .filter((job) => client === undefined || job.client === client)
+      .map((job) => ({ ...job }))
+  }
+  async getJob(id: string): Promise<JobRecord> {
+    this.check(`getJob:${id}`)
+    const record = this.records.get(id)
+    if (!record) throw new AppFailure({ code: 'JOB_NOT_FOUND', message: `no job ${id}` })
+    return record
+  }
+  async startTraining(request: StartTrainingRequest): Promise<JobSummary> {
+    this.check('startTraining')
+    this.started.push(request)
+    const job = summary(
+      `${request.client}-new`,
+      request.client,
+      'queued',
+      '2024-05-02T10:00:00.000Z',
+    )
+    this.jobs.unshift(job)
+    return job
+  }
+  async stopTraining(client: string): Promise<void> {
+    this.check(`stopTraining:${client}`)
+  }
+  async listModelFiles(client: string): Promise<ModelFile[]> {
+    this.check(`listModelFiles:${client}`)
+    return this.models
+  }
+  onJobEvent(jobId: string, listener: (event: JobEvent) => void): () => void {
+    this.calls.push(`onJobEvent:${jobId}`)
+    const set = this.subscriptions.get(jobId) ?? new Set()
+    set.add(listener)
+    this.subscriptions.set(jobId, set)
+    return () => set.delete(listener)
+  }
+  emit(jobId: string, event: JobEvent): void {
+    for (const listener of this.subscriptions.get(jobId) ?? []) listener(event)
+  }
+  listeners(jobId: string): number {
+    return this.subscriptions.get(jobId)?.size ?? 0
+  }
+}
+
+let seq = 0
+
+/** The next position and time in a job's log. */
+function place(): { seq: number; at: string } {
+  const here = { seq, at: new Date(Date.UTC(2024, 4, 2, 10, 0, seq)).toISOString() }
+  seq += 1
+  return here
+}
+
+export const events = {
+  reset: () => {
+    seq = 0
+  },
+  stage: (state: JobSummary['state']): JobEvent => ({ type: 'stage', ...place(), state }),
+  epoch: (epoch: number, epochs: number, loss: number): JobEvent => ({
+    type: 'epoch',
+    ...place(),
+    epoch,
+    epochs,
+    loss,
+    accuracy: 1 - loss / 2,
+    valLoss: loss + 0.1,
+    valAccuracy: 0.9 - loss / 2,
+    imagesPerSec: 100,
+    elapsedMs: epoch * 1000,
+  }),
+  progress: (
+    stage: 'syncing' | 'training',
+    done: number,
+    total: number,
+    epoch?: number,
+  ): JobEvent => ({
+    type: 'progress',
+    ...place(),
+    stage,
+    unit: stage === 'syncing' ? 'files' : 'batches',
+    done,
+    total,
+    ...(epoch !== undefined && { epoch }),
+  }),
+}

@@ -1,0 +1,133 @@
+// @vitest-environment jsdom
+// The browser transport against a fake fetch and EventSource: routes, error bodies, and job event
+// streams that skip replays and close once the job has ended.
+
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { AppFailure } from '../../src-shared/errors'
+import type { JobEvent } from '../../src-shared/job-events'
+import { createHttpTransport } from '../../src-renderer/api/http-transport'
+
+class FakeEventSource {
+  static last: FakeEventSource | undefined
+  readonly listeners = new Map<string, ((event: MessageEvent<string>) => void)[]>()
+  closed = false
+  constructor(readonly url: string) {
+    FakeEventSource.last = this
+  }
+  addEventListener(type: string, listener: (event: MessageEvent<string>) => void): void {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener])
+  }
+  close(): void {
+    this.closed = true
+  }
+  send(type: string, data: unknown): void {
+    const message = { data: JSON.stringify(data) } as MessageEvent<string>
+    for (const listener of this.listeners.get(type) ?? []) listener(message)
+  }
+}
+
+const ORIGIN = 'http://127.0.0.1:8000'
+const at = new Date(0).toISOString()
+
+describe('HTTP transport', () => {
+  const fetchMock = vi.fn()
+
+  beforeEach(() => {
+    vi.stubGlobal('fetch', fetchMock)
+    vi.stubGlobal('EventSource', FakeEventSource)
+  })
+  afterEach(() => {
+    vi.unstubAllGlobals()
+    fetchMock.mockReset()
+  })
+
+  const json = (status: number, body: unknown) =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+
+  it('calls the documented routes', async () => {
+    fetchMock.mockImplementation(async () => json(200, []))
+    const api = createHttpTransport(ORIGIN)
+    await api.listClients()
+    await api.getDataset('client 0')
+    await api.syncDataset('client0')
+    await api.listJobs('client0')
+    await api.startTraining({
+      client: 'client0',
+      trainType: 'classification',
+      params: { epochs: 2 },
+    })
+    await api.stopTraining('client0')
+    await api.listModelFiles('client0')
+    const calls = fetchMock.mock.calls.map(
+      ([url, init]) => `${(init as RequestInit).method ?? 'GET'} ${url as string}`,
+    )
+    expect(calls).toEqual([
+      `GET ${ORIGIN}/api/clients`,
+      `GET ${ORIGIN}/api/clients/client%200/dataset`,
+      `POST ${ORIGIN}/api/clients/client0/sync`,
+      `GET ${ORIGIN}/api/jobs?client=client0`,
+      `POST ${ORIGIN}/api/jobs`,
+      `GET ${ORIGIN}/interrupt?bucket_name=client0`,
+      `GET ${ORIGIN}/api/clients/client0/models`,
+    ])
+    expect(JSON.parse(fetchMock.mock.calls[4]?.[1].body as string)).toEqual({
+      client: 'client0',
+      trainType: 'classification',
+      params: { epochs: 2 },
+    })
+    expect(api.thumbnailUrl('client0', 'a b/c.jpg', 128)).toBe(
+      `${ORIGIN}/api/clients/client0/thumbnails/a%20b%2Fc.jpg?size=128`,
+    )
+  })
+
+  it('throws the error body as an AppFailure, keeping code and location', async () => {
+    fetchMock.mockResolvedValue(
+      json(422, { error: { code: 'INVALID_PARAM', message: 'epochs too large', field: 'epochs' } }),
+    )
+    const failure = await createHttpTransport(ORIGIN)
+      .listJobs()
+      .catch((e: unknown) => e)
+    expect(failure).toBeInstanceOf(AppFailure)
+    expect((failure as AppFailure).error).toEqual({
+      code: 'INVALID_PARAM',
+      message: 'epochs too large',
+      field: 'epochs',
+    })
+  })
+
+  it('names a status without an error body, and an endpoint that does not answer', async () => {
+    fetchMock.mockResolvedValueOnce(
+      new Response('nope', { status: 502, statusText: 'Bad Gateway' }),
+    )
+    const bad = await createHttpTransport(ORIGIN)
+      .listClients()
+      .catch((e: unknown) => e)
+    expect((bad as AppFailure).error.code).toBe('HTTP_502')
+    fetchMock.mockRejectedValueOnce(new TypeError('Failed to fetch'))
+    const gone = await createHttpTransport(ORIGIN)
+      .listClients()
+      .catch((e: unknown) => e)
+    expect((gone as AppFailure).error.code).toBe('SERVER_UNREACHABLE')
+  })
+
+  it('streams job events once each and closes after the job ended', () => {
+    const received: JobEvent[] = []
+    const unsubscribe = createHttpTransport(ORIGIN).onJobEvent('client0-1', (e) => received.push(e))
+    const source = FakeEventSource.last as FakeEventSource
+    expect(source.url).toBe(`${ORIGIN}/api/jobs/client0-1/events`)
+    source.send('stage', { type: 'stage', seq: 0, at, state: 'training' })
+    source.send('stage', { type: 'stage', seq: 0, at, state: 'training' }) // replayed after a reconnect
+    source.send('stage', { type: 'stage', seq: 1, at, state: 'done' })
+    expect(source.closed).toBe(false)
+    source.send('result', { type: 'result', seq: 2, at, result: { jobId: 'client0-1' } })
+    expect(received.map((e) => e.seq)).toEqual([0, 1, 2])
+    expect(source.closed).toBe(true)
+    unsubscribe()
+  })
+
+  it('closes the stream on unsubscribe', () => {
+    const unsubscribe = createHttpTransport(ORIGIN).onJobEvent('j', () => undefined)
+    unsubscribe()
+    expect(FakeEventSource.last?.closed).toBe(true)
+  })
+})
