@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { HealthResponse } from '../src-shared/http-api'
-import { localPaths, type Settings } from './config/settings'
+import { credentialOptions, localPaths, type Settings } from './config/settings'
 import { JobService } from './jobs/job-service'
 import { RunHistory } from './jobs/run-history'
 import { seedDemoClients } from './jobs/demo-clients'
@@ -45,7 +45,9 @@ export async function startCore(settings: Settings, opts: CoreOptions = {}): Pro
   const s3 = createS3Client({
     ...((embedded || settings.s3.endpoint) && { endpoint: s3Endpoint }),
     region: settings.s3.region,
-    ...(embedded && { credentials: EMBEDDED_S3_CREDENTIALS }),
+    ...(embedded
+      ? { credentials: EMBEDDED_S3_CREDENTIALS }
+      : credentialOptions(settings.s3.credentials)),
   })
 
   let jobs: JobService

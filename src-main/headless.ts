@@ -34,6 +34,11 @@ async function main(): Promise<void> {
       `Training Server ${health.version} listening on ${http.url} — ${s3}; data in ${settings.home}. ` +
         `Try ${http.url}/progress?train_type=classification&bucket_name=client0`,
     )
+    if (settings.accessToken)
+      console.log(
+        `An access token is set: scripts send "Authorization: Bearer <token>"; in a browser, open ` +
+          `${http.url}/?token=<token> once.`,
+      )
   } catch (err) {
     await http?.close()
     await core?.close()

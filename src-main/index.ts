@@ -3,15 +3,17 @@
 
 import { app, BrowserWindow, dialog } from 'electron'
 import { fileURLToPath } from 'node:url'
-import { toAppError } from '../src-shared/errors'
+import { toAppError, type AppError } from '../src-shared/errors'
 import { loadSettings } from './config/settings'
 import { startCore, type Core } from './core'
 import { coreMainApi } from './electron/core-api'
 import { registerIpcApi, type IpcApiRegistration } from './electron/ipc-adapter'
 import { createTypedIpcMain, TrustedSenders } from './electron/ipc-main'
 import { createMainWindow } from './electron/main-window'
+import { safeStorageCipher } from './electron/safe-storage-cipher'
 import { registerThumbnailScheme, serveThumbnails } from './electron/thumbnail-protocol'
 import { startHttpServer, type HttpServer } from './http/server'
+import { createSettingsService } from './settings-service'
 
 const preloadPath = fileURLToPath(new URL('../preload/preload.cjs', import.meta.url))
 const rendererIndexPath = fileURLToPath(new URL('../renderer/index.html', import.meta.url))
@@ -30,18 +32,28 @@ function openWindow(): void {
   })
 }
 
+/** The message, then the code and what it is about (the settings file and its field). */
+function describeError(error: AppError): string {
+  const file = error.file && !error.message.includes(error.file) ? error.file : undefined
+  const where = [file, error.field && `field ${error.field}`].filter(Boolean).join(', ')
+  return `${error.message}\n\n${error.code}${where ? ` (${where})` : ''}`
+}
+
 async function start(): Promise<void> {
-  const settings = loadSettings()
+  // Access keys in settings.json are sealed by the OS keychain; only this shell can open them.
+  const cipher = safeStorageCipher()
+  const settings = loadSettings(process.env, { cipher })
   core = await startCore(settings)
   try {
     http = await startHttpServer(core, { port: settings.port })
   } catch (thrown) {
     // The window works without the endpoint; only scripts and browsers lose it.
     const error = toAppError(thrown)
-    dialog.showErrorBox('Training Server endpoint not started', `${error.message} (${error.code})`)
+    dialog.showErrorBox('Training Server endpoint not started', describeError(error))
   }
   serveThumbnails(core.jobs)
-  ipcApi = registerIpcApi(createTypedIpcMain(trusted), coreMainApi(core))
+  const settingsService = createSettingsService(core, { cipher })
+  ipcApi = registerIpcApi(createTypedIpcMain(trusted), coreMainApi(core, settingsService))
   openWindow()
 }
 
@@ -78,7 +90,7 @@ else {
     .then(start)
     .catch((thrown: unknown) => {
       const error = toAppError(thrown)
-      dialog.showErrorBox('Training Server could not start', `${error.message} (${error.code})`)
+      dialog.showErrorBox('Training Server could not start', describeError(error))
       app.exit(1)
     })
 }

@@ -10,6 +10,7 @@ import { DatasetScreen } from './screens/dataset-screen'
 import { ErrorsScreen } from './screens/errors-screen'
 import { ResultsScreen } from './screens/results-screen'
 import { RunsScreen } from './screens/runs-screen'
+import { SettingsScreen } from './screens/settings-screen'
 import { TrainingScreen } from './screens/training-screen'
 import type { Screen } from './store/navigation-slice'
 import { useAppStore } from './store/store-context'
@@ -23,6 +24,7 @@ const SCREEN_VIEWS: Record<Screen, () => React.JSX.Element | null> = {
   training: TrainingScreen,
   results: ResultsScreen,
   runs: RunsScreen,
+  settings: SettingsScreen,
 }
 
 export function App() {

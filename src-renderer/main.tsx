@@ -7,6 +7,7 @@ import { App } from './app'
 import { createAppStore } from './store/app-store'
 import { StoreProvider } from './store/store-context'
 import './styles/app.css'
+import './styles/settings.css'
 
 const { kind, api } = chooseTransport()
 const store = createAppStore(api)

@@ -22,6 +22,7 @@ export const FINDING_CODES = [
   'TOO_FEW_IMAGES', // a class with fewer images than training needs
   'TOO_FEW_CLASSES', // classification needs at least two classes with images
   'UNSAFE_FILE_NAME', // file_name escapes the images folder
+  'ANNOTATIONS_TOO_LARGE', // coco/annotations.json is above the size limit; it is not read
 ] as const
 export type FindingCode = (typeof FINDING_CODES)[number]
 
@@ -44,6 +45,8 @@ export interface DatasetStats {
   categories: number
   /** Images per category name, for images that will be trained on. */
   imagesPerClass: Record<string, number>
+  /** Listed images whose files cannot be read as images (skipped or errors, see the findings). */
+  unreadableImages?: number
 }
 
 export interface AnnotationReport {

@@ -1,6 +1,7 @@
 // The one interface the renderer talks to. Two transports implement it: IPC in the desktop app
 // (src-main/electron/preload.ts) and HTTP + SSE in a browser (src-renderer/api/http-transport.ts).
 
+import type { ConnectionTest, EditableSettings, SettingsView } from './app-settings'
 import type { DatasetView } from './dataset-view'
 import type { ClientSummary, HealthResponse } from './http-api'
 import type { JobEvent, JobRecord, JobSummary, ModelFile } from './job-events'
@@ -28,4 +29,10 @@ export interface TrainingServerApi {
   listModelFiles(client: string): Promise<ModelFile[]>
   /** Replays the job's log, then streams new events; returns the unsubscribe function. */
   onJobEvent(jobId: string, listener: (event: JobEvent) => void): () => void
+  /** The settings file's values, which of them the environment overrides, and what needs a restart. */
+  getSettings(): Promise<SettingsView>
+  /** Checks and writes the settings file; most changes take effect at the next start. */
+  saveSettings(settings: EditableSettings): Promise<SettingsView>
+  /** Lists the client buckets the given settings reach, without saving them. */
+  testConnection(settings: EditableSettings): Promise<ConnectionTest>
 }

@@ -15,6 +15,10 @@ export function modelBucketName(prefix: string, client: string): string {
   return `${prefix}model-${client}`
 }
 
+/** Beginnings and endings S3 reserves for its own kinds of bucket names (aliases, directories). */
+const RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-']
+const RESERVED_SUFFIXES = ['-s3alias', '--ol-s3', '--x-s3', '--table-s3', '.mrap']
+
 /** True for a name S3 accepts for a bucket (the subset we create: no dots next to each other, no IP form). */
 export function isValidBucketName(name: string): boolean {
   return (
@@ -22,7 +26,9 @@ export function isValidBucketName(name: string): boolean {
     name.length <= 63 &&
     BUCKET_NAME.test(name) &&
     !name.includes('..') &&
-    !/^\d+\.\d+\.\d+\.\d+$/.test(name)
+    !/^\d+\.\d+\.\d+\.\d+$/.test(name) &&
+    !RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix)) &&
+    !RESERVED_SUFFIXES.some((suffix) => name.endsWith(suffix))
   )
 }
 
@@ -30,8 +36,10 @@ export function isValidBucketName(name: string): boolean {
 export function clientNameProblem(client: string, prefix: string): string | undefined {
   if (client.length === 0) return 'is empty'
   if (!CLIENT_NAME.test(client)) return 'may hold only lower-case letters, digits and inner hyphens'
-  if (!isValidBucketName(modelBucketName(prefix, client)))
+  if (modelBucketName(prefix, client).length > 63)
     return `makes bucket names longer than 63 characters with prefix "${prefix}"`
+  if (!isValidBucketName(modelBucketName(prefix, client)))
+    return `makes an invalid bucket name with prefix "${prefix}"`
   if (!isValidBucketName(datasetBucketName(prefix, client)))
     return `makes an invalid bucket name with prefix "${prefix}"`
   return undefined

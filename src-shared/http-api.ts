@@ -10,6 +10,8 @@ import type { JobState } from './job-events'
  * GET  /                                   HealthResponse (JSON; the web UI for Accept: text/html)
  * GET  /progress?train_type&bucket_name…   start or join a job; NDJSON or SSE stream of JobEvent
  * GET  /interrupt?bucket_name              stop that client's job
+ * GET  /retry-upload?bucket_name[&wait]    upload the client's model whose upload failed (no
+ *                                          training); streams that job like /progress
  * GET  /api/clients                        ClientSummary[]
  * GET  /api/clients/:client/dataset        DatasetView
  * POST /api/clients/:client/sync           DatasetView (mirror + validate, no training)
@@ -20,13 +22,19 @@ import type { JobState } from './job-events'
  * GET  /api/jobs/:id                       JobRecord
  * GET  /api/jobs/:id/events                SSE: the job's log replayed, then live events
  * POST /api/jobs/:id/stop                  stop that job
+ * POST /api/jobs/:id/retry-upload          upload that job's model again → JobSummary (202)
+ * GET  /api/settings                       SettingsView
+ * PUT  /api/settings                       EditableSettings → SettingsView (written to settings.json)
+ * POST /api/settings/test                  EditableSettings → ConnectionTest (nothing saved)
  */
 export const ROUTES = {
   health: '/',
   progress: '/progress',
   interrupt: '/interrupt',
+  retryUpload: '/retry-upload',
   clients: '/api/clients',
   jobs: '/api/jobs',
+  settings: '/api/settings',
 } as const
 
 export interface HealthResponse {

@@ -37,6 +37,9 @@ export const REQUEST_CHANNEL_NAMES = [
   'startTraining',
   'stopTraining',
   'listModelFiles',
+  'getSettings',
+  'saveSettings',
+  'testConnection',
   'subscribeJobEvents',
   'unsubscribeJobEvents',
 ] as const satisfies readonly RequestChannel[]

@@ -100,14 +100,58 @@ export interface ModelFile {
   bytes: number
 }
 
+/** One class's scores on the validation split. */
+export interface ClassScores {
+  name: string
+  /** Of the images predicted as this class, the share that are (0 when none are predicted). */
+  precision: number
+  /** Of the images of this class, the share predicted as it (0 when it has none). */
+  recall: number
+  f1: number
+  /** Validation images of this class. */
+  support: number
+}
+
+/** Validation counts: counts[actual][predicted], classes in `labels` order. */
+export interface ConfusionCounts {
+  labels: string[]
+  counts: number[][]
+}
+
+/** A validation image the model got wrong, with how sure it was of its wrong answer. */
+export interface Misclassification {
+  file: string
+  actual: string
+  predicted: string
+  /** The model's probability for the predicted class. */
+  confidence: number
+}
+
 export interface TrainingMetrics {
   backend: BackendName
   epochs: EpochMetrics[]
+  /** Of the epoch whose weights the model keeps (the best one when training stopped early). */
   finalValAccuracy: number
   finalValLoss: number
   trainImages: number
   valImages: number
   classes: string[]
+  /** Per class, in class order, on the validation split with the final weights. */
+  perClass?: ClassScores[]
+  confusionMatrix?: ConfusionCounts
+  /** The most confidently misclassified validation images, most confident first (at most 10). */
+  topMistakes?: Misclassification[]
+  /** The epoch whose weights the model keeps. */
+  bestEpoch?: number
+  /** True when training ended before `epochs` because validation loss stopped improving. */
+  stoppedEarly?: boolean
+}
+
+/** An image left out of training, and why (IMAGE_UNREADABLE: its file cannot be decoded). */
+export interface SkippedImage {
+  file: string
+  code: string
+  message: string
 }
 
 /** The last line of a /progress stream. Keeps the seed's keys ("Training", "Storing"). */
@@ -126,6 +170,11 @@ export interface JobResult {
   timings: Partial<Record<JobState, number>>
   error?: AppError
   report?: AnnotationReport
+  /** Images left out of training (at most 100 listed; skippedImageCount counts them all). */
+  skippedImages?: SkippedImage[]
+  skippedImageCount?: number
+  /** For a retried upload: the job whose model this one uploaded. */
+  retryOf?: string
 }
 
 export interface JobSummary {
@@ -137,6 +186,8 @@ export interface JobSummary {
   createdAt: string
   updatedAt: string
   result?: JobResult
+  /** Set on a job that only uploads the model an earlier job (this id) trained but did not store. */
+  retryOf?: string
 }
 
 export interface JobRecord extends JobSummary {

@@ -9,7 +9,11 @@ export const IMPLEMENTED_TRAIN_TYPES: readonly TrainType[] = ['classification']
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const
 export type BackendName = (typeof BACKENDS)[number]
 
-export const ARCHITECTURES = ['cnn'] as const
+/**
+ * cnn: the compact batch-normalised classifier. reference: the plain network of the Fashion-MNIST
+ * comparison with PyTorch (two conv/pool blocks, flatten, dense 128), for like-for-like runs.
+ */
+export const ARCHITECTURES = ['cnn', 'reference'] as const
 export type Architecture = (typeof ARCHITECTURES)[number]
 
 export interface TrainParams {
@@ -21,6 +25,13 @@ export interface TrainParams {
   valSplit: number
   seed: number
   architecture: Architecture
+  /**
+   * Random flips, small rotations, crop/scale and brightness/contrast changes of training images
+   * (never validation ones), drawn from the seed. Optional: runs recorded before it existed lack it.
+   */
+  augment?: boolean
+  /** Epochs without a better validation loss before training stops and the best weights return; 0 = never. */
+  patience?: number
 }
 
 export interface NumericRange {
@@ -29,14 +40,23 @@ export interface NumericRange {
   integer: boolean
 }
 
+export interface TrainParamEntry {
+  key: keyof TrainParams
+  range: NumericRange
+  /** An on/off switch: given as true/false (or 1/0), its range is 0–1. */
+  flag?: boolean
+}
+
 /** Query-string name → parameter, with its range. */
-export const TRAIN_PARAM_RANGES: Record<string, { key: keyof TrainParams; range: NumericRange }> = {
+export const TRAIN_PARAM_RANGES: Record<string, TrainParamEntry> = {
   epochs: { key: 'epochs', range: { min: 1, max: 500, integer: true } },
   batch_size: { key: 'batchSize', range: { min: 1, max: 1024, integer: true } },
   learning_rate: { key: 'learningRate', range: { min: 1e-6, max: 1, integer: false } },
   image_size: { key: 'imageSize', range: { min: 16, max: 512, integer: true } },
   val_split: { key: 'valSplit', range: { min: 0.05, max: 0.5, integer: false } },
   seed: { key: 'seed', range: { min: 0, max: 2 ** 31 - 1, integer: true } },
+  augment: { key: 'augment', range: { min: 0, max: 1, integer: true }, flag: true },
+  patience: { key: 'patience', range: { min: 0, max: 100, integer: true } },
 }
 
 /**
@@ -52,4 +72,6 @@ export const DEFAULT_TRAIN_PARAMS: TrainParams = {
   valSplit: 0.2,
   seed: 42,
   architecture: 'cnn',
+  augment: true,
+  patience: 5,
 }

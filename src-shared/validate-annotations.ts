@@ -41,6 +41,11 @@ export interface ValidateOptions {
   minImagesPerClass?: number
   /** Facts about every file under images/, keyed by its path relative to images/ with '/'. */
   files: Map<string, ImageFileFacts>
+  /**
+   * Share of the listed images (0..1) whose files may be unreadable: up to it, each such image is
+   * skipped with an IMAGE_UNREADABLE warning; above it, each is an error. Default 0: any is an error.
+   */
+  maxUnreadableShare?: number
 }
 
 export interface ValidationResult {
@@ -74,12 +79,41 @@ function caseInsensitiveLookup(
   }
 }
 
+/** How unreadable image files are judged: skipped with a warning, or errors (with the why). */
+interface UnreadablePolicy {
+  severity: 'error' | 'warning'
+  note: string
+  count: number
+}
+
+function unreadablePolicy(entries: CocoEntries, options: ValidateOptions): UnreadablePolicy {
+  const allowed = options.maxUnreadableShare
+  const share = allowed !== undefined && allowed >= 0 && allowed <= 1 ? allowed : 0
+  let unreadable = 0
+  for (const image of entries.images.values())
+    if (image.fileName !== undefined && options.files.get(image.fileName)?.readable === false)
+      unreadable++
+  const listed = entries.images.size
+  if (unreadable > 0 && unreadable <= listed * share)
+    return { severity: 'warning', note: '; it is skipped', count: unreadable }
+  const percent = `${Math.round(share * 1000) / 10}%`
+  return {
+    severity: 'error',
+    count: unreadable,
+    note:
+      share > 0
+        ? ` (${unreadable} of ${listed} images are unreadable, above the ${percent} allowed)`
+        : '',
+  }
+}
+
 function checkImageFile(
   image: ImageEntry,
   fileName: string,
   files: Map<string, ImageFileFacts>,
   sameButCase: (name: string) => string | undefined,
   findings: FindingCollector,
+  unreadable: UnreadablePolicy,
 ): boolean {
   const at = ['images', image.index, 'file_name']
   const facts = files.get(fileName)
@@ -95,8 +129,8 @@ function checkImageFile(
   if (!facts.readable) {
     findings.add(
       'IMAGE_UNREADABLE',
-      'error',
-      `images/${fileName} cannot be read as an image: ${facts.problem ?? 'unknown problem'}`,
+      unreadable.severity,
+      `images/${fileName} cannot be read as an image: ${facts.problem ?? 'unknown problem'}${unreadable.note}`,
       { at, file: fileName },
     )
     return false
@@ -125,7 +159,7 @@ function usableImages(
   entries: CocoEntries,
   options: ValidateOptions,
   findings: FindingCollector,
-): UsableImage[] {
+): { usable: UsableImage[]; unreadable: number } {
   const categoriesOf = new Map<number, Set<number>>()
   for (const annotation of entries.annotations) {
     const set = categoriesOf.get(annotation.imageId) ?? new Set<number>()
@@ -134,11 +168,12 @@ function usableImages(
   }
   const usable: UsableImage[] = []
   const sameButCase = caseInsensitiveLookup(options.files)
+  const unreadable = unreadablePolicy(entries, options)
   for (const image of entries.images.values()) {
     const fileName = image.fileName
     const fileOk =
       fileName !== undefined &&
-      checkImageFile(image, fileName, options.files, sameButCase, findings)
+      checkImageFile(image, fileName, options.files, sameButCase, findings, unreadable)
     const categoryIds = [...(categoriesOf.get(image.id) ?? [])].sort((a, b) => a - b)
     const first = categoryIds[0]
     if (first === undefined) {
@@ -169,7 +204,7 @@ function usableImages(
     if (fileOk && fileName !== undefined && named)
       usable.push({ imageId: image.id, fileName, categoryId: first })
   }
-  return usable
+  return { usable, unreadable: unreadable.count }
 }
 
 function checkClasses(
@@ -234,7 +269,7 @@ function validate(text: string, options: ValidateOptions): ValidationResult {
       position,
     )
   const entries = checkCocoShape(parsed.value, findings)
-  const usable = usableImages(entries, options, findings)
+  const { usable, unreadable } = usableImages(entries, options, findings)
 
   if (entries.imagesListed)
     for (const file of options.files.keys())
@@ -255,7 +290,11 @@ function validate(text: string, options: ValidateOptions): ValidationResult {
     if (category.name !== undefined)
       imagesPerClass[category.name] =
         (imagesPerClass[category.name] ?? 0) + (counts.get(category.id) ?? 0)
-  const stats: DatasetStats = { ...entries.counts, imagesPerClass }
+  const stats: DatasetStats = {
+    ...entries.counts,
+    imagesPerClass,
+    ...(unreadable > 0 && { unreadableImages: unreadable }),
+  }
   const report = summarizeFindings(findings.finish(parsed.locate), stats)
   if (!report.ok) return { report }
 

@@ -1,11 +1,21 @@
-// Settings resolved once at start from environment variables and per-OS defaults. Everything
-// else receives a Settings object; nothing below reads process.env on its own.
+// Settings resolved once at start: environment variables override `<home>/settings.json`, which
+// overrides the defaults; the home folder itself comes from TRAINING_SERVER_HOME or the per-OS
+// default. Everything else receives a Settings object; nothing below reads process.env on its own.
 
 import { homedir, platform } from 'node:os'
 import { join, resolve } from 'node:path'
+import {
+  DEFAULT_SETTINGS,
+  type SettingsDocument,
+  type SettingsField,
+} from '../../src-shared/app-settings'
 import { BACKENDS, type BackendName } from '../../src-shared/train-params'
-import { DEFAULT_BUCKET_PREFIX } from '../../src-shared/client-names'
 import { AppFailure, appError } from '../../src-shared/errors'
+import type { SecretCipher } from './secret-cipher'
+import { readSettingsFile, settingsFilePath } from './settings-file'
+
+/** Credentials for a configured store; the standard AWS chain applies when there are none. */
+export type S3Credentials = { profile: string } | { accessKeyId: string; secretAccessKey: string }
 
 export interface S3Settings {
   /** Endpoint URL of an S3-compatible store; undefined means AWS S3 itself or the embedded store. */
@@ -17,6 +27,8 @@ export interface S3Settings {
   region: string
   /** Path-style addressing; true for every non-AWS endpoint. */
   forcePathStyle: boolean
+  /** From settings.json, unless the environment names credentials itself. */
+  credentials?: S3Credentials
 }
 
 export interface Settings {
@@ -31,10 +43,20 @@ export interface Settings {
   backend?: BackendName
   /** Optional token scripts can send as `Authorization: Bearer <token>`. */
   accessToken?: string
+  /** Share of a dataset's images (0..1) that may be unreadable and skipped before a job fails. */
+  maxBadImageRate: number
+  /** Fields an environment variable set, over the settings file, by the variable's name. */
+  overriddenBy?: Partial<Record<SettingsField, string>>
 }
 
-export const DEFAULT_PORT = 8000
+export interface LoadSettingsOptions {
+  /** Opens access-key secrets the desktop app sealed; the headless server has none. */
+  cipher?: SecretCipher
+}
+
+export const DEFAULT_PORT = DEFAULT_SETTINGS.port
 export const DEFAULT_EMBEDDED_S3_PORT = 4568
+export const DEFAULT_MAX_BAD_IMAGE_RATE = 0.2
 
 /** The per-OS application data folder. */
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -43,6 +65,15 @@ export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
     return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Training Server')
   if (os === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Training Server')
   return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'training-server')
+}
+
+/** The home folder alone: settings.json lives in it, so it cannot come from that file. */
+export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.TRAINING_SERVER_HOME || defaultHome(env))
+}
+
+function invalidVariable(name: string, message: string): AppFailure {
+  return new AppFailure(appError('INVALID_SETTING', message, { field: name }))
 }
 
 function integer(
@@ -56,60 +87,166 @@ function integer(
   if (raw === undefined || raw === '') return fallback
   const value = Number(raw)
   if (!Number.isInteger(value) || value < min || value > max)
-    throw new AppFailure(
-      appError(
-        'INVALID_SETTING',
-        `${name} must be an integer from ${min} to ${max}, got "${raw}"`,
-        {
-          field: name,
-        },
-      ),
-    )
+    throw invalidVariable(name, `${name} must be an integer from ${min} to ${max}, got "${raw}"`)
   return value
 }
 
-export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined
-  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint))
-    throw new AppFailure(
-      appError('INVALID_SETTING', `S3 endpoint must be an http(s) URL, got "${endpoint}"`, {
-        field: env.AWS_ENDPOINT_URL_S3 ? 'AWS_ENDPOINT_URL_S3' : 'AWS_ENDPOINT_URL',
-      }),
-    )
+/** A share from 0 to 1, written `0.2` or `20%`. */
+function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim()
+  if (raw === undefined || raw === '') return fallback
+  const percent = raw.endsWith('%')
+  const value = Number(percent ? raw.slice(0, -1) : raw) / (percent ? 100 : 1)
+  if (!/^\d*\.?\d+%?$/.test(raw) || !(value >= 0 && value <= 1))
+    throw invalidVariable(name, `${name} must be a share from 0 to 1 (or 0% to 100%), got "${raw}"`)
+  return value
+}
+
+/** The first of `names` set to a non-empty value. */
+function firstSet(env: NodeJS.ProcessEnv, names: string[]): string | undefined {
+  return names.find((name) => env[name] !== undefined && env[name] !== '')
+}
+
+function environmentEndpoint(env: NodeJS.ProcessEnv): string | undefined {
+  const name = firstSet(env, ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'])
+  if (name === undefined) return undefined
+  const endpoint = env[name] ?? ''
+  if (!/^https?:\/\/[^/]+/.test(endpoint))
+    throw invalidVariable(name, `S3 endpoint must be an http(s) URL, got "${endpoint}"`)
+  return endpoint
+}
+
+function environmentBackend(env: NodeJS.ProcessEnv): BackendName | undefined {
   const backend = env.TRAINING_SERVER_BACKEND || undefined
   if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend))
-    throw new AppFailure(
-      appError('INVALID_SETTING', `TRAINING_SERVER_BACKEND must be one of ${BACKENDS.join(', ')}`, {
-        field: 'TRAINING_SERVER_BACKEND',
-      }),
+    throw invalidVariable(
+      'TRAINING_SERVER_BACKEND',
+      `TRAINING_SERVER_BACKEND must be one of ${BACKENDS.join(', ')}`,
     )
-  const bucketPrefix = env.TRAINING_SERVER_BUCKET_PREFIX ?? DEFAULT_BUCKET_PREFIX
-  if (!/^[a-z0-9][a-z0-9.-]{0,40}$/.test(bucketPrefix))
+  return backend as BackendName | undefined
+}
+
+function environmentPrefix(env: NodeJS.ProcessEnv): string | undefined {
+  const prefix = env.TRAINING_SERVER_BUCKET_PREFIX
+  if (prefix !== undefined && !/^[a-z0-9][a-z0-9.-]{0,40}$/.test(prefix))
+    throw invalidVariable(
+      'TRAINING_SERVER_BUCKET_PREFIX',
+      'TRAINING_SERVER_BUCKET_PREFIX must be lower-case letters, digits, dots and hyphens',
+    )
+  return prefix
+}
+
+/** Which environment variable sets each field, when one does. */
+export function environmentOverrides(
+  env: NodeJS.ProcessEnv,
+  document: SettingsDocument = {},
+): Partial<Record<SettingsField, string>> {
+  const overrides: Partial<Record<SettingsField, string>> = {}
+  const note = (field: SettingsField, name: string | undefined) => {
+    if (name !== undefined) overrides[field] = name
+  }
+  const useAws =
+    !document.s3Endpoint && env.TRAINING_SERVER_USE_AWS ? 'TRAINING_SERVER_USE_AWS' : undefined
+  note('s3Endpoint', firstSet(env, ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']) ?? useAws)
+  note('region', firstSet(env, ['AWS_REGION', 'AWS_DEFAULT_REGION']))
+  note('credentials', firstSet(env, ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE']))
+  if (env.TRAINING_SERVER_BUCKET_PREFIX !== undefined)
+    note('bucketPrefix', 'TRAINING_SERVER_BUCKET_PREFIX')
+  note('port', firstSet(env, ['TRAINING_SERVER_PORT']))
+  note('backend', firstSet(env, ['TRAINING_SERVER_BACKEND']))
+  note('concurrency', firstSet(env, ['TRAINING_SERVER_CONCURRENCY']))
+  return overrides
+}
+
+/** The file's credentials made usable: a profile as is, an access key with its secret opened. */
+export function openCredentials(
+  document: SettingsDocument,
+  file: string,
+  cipher: SecretCipher | undefined,
+): S3Credentials | undefined {
+  const stored = document.credentials
+  if (stored === undefined) return undefined
+  if ('profile' in stored) return { profile: stored.profile }
+  const field = 'credentials.secretAccessKeyEncrypted'
+  if (!cipher || !cipher.available())
     throw new AppFailure(
       appError(
-        'INVALID_SETTING',
-        'TRAINING_SERVER_BUCKET_PREFIX must be lower-case letters, digits, dots and hyphens',
-        {
-          field: 'TRAINING_SERVER_BUCKET_PREFIX',
-        },
+        'SECRET_UNAVAILABLE',
+        `${file} holds an access key sealed by the desktop app, which only the desktop app can ` +
+          'open; here, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or use a profile',
+        { file, field },
       ),
     )
+  try {
+    return {
+      accessKeyId: stored.accessKeyId,
+      secretAccessKey: cipher.open(stored.secretAccessKeyEncrypted),
+    }
+  } catch (thrown) {
+    throw new AppFailure(
+      appError(
+        'SECRET_UNAVAILABLE',
+        `${file}: the stored secret access key cannot be opened on this account ` +
+          `(${(thrown as Error).message}); enter it again in Settings`,
+        { file, field },
+      ),
+    )
+  }
+}
+
+export function loadSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  opts: LoadSettingsOptions = {},
+): Settings {
+  const home = resolveHome(env)
+  const file = settingsFilePath(home)
+  const document = readSettingsFile(file)
+  const overriddenBy = environmentOverrides(env, document)
+
+  const endpoint = environmentEndpoint(env) ?? (document.s3Endpoint || undefined)
+  const embedded = endpoint === undefined && !env.TRAINING_SERVER_USE_AWS
+  // The embedded store has fixed credentials; stored ones matter only for a configured store.
+  const credentials =
+    overriddenBy.credentials || embedded ? undefined : openCredentials(document, file, opts.cipher)
   return {
-    home: resolve(env.TRAINING_SERVER_HOME || defaultHome(env)),
+    home,
     host: '127.0.0.1',
-    port: integer(env, 'TRAINING_SERVER_PORT', DEFAULT_PORT, 0, 65535),
-    bucketPrefix,
+    port: integer(env, 'TRAINING_SERVER_PORT', document.port ?? DEFAULT_SETTINGS.port, 0, 65535),
+    bucketPrefix: environmentPrefix(env) ?? document.bucketPrefix ?? DEFAULT_SETTINGS.bucketPrefix,
     s3: {
       endpoint,
-      embedded: endpoint === undefined && !env.TRAINING_SERVER_USE_AWS,
+      embedded,
       embeddedPort: integer(env, 'TRAINING_SERVER_S3_PORT', DEFAULT_EMBEDDED_S3_PORT, 0, 65535),
-      region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+      region:
+        env.AWS_REGION || env.AWS_DEFAULT_REGION || document.region || DEFAULT_SETTINGS.region,
       forcePathStyle: endpoint !== undefined,
+      ...(credentials && { credentials }),
     },
-    concurrency: integer(env, 'TRAINING_SERVER_CONCURRENCY', 1, 1, 16),
-    backend: backend as BackendName | undefined,
+    concurrency: integer(
+      env,
+      'TRAINING_SERVER_CONCURRENCY',
+      document.concurrency ?? DEFAULT_SETTINGS.concurrency,
+      1,
+      16,
+    ),
+    backend: environmentBackend(env) ?? document.backend,
     accessToken: env.TRAINING_SERVER_TOKEN || undefined,
+    maxBadImageRate: share(env, 'TRAINING_SERVER_MAX_BAD_IMAGE_RATE', DEFAULT_MAX_BAD_IMAGE_RATE),
+    overriddenBy,
   }
+}
+
+/**
+ * What an S3 client needs to use the configured credentials: a profile name for the SDK to read
+ * from the AWS config files, or a fixed access key. Empty for the standard chain.
+ */
+export function credentialOptions(credentials: S3Credentials | undefined): {
+  profile?: string
+  credentials?: { accessKeyId: string; secretAccessKey: string }
+} {
+  if (credentials === undefined) return {}
+  if ('profile' in credentials) return { profile: credentials.profile }
+  return { credentials: { ...credentials } }
 }
 
 /** Local folders, from the seed's layout. */

@@ -13,12 +13,17 @@ import { validateAnnotations, type ValidatedDataset } from '../../src-shared/val
 import { probeImageFiles } from './probe-images'
 
 export const ANNOTATIONS_FILE = 'coco/annotations.json'
-/** Larger files are refused before reading: parsing them would hold several times their size in memory. */
-export const ANNOTATIONS_SIZE_LIMIT = 200 * 1024 * 1024
+/**
+ * Larger files are refused before reading: parsing holds several times the file's size in memory.
+ * 32 MiB lists some 200,000 images, far more than one machine trains on.
+ */
+export const ANNOTATIONS_SIZE_LIMIT = 32 * 1024 * 1024
 
 export interface LoadDatasetOptions {
   trainType: TrainType
   minImagesPerClass?: number
+  /** Share of images whose files may be unreadable; they are then skipped (default 0). */
+  maxBadImageRate?: number
 }
 
 function failed(finding: Omit<Finding, 'severity' | 'path'>): { report: AnnotationReport } {
@@ -48,7 +53,7 @@ export async function readAnnotationsText(
   if (info.size > ANNOTATIONS_SIZE_LIMIT)
     return {
       finding: {
-        code: 'INVALID_JSON',
+        code: 'ANNOTATIONS_TOO_LARGE',
         message: `${ANNOTATIONS_FILE} is ${(info.size / 2 ** 20).toFixed(0)} MB, above the ${ANNOTATIONS_SIZE_LIMIT / 2 ** 20} MB limit`,
       },
     }
@@ -78,5 +83,6 @@ export async function loadDataset(
     trainType: opts.trainType,
     minImagesPerClass: opts.minImagesPerClass,
     files,
+    maxUnreadableShare: opts.maxBadImageRate,
   })
 }

@@ -1,11 +1,16 @@
-// The main-process side of TrainingServerApi: each method answered by the core's job service,
-// the same calls the endpoint's /api routes make, so both shells behave alike.
+// The main-process side of TrainingServerApi: each method answered by the core's job service or
+// the settings service, the same calls the endpoint's /api routes make, so both shells behave
+// alike.
 
 import { AppFailure, appError } from '../../src-shared/errors'
 import type { Core } from '../core'
+import type { SettingsService } from '../settings-service'
 import type { MainApi } from './ipc-adapter'
 
-export function coreMainApi(core: Pick<Core, 'health' | 'jobs'>): MainApi {
+export function coreMainApi(
+  core: Pick<Core, 'health' | 'jobs'>,
+  settings: SettingsService,
+): MainApi {
   const jobs = core.jobs
   return {
     health: async () => core.health(),
@@ -31,5 +36,8 @@ export function coreMainApi(core: Pick<Core, 'health' | 'jobs'>): MainApi {
     listModelFiles: (client) => jobs.listModelFiles(client),
     // An unknown job has no events to send: the subscription simply stays silent.
     onJobEvent: (jobId, listener) => jobs.subscribe(jobId, listener) ?? (() => undefined),
+    getSettings: () => settings.get(),
+    saveSettings: (values) => settings.save(values),
+    testConnection: (values) => settings.testConnection(values),
   }
 }

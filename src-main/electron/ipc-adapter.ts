@@ -77,6 +77,10 @@ export function registerIpcApi(ipc: TypedIpcMain, api: MainApi): IpcApiRegistrat
   })
   ipc.handle('stopTraining', (_event, client) => api.stopTraining(text(client, 'client')))
   ipc.handle('listModelFiles', (_event, client) => api.listModelFiles(text(client, 'client')))
+  // The settings service checks every field of what the window sends.
+  ipc.handle('getSettings', () => api.getSettings())
+  ipc.handle('saveSettings', (_event, settings) => api.saveSettings(settings))
+  ipc.handle('testConnection', (_event, settings) => api.testConnection(settings))
 
   ipc.handle('subscribeJobEvents', (event, jobId, subscriptionId) => {
     const sender = event.sender

@@ -40,6 +40,9 @@ const bridge: TrainingServerApi = {
   startTraining: (request) => invoke('startTraining', request),
   stopTraining: (client) => invoke('stopTraining', client),
   listModelFiles: (client) => invoke('listModelFiles', client),
+  getSettings: () => invoke('getSettings'),
+  saveSettings: (settings) => invoke('saveSettings', settings),
+  testConnection: (settings) => invoke('testConnection', settings),
   onJobEvent(jobId, listener) {
     nextSubscription += 1
     const subscriptionId = `s${nextSubscription}`

@@ -3,6 +3,7 @@
 // standard Keras layers with their standard configs, so the Keras HDF5 export loads in Keras.
 
 import * as tf from '@tensorflow/tfjs'
+import type { Architecture } from '../../src-shared/train-params'
 
 /** Filters of the conv blocks; each block halves the resolution. */
 export const CONV_BLOCK_FILTERS = [16, 32, 64, 128] as const
@@ -66,4 +67,58 @@ export function buildClassifier(opts: ClassifierOptions): tf.LayersModel {
     }),
   )
   return model
+}
+
+/**
+ * The network of the Fashion-MNIST comparison with PyTorch: conv(32, 3×3, relu) → max-pool(2) →
+ * conv(64, 3×3, relu) → max-pool(2) → flatten → dense(128, relu) → softmax, no padding and no
+ * batch norm, exactly as the peer trains it. It takes the same RGB input as the compact CNN (a
+ * grayscale image arrives as three equal channels), so the first layer has three times the
+ * peer's weights; the rest is identical.
+ */
+export function buildReferenceNetwork(opts: ClassifierOptions): tf.LayersModel {
+  const { imageSize, numClasses, seed } = opts
+  const model = tf.sequential({ name: 'reference' })
+  model.add(
+    tf.layers.rescaling({
+      name: 'rescaling',
+      scale: 1 / 255,
+      offset: 0,
+      inputShape: [imageSize, imageSize, 3],
+    }),
+  )
+  ;[32, 64].forEach((filters, block) => {
+    model.add(
+      tf.layers.conv2d({
+        name: kerasName('conv2d', block),
+        filters,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.heNormal({ seed: seed + block }),
+      }),
+    )
+    model.add(tf.layers.maxPooling2d({ name: kerasName('max_pooling2d', block), poolSize: 2 }))
+  })
+  model.add(tf.layers.flatten({ name: 'flatten' }))
+  model.add(
+    tf.layers.dense({
+      name: 'dense',
+      units: 128,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.heNormal({ seed: seed + 2 }),
+    }),
+  )
+  model.add(
+    tf.layers.dense({
+      name: 'dense_1',
+      units: numClasses,
+      activation: 'softmax',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 3 }),
+    }),
+  )
+  return model
+}
+
+export function buildModel(architecture: Architecture, opts: ClassifierOptions): tf.LayersModel {
+  return architecture === 'reference' ? buildReferenceNetwork(opts) : buildClassifier(opts)
 }

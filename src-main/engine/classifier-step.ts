@@ -2,12 +2,26 @@
 // loop and the benchmark so that both measure the same work.
 
 import * as tf from '@tensorflow/tfjs'
+import { imageBatch, type ImageSet } from './image-batches'
 
-/** Keras' categorical cross-entropy on probabilities (the model ends in softmax). */
-function crossEntropy(probs: tf.Tensor2D, labels: tf.Tensor1D, numClasses: number): tf.Scalar {
+/**
+ * Keras' categorical cross-entropy on probabilities (the model ends in softmax). With class
+ * weights each image's loss is scaled by its class's weight before the mean, as Keras'
+ * class_weight does.
+ */
+function crossEntropy(
+  probs: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  numClasses: number,
+  classWeights?: readonly number[],
+): tf.Scalar {
   const clipped = tf.clipByValue(probs, 1e-7, 1 - 1e-7)
   const picked = tf.sum(tf.mul(tf.oneHot(labels, numClasses), tf.log(clipped)), -1)
-  return tf.neg(tf.mean(picked)) as tf.Scalar
+  const weighted =
+    classWeights === undefined
+      ? picked
+      : tf.mul(picked, tf.gather(tf.tensor1d([...classWeights], 'float32'), labels))
+  return tf.neg(tf.mean(weighted)) as tf.Scalar
 }
 
 function correctCount(probs: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
@@ -27,6 +41,8 @@ export function classifierTrainStep(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   numClasses: number,
+  /** Per-class loss weights; without them every image counts the same. */
+  classWeights?: readonly number[],
 ): TrainStep {
   // Only this model's weights: other models alive in the process must not be touched.
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable)
@@ -36,7 +52,7 @@ export function classifierTrainStep(
       () => {
         const probs = model.apply(images, { training: true }) as tf.Tensor2D
         correct = tf.keep(correctCount(probs, labels))
-        return crossEntropy(probs, labels, numClasses)
+        return crossEntropy(probs, labels, numClasses, classWeights)
       },
       true,
       variables,
@@ -70,4 +86,34 @@ export function evaluateBatch(
     loss.dispose()
     correct.dispose()
   }
+}
+
+/** The model's class probabilities (inference mode) for every image of `set`, row by row. */
+export function predictProbabilities(
+  model: tf.LayersModel,
+  set: ImageSet,
+  batchSize: number,
+): Float32Array {
+  let rows: Float32Array | undefined
+  for (let start = 0; start < set.count; start += batchSize) {
+    const indices = Array.from(
+      { length: Math.min(batchSize, set.count - start) },
+      (_, i) => start + i,
+    )
+    const images = imageBatch(set, indices)
+    try {
+      const probs = model.predict(images) as tf.Tensor2D
+      try {
+        const values = probs.dataSync() as Float32Array
+        const classes = probs.shape[1]
+        rows ??= new Float32Array(set.count * classes)
+        rows.set(values, start * classes)
+      } finally {
+        probs.dispose()
+      }
+    } finally {
+      images.dispose()
+    }
+  }
+  return rows ?? new Float32Array(0)
 }

@@ -2,6 +2,7 @@
 // whole dataset never sits in memory as float tensors, only one batch at a time does.
 
 import * as tf from '@tensorflow/tfjs'
+import type { ImageAugmenter } from './augment-image'
 
 /** `count` RGB images of size×size, back to back, with one class index per image. */
 export interface ImageSet {
@@ -12,8 +13,8 @@ export interface ImageSet {
 }
 
 export interface BatchOptions {
-  /** Mirror each image left–right when this returns true (drawn once per image, in order). */
-  mirror?: () => boolean
+  /** Varies each image on its way into the batch (training batches only). */
+  augment?: ImageAugmenter
 }
 
 /** The images at `indices` as a [n, size, size, 3] float tensor of 0–255 values. */
@@ -23,24 +24,12 @@ export function imageBatch(
   options: BatchOptions = {},
 ): tf.Tensor4D {
   const { size } = set
-  const row = size * 3
-  const stride = size * row
+  const stride = size * size * 3
   const floats = new Float32Array(indices.length * stride)
   for (let n = 0; n < indices.length; n++) {
     const from = (indices[n] as number) * stride
-    const to = n * stride
-    if (options.mirror?.()) {
-      for (let y = 0; y < size; y++)
-        for (let x = 0; x < size; x++) {
-          const source = from + y * row + (size - 1 - x) * 3
-          const target = to + y * row + x * 3
-          floats[target] = set.pixels[source] as number
-          floats[target + 1] = set.pixels[source + 1] as number
-          floats[target + 2] = set.pixels[source + 2] as number
-        }
-    } else {
-      floats.set(set.pixels.subarray(from, from + stride), to)
-    }
+    if (options.augment) options.augment(set.pixels, from, size, floats, n * stride)
+    else floats.set(set.pixels.subarray(from, from + stride), n * stride)
   }
   return tf.tensor4d(floats, [indices.length, size, size, 3], 'float32')
 }

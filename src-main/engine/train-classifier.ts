@@ -1,15 +1,20 @@
 // The training loop for image classification: seeded shuffles each epoch, batches cut from the
-// decoded byte buffer one at a time, Adam, validation after every epoch, and a yield to the event
-// loop between batches so progress messages and stop requests get through.
+// decoded byte buffer one at a time (augmented when asked), Adam with class-balanced loss and a
+// reduce-on-plateau learning rate, validation after every epoch, early stopping that puts the
+// best epoch's weights back, and a yield to the event loop between batches so progress messages
+// and stop requests get through.
 
 import * as tf from '@tensorflow/tfjs'
 import { AppFailure, appError } from '../../src-shared/errors'
 import type { EpochMetrics } from '../../src-shared/job-events'
 import type { TrainParams } from '../../src-shared/train-params'
-import { buildClassifier } from './classifier-model'
+import { imageAugmenter } from './augment-image'
+import { balancedClassWeights } from './class-weights'
+import { buildModel } from './classifier-model'
 import { classifierTrainStep, evaluateBatch } from './classifier-step'
 import { imageBatch, labelBatch, type ImageSet } from './image-batches'
 import { seededRandom, shuffleInPlace } from './seeded-random'
+import { trainingSchedule } from './training-schedule'
 
 export type { ImageSet } from './image-batches'
 export { splitStratified } from './stratified-split'
@@ -28,10 +33,20 @@ export interface TrainClassifierOptions {
   callbacks: TrainCallbacks
   /** Checked before every batch; true ends training with INTERRUPTED. */
   shouldStop?: () => boolean
+  /**
+   * Parts of the recipe that are always on for users and can be switched off for like-for-like
+   * comparisons: class-balanced loss weights and the reduce-on-plateau learning rate.
+   */
+  recipe?: { classWeights?: boolean; reduceOnPlateau?: boolean }
 }
 
-/** Mirrored copies teach that a shape is the same shape facing the other way. */
-const MIRROR_PROBABILITY = 0.5
+export interface TrainedClassifier {
+  model: tf.LayersModel
+  epochs: EpochMetrics[]
+  /** The epoch whose weights the model holds. */
+  bestEpoch: number
+  stoppedEarly: boolean
+}
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
@@ -78,25 +93,54 @@ function evaluate(model: tf.LayersModel, set: ImageSet, batchSize: number, numCl
   return { loss: lossSum / set.count, accuracy: correct / set.count }
 }
 
-export async function trainClassifier(
-  opts: TrainClassifierOptions,
-): Promise<{ model: tf.LayersModel; epochs: EpochMetrics[] }> {
+/** Copies of the model's weights (batch-norm statistics included), to put back later. */
+function snapshotWeights(model: tf.LayersModel): tf.Tensor[] {
+  return model.getWeights().map((weight) => tf.clone(weight))
+}
+
+export async function trainClassifier(opts: TrainClassifierOptions): Promise<TrainedClassifier> {
   const { train, val, numClasses, params, callbacks, shouldStop } = opts
   checkSets(train, val, numClasses, params)
-  const model = buildClassifier({ imageSize: train.size, numClasses, seed: params.seed })
+  const model = buildModel(params.architecture, {
+    imageSize: train.size,
+    numClasses,
+    seed: params.seed,
+  })
   const optimizer = tf.train.adam(params.learningRate)
-  const step = classifierTrainStep(model, optimizer, numClasses)
-  // A stream of its own, so changing the split does not change the epoch order and vice versa.
+  const classWeights =
+    opts.recipe?.classWeights === false
+      ? undefined
+      : balancedClassWeights(train.labels, train.count, numClasses)
+  const step = classifierTrainStep(model, optimizer, numClasses, classWeights)
+  const patience = params.patience ?? 0
+  const schedule = trainingSchedule({
+    learningRate: params.learningRate,
+    patience,
+    reduceOnPlateau: opts.recipe?.reduceOnPlateau !== false,
+  })
+  // Streams of their own, so changing the split does not change the epoch order, and switching
+  // augmentation on or off does not change it either.
   const random = seededRandom(params.seed ^ 0x9e3779b9)
-  const mirror = () => random() < MIRROR_PROBABILITY
+  const augment =
+    params.augment === true ? imageAugmenter(seededRandom(params.seed ^ 0x85ebca6b)) : undefined
   const order = Array.from({ length: train.count }, (_, i) => i)
   const batchSize = Math.max(1, Math.min(params.batchSize, train.count))
   const batches = Math.ceil(train.count / batchSize)
   const epochs: EpochMetrics[] = []
+  let best: tf.Tensor[] | undefined
+  let stoppedEarly = false
   const started = performance.now()
   callbacks.onLog?.(
     `Training on ${train.count} images, validating on ${val.count}, ${numClasses} classes, ` +
       `${params.epochs} epochs of ${batches} batches (${tf.getBackend()} backend)`,
+  )
+  callbacks.onLog?.(
+    `Recipe: ${params.architecture} network, augmentation ${augment ? 'on' : 'off'}, ` +
+      `early stopping ${patience > 0 ? `after ${patience} epochs without progress` : 'off'}, ` +
+      `learning rate ${opts.recipe?.reduceOnPlateau === false ? 'fixed' : 'halved on plateaus'}, ` +
+      (classWeights
+        ? `class weights ${classWeights.map((w) => w.toFixed(2)).join('/')}`
+        : 'no class weights (balanced classes)'),
   )
   try {
     for (let epoch = 1; epoch <= params.epochs; epoch++) {
@@ -108,7 +152,7 @@ export async function trainClassifier(
         if (shouldStop?.())
           throw new AppFailure(appError('INTERRUPTED', `Training stopped in epoch ${epoch}`))
         const indices = order.slice(batch * batchSize, (batch + 1) * batchSize)
-        const images = imageBatch(train, indices, { mirror })
+        const images = imageBatch(train, indices, augment ? { augment } : {})
         const labels = labelBatch(train, indices)
         try {
           const result = step(images, labels)
@@ -123,6 +167,18 @@ export async function trainClassifier(
       }
       const trainingMs = performance.now() - epochStarted
       const validation = evaluate(model, val, batchSize, numClasses)
+      const decision = schedule.observe(validation.loss)
+      if (decision.improved && patience > 0) {
+        best?.forEach((tensor) => tensor.dispose())
+        best = snapshotWeights(model)
+      }
+      const rate = (optimizer as unknown as { learningRate: number }).learningRate
+      if (decision.learningRate !== rate) {
+        ;(optimizer as unknown as { learningRate: number }).learningRate = decision.learningRate
+        callbacks.onLog?.(
+          `Validation loss stalled: learning rate now ${decision.learningRate.toPrecision(3)}`,
+        )
+      }
       const metrics: EpochMetrics = {
         epoch,
         epochs: params.epochs,
@@ -135,12 +191,25 @@ export async function trainClassifier(
       }
       epochs.push(metrics)
       callbacks.onEpoch(metrics)
+      if (decision.stop && epoch < params.epochs) {
+        stoppedEarly = true
+        callbacks.onLog?.(
+          `Stopped after epoch ${epoch}: no better validation loss for ${patience} epochs`,
+        )
+        break
+      }
     }
+    const bestEpoch = best ? schedule.bestEpoch : epochs.length
+    if (best && bestEpoch !== epochs.length) {
+      model.setWeights(best)
+      callbacks.onLog?.(`Kept the weights of epoch ${bestEpoch}, the best on validation loss`)
+    }
+    return { model, epochs, bestEpoch, stoppedEarly }
   } catch (error) {
     model.dispose()
     throw error
   } finally {
+    best?.forEach((tensor) => tensor.dispose())
     optimizer.dispose()
   }
-  return { model, epochs }
 }

@@ -12,15 +12,16 @@ import { createRequire } from 'node:module'
 import { dirname, join, sep } from 'node:path'
 import type { Worker as NodeWorker, WorkerOptions } from 'node:worker_threads'
 
-const require = createRequire(import.meta.url)
+// Not named `require`: bundles declare their own module-level `require` shim.
+const nodeRequire = createRequire(import.meta.url)
 
 /** Folder of the .wasm binaries, resolved from the package so it works from source and bundles. */
 export function wasmBinaryDir(): string {
-  return dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + sep
+  return dirname(nodeRequire.resolve('@tensorflow/tfjs-backend-wasm')) + sep
 }
 
 function wasmOutDir(): string {
-  return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '..', 'wasm-out')
+  return join(dirname(nodeRequire.resolve('@tensorflow/tfjs-backend-wasm')), '..', 'wasm-out')
 }
 
 type WorkerClass = new (file: string | URL, options?: WorkerOptions) => NodeWorker
@@ -30,9 +31,11 @@ type WorkerClass = new (file: string | URL, options?: WorkerOptions) => NodeWork
  * Everything patched is restored before this returns, even when start-up fails.
  */
 export async function withWasmThreads<T>(threads: number, start: () => Promise<T>): Promise<T> {
-  const workerThreads = require('node:worker_threads') as { Worker: WorkerClass }
-  const os = require('node:os') as { cpus(): unknown[] }
-  const workerModule = require(join(wasmOutDir(), 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
+  const workerThreads = nodeRequire('node:worker_threads') as { Worker: WorkerClass }
+  const os = nodeRequire('node:os') as { cpus(): unknown[] }
+  const workerModule = nodeRequire(
+    join(wasmOutDir(), 'tfjs-backend-wasm-threaded-simd.worker.js'),
+  ) as {
     wasmWorkerContents: string
   }
   // The script holds "\n" escapes inside string literals that must stay escapes once evaluated.

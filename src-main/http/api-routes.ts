@@ -7,6 +7,7 @@ import { AppFailure, appError } from '../../src-shared/errors'
 import { JOB_ID_PATTERN } from '../jobs/run-history'
 import { readJsonBody } from './request-body'
 import { sendError, sendJson } from './responses'
+import { handleSettingsApi } from './settings-routes'
 import { streamJobEvents } from './event-streams'
 import type { ServerContext } from './server-context'
 
@@ -36,6 +37,7 @@ const ROUTES: RouteEntry[] = [
   { method: 'GET', pattern: ['jobs', ':'], route: getJob },
   { method: 'GET', pattern: ['jobs', ':', 'events'], route: jobEvents },
   { method: 'POST', pattern: ['jobs', ':', 'stop'], route: stopJob },
+  { method: 'POST', pattern: ['jobs', ':', 'retry-upload'], route: retryUpload },
 ]
 
 /** Matches `segments` (already decoded, after /api) and runs the route. */
@@ -46,6 +48,7 @@ export async function handleApi(
   segments: string[],
   ctx: ServerContext,
 ): Promise<void> {
+  if (await handleSettingsApi(req, res, segments, ctx)) return
   let pathMatched = false
   for (const entry of ROUTES) {
     const params = match(entry.pattern, segments)
@@ -174,6 +177,12 @@ async function jobEvents(req: IncomingMessage, res: ServerResponse, { params, ct
     format: 'sse',
     open: ctx.openStreams,
   })
+}
+
+/** Uploads the model this job trained but did not store; 202 with the new upload job. */
+async function retryUpload(_req: IncomingMessage, res: ServerResponse, { params, ctx }: RouteArgs) {
+  const { job } = await ctx.core.jobs.retryUpload({ jobId: jobId(params) })
+  sendJson(res, 202, job.summary())
 }
 
 async function stopJob(_req: IncomingMessage, res: ServerResponse, { params, ctx }: RouteArgs) {

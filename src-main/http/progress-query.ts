@@ -1,6 +1,7 @@
-// The seed's query strings: `/progress?train_type=classification&bucket_name=client0[&epochs=…]`
-// and `/interrupt?bucket_name=client0`. Everything is checked here, before any job, bucket or
-// folder is touched: an invalid bucket_name never reaches the file system.
+// The seed's query strings, `/progress?train_type=classification&bucket_name=client0[&epochs=…]`
+// and `/interrupt?bucket_name=client0`, and `/retry-upload?bucket_name=client0` beside them.
+// Everything is checked here, before any job, bucket or folder is touched: an invalid
+// bucket_name never reaches the file system.
 
 import { AppFailure, appError } from '../../src-shared/errors'
 import type { TrainParams, TrainType } from '../../src-shared/train-params'
@@ -56,12 +57,25 @@ export function parseProgressQuery(query: URLSearchParams, prefix: string): Prog
   }
   const architecture = single(query, 'architecture')
   if (architecture !== undefined) params.architecture = checkArchitecture(architecture)
-  const wait = single(query, 'wait')
+  return { trainType, client, params, wait: parseWait(single(query, 'wait')) }
+}
+
+/** `/retry-upload?bucket_name=client0[&wait=false]`. */
+export function parseRetryQuery(
+  query: URLSearchParams,
+  prefix: string,
+): { client: string; wait: boolean } {
+  const client = checkClientName(single(query, 'bucket_name'), prefix, 'bucket_name')
+  rejectUnknown(query, ['bucket_name', 'wait'])
+  return { client, wait: parseWait(single(query, 'wait')) }
+}
+
+function parseWait(wait: string | undefined): boolean {
   if (wait !== undefined && wait !== 'true' && wait !== 'false')
     throw new AppFailure(
       appError('INVALID_PARAMETER', 'wait must be true or false', { field: 'wait' }),
     )
-  return { trainType, client, params, wait: wait !== 'false' }
+  return wait !== 'false'
 }
 
 export function parseInterruptQuery(query: URLSearchParams, prefix: string): { client: string } {

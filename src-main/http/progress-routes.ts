@@ -1,8 +1,9 @@
-// The seed's two routes. `GET /progress` starts the client's job (or joins the one it has), waits
-// until the dataset has passed validation, then streams the job's log (NDJSON, or SSE for
-// `Accept: text/event-stream`) ending with the result. A job that fails before training (bucket
-// missing, annotations invalid) is answered with its error status instead, e.g. 422 with the
-// report. `GET /interrupt` stops the client's job.
+// The seed's two routes and one beside them. `GET /progress` starts the client's job (or joins
+// the one it has), waits until the dataset has passed validation, then streams the job's log
+// (NDJSON, or SSE for `Accept: text/event-stream`) ending with the result. A job that fails before
+// training (bucket missing, annotations invalid) is answered with its error status instead, e.g.
+// 422 with the report. `GET /interrupt` stops the client's job; `GET /retry-upload` sends a model
+// whose upload failed.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { appError } from '../../src-shared/errors'
@@ -10,7 +11,7 @@ import type { Job } from '../jobs/job'
 import type { JobService } from '../jobs/job-service'
 import { isBrowserNavigation, wantsEventStream } from './content-negotiation'
 import { streamJobEvents } from './event-streams'
-import { parseInterruptQuery, parseProgressQuery } from './progress-query'
+import { parseInterruptQuery, parseProgressQuery, parseRetryQuery } from './progress-query'
 import { sendError, sendJson } from './responses'
 import type { ServerContext } from './server-context'
 
@@ -43,6 +44,34 @@ export async function handleProgress(
     sendError(res, result.error ?? appError('INTERNAL', `job ${job.id} failed`), {
       ...(result.report && { report: result.report }),
       result,
+    })
+    return
+  }
+  streamJobEvents(res, (listener) => jobs.subscribe(job.id, listener), {
+    format: wantsEventStream(req) ? 'sse' : isBrowserNavigation(req) ? 'text' : 'ndjson',
+    open: ctx.openStreams,
+  })
+}
+
+/**
+ * `GET /retry-upload?bucket_name=<client>`: uploads the client's trained model whose upload
+ * failed, without training again, and streams that job like /progress does.
+ */
+export async function handleRetryUpload(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  ctx: ServerContext,
+): Promise<void> {
+  const jobs = ctx.core.jobs
+  const query = parseRetryQuery(url.searchParams, jobs.settings.bucketPrefix)
+  const { job } = await jobs.retryUpload({ client: query.client })
+  if (!query.wait) {
+    sendJson(res, 202, {
+      jobId: job.id,
+      client: job.client,
+      state: job.state,
+      retryOf: job.retryOf,
     })
     return
   }

@@ -1,11 +1,12 @@
 // Who may talk to the endpoint. It listens on 127.0.0.1 only, but a web page in the user's browser
 // could still reach it: through DNS rebinding (a foreign Host header) or by sending the browser to
 // a URL that starts or stops work (cross-site requests). Typing the URL in the address bar, scripts
-// (curl, no browser headers) and the app's own UI stay allowed. An optional token closes the rest.
+// (curl, no browser headers) and the app's own UI stay allowed. An optional token closes the rest:
+// scripts send it as a Bearer header, the browser UI holds a session cookie made from it.
 
 import type { IncomingMessage } from 'node:http'
-import { timingSafeEqual } from 'node:crypto'
 import { appError, type AppError } from '../../src-shared/errors'
+import { hasSession, tokenMatches } from './ui-session'
 
 export function allowedHosts(port: number): string[] {
   const hosts = [`127.0.0.1:${port}`, `localhost:${port}`]
@@ -42,18 +43,23 @@ export function originProblem(req: IncomingMessage, port: number): AppError | un
   return undefined
 }
 
+/**
+ * With a token set: the Bearer header (scripts), or the session cookie that opening
+ * `/?token=<token>` gave this browser (the UI; see ui-session.ts).
+ */
 export function tokenProblem(
   req: IncomingMessage,
   token: string | undefined,
+  port: number,
 ): AppError | undefined {
   if (token === undefined) return undefined
   const header = req.headers.authorization ?? ''
   const match = /^Bearer\s+(.+)$/i.exec(header)
-  const given = Buffer.from(match?.[1]?.trim() ?? '')
-  const expected = Buffer.from(token)
-  if (given.length === expected.length && timingSafeEqual(given, expected)) return undefined
+  if (tokenMatches(match?.[1]?.trim() ?? '', token) || hasSession(req, token, port))
+    return undefined
   return appError(
     'UNAUTHORIZED',
-    'this server needs "Authorization: Bearer <TRAINING_SERVER_TOKEN>"',
+    'this server needs "Authorization: Bearer <TRAINING_SERVER_TOKEN>" (browsers: open ' +
+      `http://127.0.0.1:${port}/?token=<TRAINING_SERVER_TOKEN> once)`,
   )
 }

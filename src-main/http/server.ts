@@ -5,12 +5,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { AppFailure, appError, toAppError } from '../../src-shared/errors'
+import { ROUTES } from '../../src-shared/http-api'
 import type { Core } from '../core'
 import { handleApi } from './api-routes'
-import { prefersHtml } from './content-negotiation'
-import { handleInterrupt, handleProgress } from './progress-routes'
+import { handleHome } from './home-route'
+import { handleInterrupt, handleProgress, handleRetryUpload } from './progress-routes'
 import { hostProblem, originProblem, tokenProblem } from './request-guards'
-import { sendError, sendJson } from './responses'
+import { sendError } from './responses'
 import type { ServerContext } from './server-context'
 import { findUiDir, serveUiFile } from './static-ui'
 
@@ -93,6 +94,13 @@ function listen(server: ReturnType<typeof createServer>, port: number): Promise<
   })
 }
 
+/** Routes that start or stop work from a plain GET (address bar, curl): guarded the same way. */
+const SEED_ROUTES: Record<string, typeof handleProgress | undefined> = {
+  [ROUTES.progress]: handleProgress,
+  [ROUTES.interrupt]: handleInterrupt,
+  [ROUTES.retryUpload]: handleRetryUpload,
+}
+
 async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
   const hostError = hostProblem(req, ctx.port)
   if (hostError) return sendError(res, hostError)
@@ -104,30 +112,25 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerConte
   const method = req.method ?? 'GET'
   const token = ctx.core.settings.accessToken
 
-  if (path === '/progress' || path === '/interrupt') {
+  const seedRoute = SEED_ROUTES[path]
+  if (seedRoute) {
     if (method !== 'GET') return methodNotAllowed(res, 'GET')
-    const refused = originProblem(req, ctx.port) ?? tokenProblem(req, token)
+    const refused = originProblem(req, ctx.port) ?? tokenProblem(req, token, ctx.port)
     if (refused) return sendError(res, refused)
-    return path === '/progress'
-      ? handleProgress(req, res, url, ctx)
-      : handleInterrupt(req, res, url, ctx)
+    return seedRoute(req, res, url, ctx)
   }
 
   if (path === '/api' || path.startsWith('/api/')) {
     const changesState = method !== 'GET' && method !== 'HEAD'
     const refused =
-      (changesState ? originProblem(req, ctx.port) : undefined) ?? tokenProblem(req, token)
+      (changesState ? originProblem(req, ctx.port) : undefined) ??
+      tokenProblem(req, token, ctx.port)
     if (refused) return sendError(res, refused)
     return handleApi(req, res, url, apiSegments(path), ctx)
   }
 
   if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD')
-  if (path === '/') {
-    if (ctx.uiDir && prefersHtml(req) && (await serveUiFile(res, ctx.uiDir, '/'))) return
-    const refused = tokenProblem(req, token)
-    if (refused) return sendError(res, refused)
-    return sendJson(res, 200, ctx.core.health())
-  }
+  if (path === '/') return handleHome(req, res, url, ctx)
   if (ctx.uiDir && (await serveUiFile(res, ctx.uiDir, path))) return
   sendError(res, appError('NOT_FOUND', `no such route: ${path.slice(0, 200)}`))
 }

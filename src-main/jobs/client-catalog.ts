@@ -10,6 +10,7 @@ import type { JobSummary, ModelFile } from '../../src-shared/job-events'
 import { localPaths, type Settings } from '../config/settings'
 import { thumbnail } from '../dataset/thumbnails'
 import { listClientBuckets } from '../storage/list-client-buckets'
+import { isStagingKey } from '../storage/publish-folder'
 import { listObjects } from '../storage/upload-folder'
 
 /**
@@ -52,7 +53,8 @@ export async function listModelFiles(
 ): Promise<ModelFile[]> {
   try {
     const objects = await listObjects(s3, modelBucketName(settings.bucketPrefix, client))
-    return objects.map(({ key, bytes }) => ({ key, bytes }))
+    // Staged files belong to an upload still under way (or one cut short): not the model.
+    return objects.filter(({ key }) => !isStagingKey(key)).map(({ key, bytes }) => ({ key, bytes }))
   } catch (err) {
     if (toAppError(err).code === 'BUCKET_NOT_FOUND') return []
     throw err

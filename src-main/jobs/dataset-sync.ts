@@ -23,7 +23,11 @@ export async function syncDataset(
     dest: root,
     signal,
   })
-  const { report } = await loadDataset(root, { trainType: 'classification' })
+  // Judged as a job would judge it, so the view and the next job agree on skipped images.
+  const { report } = await loadDataset(root, {
+    trainType: 'classification',
+    maxBadImageRate: settings.maxBadImageRate,
+  })
   return describeDataset(client, root, report)
 }
 

@@ -3,7 +3,6 @@
 // interrupted. It also answers the UI's questions about clients, datasets and model files, and
 // keeps every job in the run history.
 
-import { randomBytes } from 'node:crypto'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { Settings } from '../config/settings'
 import type { DatasetView } from '../../src-shared/dataset-view'
@@ -13,13 +12,16 @@ import type { JobEvent, JobRecord, JobSummary, ModelFile } from '../../src-share
 import type { BackendName } from '../../src-shared/train-params'
 import { clientThumbnail, listClients, listModelFiles } from './client-catalog'
 import { describeLocalDataset, syncDataset } from './dataset-sync'
-import { Job } from './job'
+import { Job, newJobId } from './job'
 import { RunHistory, newestFirst } from './run-history'
+import { joinRetry, modelToRetry, runRetryUpload } from './retry-upload'
 import { checkClientName, resolveTrainRequest } from './train-request'
 import { runTrainingPipeline } from './training-pipeline'
 
 /** Runs one job to its end; the service ends the job itself if the runner throws instead. */
 export type JobRunner = (job: Job) => Promise<void>
+/** Runs a retried upload of the model `source` trained. */
+export type UploadRunner = (job: Job, source: JobSummary) => Promise<void>
 
 export interface JobServiceOptions {
   settings: Settings
@@ -28,6 +30,8 @@ export interface JobServiceOptions {
   history?: RunHistory
   /** Replaces the training pipeline (tests drive the queue with their own runner). */
   runner?: JobRunner
+  /** Replaces the retried upload. */
+  uploadRunner?: UploadRunner
 }
 
 export interface StartedJob {
@@ -44,6 +48,9 @@ export class JobService {
   private readonly s3: S3Client
   private readonly history: RunHistory | undefined
   private readonly runner: JobRunner
+  private readonly uploadRunner: UploadRunner
+  /** The job each retried upload sends the model of, until it has run. */
+  private readonly retrySources = new Map<string, JobSummary>()
   /** Jobs started since the app started, by id. */
   private readonly live = new Map<string, Job>()
   /** Jobs from earlier runs of the app: summaries only, the full record stays on disk. */
@@ -69,6 +76,9 @@ export class JobService {
             this.announcedBackend = backend
           },
         }))
+    this.uploadRunner =
+      opts.uploadRunner ??
+      ((job, source) => runRetryUpload(job, source, { settings: this.settings, s3: this.s3 }))
     for (const job of past) this.past.set(job.id, job.summary())
   }
 
@@ -88,14 +98,56 @@ export class JobService {
     const { client, trainType, params } = resolveTrainRequest(request, this.settings.bucketPrefix)
     const active = this.activeJob(client)
     if (active) return { job: active, joined: true }
+    this.assertOpen()
+    const job = Job.create({ id: newJobId(client), client, trainType, params })
+    this.enqueue(job)
+    return { job, joined: false }
+  }
+
+  private assertOpen(): void {
     if (this.closed)
       throw new AppFailure(appError('SHUTTING_DOWN', 'the server is shutting down; no new jobs'))
-    const job = Job.create({ id: newJobId(client), client, trainType, params })
+  }
+
+  private enqueue(job: Job): void {
     this.live.set(job.id, job)
     this.history?.track(job)
     job.controller.signal.addEventListener('abort', () => this.dropIfQueued(job), { once: true })
     this.queue.push(job)
     this.pump()
+  }
+
+  /**
+   * Uploads the model a job trained but did not store, without training again: by job id or by
+   * client (its newest model on disk). Joins a retried upload already under way for the client.
+   */
+  async retryUpload(target: { client: string } | { jobId: string }): Promise<StartedJob> {
+    let named: JobSummary | undefined
+    if ('jobId' in target) {
+      named = this.live.get(target.jobId)?.summary() ?? this.past.get(target.jobId)
+      if (!named)
+        throw new AppFailure(appError('JOB_NOT_FOUND', `no job ${target.jobId}`, { field: 'id' }))
+    }
+    const client =
+      named?.client ??
+      checkClientName('client' in target ? target.client : undefined, this.settings.bucketPrefix)
+    const before = joinRetry(this.activeJob(client), client)
+    if (before) return before
+    this.assertOpen()
+    const source = await modelToRetry(this.settings, client, this.list(client), named?.id)
+    // Looking at the disk took a moment: another request may have started one meanwhile.
+    const after = joinRetry(this.activeJob(client), client)
+    if (after) return after
+    this.assertOpen()
+    const job = Job.create({
+      id: newJobId(client),
+      client,
+      trainType: source.trainType,
+      params: source.params,
+      retryOf: source.id,
+    })
+    this.retrySources.set(job.id, source)
+    this.enqueue(job)
     return { job, joined: false }
   }
 
@@ -233,7 +285,9 @@ export class JobService {
   private run(job: Job): void {
     const settled = (async () => {
       try {
-        await this.runner(job)
+        const source = this.retrySources.get(job.id)
+        this.retrySources.delete(job.id)
+        await (source ? this.uploadRunner(job, source) : this.runner(job))
       } catch (err) {
         if (!job.terminal) endAfterThrow(job, err)
       }
@@ -255,6 +309,7 @@ export class JobService {
     const at = this.queue.indexOf(job)
     if (at < 0 || job.terminal) return
     this.queue.splice(at, 1)
+    this.retrySources.delete(job.id)
     job.finish({ state: 'interrupted', Training: 'Interrupted', Storing: 'Skipped' })
   }
 
@@ -302,10 +357,4 @@ function settledWithin(job: Job, timeoutMs: number): Promise<void> {
       resolve()
     }
   })
-}
-
-/** Sortable by time, readable, and safe as a file name: `client0-20250101t120000123-a1b2c3`. */
-function newJobId(client: string): string {
-  const stamp = new Date().toISOString().replace(/[-:.]/g, '').replace('Z', '').toLowerCase()
-  return `${client}-${stamp}-${randomBytes(3).toString('hex')}`
 }

@@ -1,7 +1,9 @@
 // One training job as a state machine: queued → syncing → validating → training → exporting →
-// uploading → done, and from any state that is not final to failed or interrupted. Every change
-// is a 'stage' event in the job's log; the time spent in each stage comes from those events.
+// uploading → done, and from any state that is not final to failed or interrupted. A retried
+// upload is a job of its own that goes queued → uploading → done. Every change is a 'stage' event
+// in the job's log; the time spent in each stage comes from those events.
 
+import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import type { AnnotationReport } from '../../src-shared/annotation-report'
 import { AppFailure, appError, type AppError } from '../../src-shared/errors'
@@ -14,6 +16,7 @@ import {
   type JobState,
   type JobSummary,
   type ModelFile,
+  type SkippedImage,
   type TrainingMetrics,
 } from '../../src-shared/job-events'
 import type { TrainParams, TrainType } from '../../src-shared/train-params'
@@ -30,11 +33,24 @@ const FORWARD: readonly JobState[] = [
   'done',
 ]
 
-export function canTransition(from: JobState, to: JobState): boolean {
+/** A job that only uploads a model trained earlier: nothing to sync, validate or train. */
+const RETRY_UPLOAD: readonly JobState[] = ['queued', 'uploading', 'done']
+
+export function canTransition(
+  from: JobState,
+  to: JobState,
+  path: readonly JobState[] = FORWARD,
+): boolean {
   if (isTerminal(from)) return false
   if (to === 'failed' || to === 'interrupted') return true
-  const i = FORWARD.indexOf(from)
-  return i >= 0 && FORWARD[i + 1] === to
+  const i = path.indexOf(from)
+  return i >= 0 && path[i + 1] === to
+}
+
+/** Sortable by time, readable, and safe as a file name: `client0-20250101t120000123-a1b2c3`. */
+export function newJobId(client: string): string {
+  const stamp = new Date().toISOString().replace(/[-:.]/g, '').replace('Z', '').toLowerCase()
+  return `${client}-${stamp}-${randomBytes(3).toString('hex')}`
 }
 
 export type Outcome = 'Succesfull' | 'Failed' | 'Interrupted' | 'Skipped'
@@ -49,6 +65,8 @@ export interface JobEnding {
   modelBucket?: string
   modelKeys?: ModelFile[]
   localModelDir?: string
+  skippedImages?: SkippedImage[]
+  skippedImageCount?: number
 }
 
 export interface JobInit {
@@ -56,6 +74,8 @@ export interface JobInit {
   client: string
   trainType: TrainType
   params: TrainParams
+  /** Makes this a retried upload of that job's model (queued → uploading → done). */
+  retryOf?: string
 }
 
 export class Job {
@@ -63,6 +83,7 @@ export class Job {
   readonly client: string
   readonly trainType: TrainType
   readonly params: TrainParams
+  readonly retryOf: string | undefined
   readonly createdAt: string
   readonly log: EventLog
   /** Aborted to interrupt the job; every step of the pipeline listens to it. */
@@ -75,6 +96,7 @@ export class Job {
     this.client = init.client
     this.trainType = init.trainType
     this.params = init.params
+    this.retryOf = init.retryOf
     this.createdAt = createdAt
     this.currentState = state
     this.log = log
@@ -138,7 +160,7 @@ export class Job {
 
   /** Ends the job: an error event when there is one, the final stage, then the result event. */
   finish(ending: JobEnding): JobResult {
-    if (!canTransition(this.currentState, ending.state)) this.illegal(ending.state)
+    if (!canTransition(this.currentState, ending.state, this.path)) this.illegal(ending.state)
     if (ending.error) this.append({ type: 'error', error: ending.error })
     this.move(ending.state)
     const result: JobResult = {
@@ -154,6 +176,11 @@ export class Job {
       timings: this.timings(),
       ...(ending.error !== undefined && { error: ending.error }),
       ...(ending.report !== undefined && { report: ending.report }),
+      ...(ending.skippedImages !== undefined && { skippedImages: ending.skippedImages }),
+      ...(ending.skippedImageCount !== undefined && {
+        skippedImageCount: ending.skippedImageCount,
+      }),
+      ...(this.retryOf !== undefined && { retryOf: this.retryOf }),
     }
     this.finalResult = result
     this.append({ type: 'result', result })
@@ -183,6 +210,7 @@ export class Job {
       createdAt: this.createdAt,
       updatedAt: this.updatedAt,
       ...(this.finalResult !== undefined && { result: this.finalResult }),
+      ...(this.retryOf !== undefined && { retryOf: this.retryOf }),
     }
   }
 
@@ -190,8 +218,13 @@ export class Job {
     return { ...this.summary(), events: this.log.all() }
   }
 
+  /** The working stages this job goes through. */
+  private get path(): readonly JobState[] {
+    return this.retryOf === undefined ? FORWARD : RETRY_UPLOAD
+  }
+
   private move(to: JobState): void {
-    if (!canTransition(this.currentState, to)) this.illegal(to)
+    if (!canTransition(this.currentState, to, this.path)) this.illegal(to)
     // State first, so listeners of the stage event already see the new state.
     this.currentState = to
     this.append({ type: 'stage', state: to })

@@ -38,7 +38,12 @@ export class RunHistory {
    */
   async load(): Promise<Job[]> {
     await mkdir(this.dir, { recursive: true })
-    const names = (await readdir(this.dir)).filter((n) => n.endsWith('.json'))
+    const all = await readdir(this.dir)
+    // Temp files of writes cut short when the app stopped: never a record, so they go.
+    await Promise.all(
+      all.filter((n) => n.endsWith('.tmp')).map((n) => rm(join(this.dir, n), { force: true })),
+    )
+    const names = all.filter((n) => n.endsWith('.json'))
     const jobs: Job[] = []
     for (const name of names) {
       const record = await this.readFile(join(this.dir, name))

@@ -7,6 +7,9 @@ import { AppFailure, appError } from '../../src-shared/errors'
 import type { TrainingMetrics } from '../../src-shared/job-events'
 import type { TrainingMessage, TrainingRequest } from './training-protocol'
 
+/** Longest wait for a terminated worker thread to stop before settling anyway. */
+const TERMINATION_GRACE_MS = 1000
+
 export interface RunTrainingOptions {
   onMessage(m: TrainingMessage): void
   signal?: AbortSignal
@@ -39,18 +42,30 @@ export function runTrainingWorker(
     return Promise.reject(new AppFailure(appError('INTERRUPTED', 'Training was interrupted')))
   const entry = trainingWorkerEntry()
   return new Promise((resolve, reject) => {
-    const worker = new Worker(entry.url, { workerData: request, execArgv: entry.execArgv })
+    let worker: Worker
+    try {
+      worker = new Worker(entry.url, { workerData: request, execArgv: entry.execArgv })
+    } catch (error) {
+      // For example a request that cannot be copied to another thread.
+      const reason = error instanceof Error ? error.message : String(error)
+      reject(
+        new AppFailure(appError('WORKER_DIED', `The training worker could not start: ${reason}`)),
+      )
+      return
+    }
     let settled = false
     let timer: ReturnType<typeof setTimeout> | undefined
 
+    // The promise settles only once the thread has stopped, so nothing it was doing (a file
+    // being written, say) can still happen after the caller has moved on; termination takes
+    // milliseconds even mid-kernel, the grace period only guards against a thread that hangs.
     const settle = (outcome: () => void) => {
       if (settled) return
       settled = true
       if (timer !== undefined) clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
-      // The thread has nothing left to do that anyone waits for; stop it now.
-      void worker.terminate()
-      outcome()
+      const grace = new Promise((done) => setTimeout(done, TERMINATION_GRACE_MS).unref())
+      void Promise.race([worker.terminate(), grace]).finally(outcome)
     }
     const fail = (code: string, message: string, details?: Record<string, unknown>) =>
       settle(() => reject(new AppFailure(appError(code, message, details ? { details } : {}))))

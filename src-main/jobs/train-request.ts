@@ -12,7 +12,7 @@ import {
   TRAIN_PARAM_RANGES,
   TRAIN_TYPES,
   type Architecture,
-  type NumericRange,
+  type TrainParamEntry,
   type TrainParams,
   type TrainType,
 } from '../../src-shared/train-params'
@@ -66,14 +66,18 @@ export function checkTrainType(value: unknown, field = 'trainType'): TrainType {
 }
 
 /** The range of a parameter by its query name (epochs, batch_size, …) or its TrainParams key. */
-export function paramRange(
-  name: string,
-): { key: keyof TrainParams; range: NumericRange } | undefined {
+export function paramRange(name: string): TrainParamEntry | undefined {
   const byQueryName = Object.hasOwn(TRAIN_PARAM_RANGES, name) ? TRAIN_PARAM_RANGES[name] : undefined
   return byQueryName ?? Object.values(TRAIN_PARAM_RANGES).find((entry) => entry.key === name)
 }
 
 const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
+const FLAG_VALUES = new Map<unknown, number>([
+  [true, 1],
+  [false, 0],
+  ['true', 1],
+  ['false', 0],
+])
 
 /** One numeric parameter, given as a number (JSON) or as text (query string), checked against its range. */
 export function checkNumericParam(name: string, raw: unknown, field = name): number {
@@ -84,11 +88,13 @@ export function checkNumericParam(name: string, raw: unknown, field = name): num
     )
   const { min, max, integer } = entry.range
   const value =
-    typeof raw === 'number'
-      ? raw
-      : typeof raw === 'string' && NUMBER_TEXT.test(raw)
-        ? Number(raw)
-        : NaN
+    entry.flag === true && FLAG_VALUES.has(raw)
+      ? (FLAG_VALUES.get(raw) as number)
+      : typeof raw === 'number'
+        ? raw
+        : typeof raw === 'string' && NUMBER_TEXT.test(raw)
+          ? Number(raw)
+          : NaN
   const kind = integer ? 'an integer' : 'a number'
   if (
     !Number.isFinite(value) ||
@@ -99,7 +105,9 @@ export function checkNumericParam(name: string, raw: unknown, field = name): num
     throw new AppFailure(
       appError(
         'INVALID_PARAMETER',
-        `${field} must be ${kind} from ${min} to ${max}, got ${echo(String(raw))}`,
+        entry.flag === true
+          ? `${field} must be true or false, got ${echo(String(raw))}`
+          : `${field} must be ${kind} from ${min} to ${max}, got ${echo(String(raw))}`,
         { field, details: { min, max, integer } },
       ),
     )
@@ -136,7 +144,9 @@ export function resolveTrainParams(given: Record<string, unknown> | undefined): 
           },
         }),
       )
-    ;(params as unknown as Record<string, unknown>)[entry.key] = checkNumericParam(name, raw)
+    const value = checkNumericParam(name, raw)
+    ;(params as unknown as Record<string, unknown>)[entry.key] =
+      entry.flag === true ? value === 1 : value
   }
   return params
 }

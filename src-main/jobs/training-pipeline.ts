@@ -1,12 +1,13 @@
 // One job's steps, in the seed's order: mirror the client's dataset bucket into
 // <home>/train_data/<client>, validate it (invalid annotations end the job: nothing is trained or
 // uploaded), train in a worker thread into <home>/weights/<client>, upload that folder to the
-// model bucket, and delete the local model only once the upload is confirmed. A model whose upload
-// failed stays on disk and the result says where.
+// model bucket as one set, and delete the local model only once the upload is confirmed. Images
+// that cannot be decoded are skipped and listed, up to settings.maxBadImageRate of the dataset.
 
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
+import type { AnnotationReport } from '../../src-shared/annotation-report'
 import { datasetBucketName, modelBucketName } from '../../src-shared/client-names'
 import { appError, toAppError, type AppError } from '../../src-shared/errors'
 import type { JobState, TrainingMetrics } from '../../src-shared/job-events'
@@ -14,10 +15,16 @@ import type { BackendName } from '../../src-shared/train-params'
 import { localPaths, type Settings } from '../config/settings'
 import { loadDataset } from '../dataset/load-dataset'
 import { mirrorBucket } from '../storage/mirror-bucket'
-import { uploadFolder } from '../storage/upload-folder'
 import { abortable } from './abortable'
 import type { Job, Outcome } from './job'
 import { runTrainingWorker } from './run-training-worker'
+import {
+  badImageProblem,
+  combineSkipped,
+  skippedByTraining,
+  skippedByValidation,
+} from './skipped-images'
+import { storeModel } from './store-model'
 import type { TrainingMessage } from './training-protocol'
 
 export interface PipelineContext {
@@ -72,7 +79,10 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
 
     job.transition('validating')
     const { report, dataset } = await abortable(
-      loadDataset(paths.dataset, { trainType: job.trainType }),
+      loadDataset(paths.dataset, {
+        trainType: job.trainType,
+        maxBadImageRate: settings.maxBadImageRate,
+      }),
       signal,
     )
     job.append({ type: 'report', report })
@@ -81,18 +91,18 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
         state: 'failed',
         Training: 'Failed',
         Storing: 'Skipped',
-        error: appError(
-          'ANNOTATIONS_INVALID',
-          `the dataset has ${report.errors} error(s); nothing was trained or uploaded`,
-          {
-            file: 'coco/annotations.json',
-            details: { errors: report.errors, warnings: report.warnings },
-          },
-        ),
+        error: invalidDatasetError(report, settings.maxBadImageRate),
         report,
       })
       return
     }
+    const validationSkips = skippedByValidation(report)
+    if (validationSkips.skippedImageCount > 0)
+      job.append({
+        type: 'log',
+        level: 'warn',
+        message: `${validationSkips.skippedImageCount} image(s) cannot be read and are skipped`,
+      })
 
     job.transition('training')
     await prepareWeightsFolder(job, settings.home, paths.weights)
@@ -113,67 +123,57 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
     metrics = trained.metrics
     if (job.state === 'training') job.transition('exporting')
 
-    job.transition('uploading')
-    job.append({
-      type: 'log',
-      level: 'info',
-      message: `uploading ${paths.weights} to s3://${modelBucket}`,
-    })
-    let modelKeys
-    try {
-      modelKeys = await abortable(
-        uploadFolder({
-          s3,
-          bucket: modelBucket,
-          folder: paths.weights,
-          createBucket: true,
-          signal,
-          onProgress: (p) =>
-            job.append({
-              type: 'progress',
-              stage: 'uploading',
-              unit: 'files',
-              done: p.filesDone,
-              total: p.filesTotal,
-              bytesDone: p.bytesDone,
-              bytesTotal: p.bytesTotal,
-            }),
-        }),
-        signal,
-      )
-    } catch (err) {
-      if (signal.aborted) throw err
+    // Images whose header was fine but whose pixels were not count against the same limit.
+    const skipped = combineSkipped(validationSkips, await skippedByTraining(paths.weights))
+    const tooMany = badImageProblem(skipped, report.stats.images, settings.maxBadImageRate)
+    if (tooMany) {
+      // A model trained on too little of the dataset is not kept: nothing may upload it later.
+      await rm(paths.weights, { recursive: true, force: true })
       job.finish({
         state: 'failed',
-        Training: 'Succesfull',
-        Storing: 'Failed',
-        error: toAppError(err),
-        metrics,
-        modelBucket,
-        localModelDir: paths.weights,
+        Training: 'Failed',
+        Storing: 'Skipped',
+        error: tooMany,
+        report,
+        ...skipped,
       })
       return
     }
-    // Confirmed in the bucket (uploadFolder checks every object): only now may the local copy go.
-    await rm(paths.weights, { recursive: true, force: true }).catch((err: unknown) =>
-      job.append({
-        type: 'log',
-        level: 'warn',
-        message: `could not remove ${paths.weights}: ${String(err)}`,
-      }),
-    )
-    job.finish({
-      state: 'done',
-      Training: 'Succesfull',
-      Storing: 'Succesfull',
-      modelBucket,
-      modelKeys,
+
+    await storeModel(job, {
+      s3,
+      bucket: modelBucket,
+      weights: paths.weights,
+      training: 'Succesfull',
       metrics,
+      skipped,
     })
   } catch (err) {
     if (job.terminal) throw err
     await endEarly(job, err, metrics, paths.weights)
   }
+}
+
+/** TOO_MANY_BAD_IMAGES when unreadable images are all that is wrong, else ANNOTATIONS_INVALID. */
+function invalidDatasetError(report: AnnotationReport, maxBadImageRate: number): AppError {
+  const errors = report.findings.filter((f) => f.severity === 'error')
+  const unreadable = report.stats.unreadableImages ?? 0
+  if (errors.length > 0 && errors.every((f) => f.code === 'IMAGE_UNREADABLE'))
+    return (
+      badImageProblem(
+        { skippedImages: [], skippedImageCount: unreadable },
+        report.stats.images,
+        maxBadImageRate,
+      ) ?? appError('TOO_MANY_BAD_IMAGES', `${unreadable} image(s) cannot be read`)
+    )
+  return appError(
+    'ANNOTATIONS_INVALID',
+    `the dataset has ${report.errors} error(s); nothing was trained or uploaded`,
+    {
+      file: 'coco/annotations.json',
+      details: { errors: report.errors, warnings: report.warnings },
+    },
+  )
 }
 
 /** Passes the worker's messages into the job's log, moving the job to 'exporting' when it does. */

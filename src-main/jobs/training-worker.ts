@@ -10,6 +10,8 @@ import { AppFailure, appError, toAppError } from '../../src-shared/errors'
 import type { TrainingMetrics } from '../../src-shared/job-events'
 import { RESIZE_MODE, decodeImageRgb } from '../dataset/decode-image'
 import { writeJsonAtomically } from '../engine/atomic-file'
+import { classificationReport } from '../engine/classification-report'
+import { predictProbabilities } from '../engine/classifier-step'
 import { saveKerasH5 } from '../engine/export-keras-h5'
 import { saveTfjsModel } from '../engine/export-tfjs'
 import { selectImages } from '../engine/image-batches'
@@ -35,6 +37,13 @@ const MAX_PIXEL_BYTES = 2 ** 31
 
 type Post = (message: TrainingMessage) => void
 
+interface DecodedDataset {
+  set: ImageSet
+  /** The file of each decoded image, in set order. */
+  fileNames: string[]
+  skipped: MetricsFile['skippedImages']
+}
+
 /** True at most once per interval, and always when forced (the last step of a stage). */
 function progressGate(): (force: boolean) => boolean {
   let last = 0
@@ -55,10 +64,7 @@ function imagePath(imagesDir: string, fileName: string): string {
   return path
 }
 
-async function decodeDataset(
-  request: TrainingRequest,
-  post: Post,
-): Promise<{ set: ImageSet; skipped: MetricsFile['skippedImages'] }> {
+async function decodeDataset(request: TrainingRequest, post: Post): Promise<DecodedDataset> {
   const { items, params, classes } = request
   const size = params.imageSize
   const stride = size * size * 3
@@ -114,26 +120,34 @@ async function decodeDataset(
       ),
     )
   const labels = new Int32Array(items.length - skipped.length)
+  const fileNames: string[] = []
   let count = 0
   items.forEach((item, i) => {
     if (!decoded[i]) return
     if (count !== i) pixels.copyWithin(count * stride, i * stride, (i + 1) * stride)
     labels[count++] = item.label
+    fileNames.push(item.fileName)
   })
   for (const info of classes)
     if (!labels.includes(info.index))
       post({ type: 'log', level: 'warn', message: `class "${info.name}" has no usable images` })
-  return { set: { pixels: pixels.subarray(0, count * stride), labels, count, size }, skipped }
+  return {
+    set: { pixels: pixels.subarray(0, count * stride), labels, count, size },
+    fileNames,
+    skipped,
+  }
 }
 
 /** The training and validation parts; the whole decoded set is not kept once they exist. */
-function splitDecoded(
-  decoded: { set: ImageSet; skipped: MetricsFile['skippedImages'] },
-  params: TrainingRequest['params'],
-) {
-  const { set, skipped } = decoded
+function splitDecoded(decoded: DecodedDataset, params: TrainingRequest['params']) {
+  const { set, fileNames, skipped } = decoded
   const split = splitStratified(set.labels, params.valSplit, params.seed)
-  return { train: selectImages(set, split.train), val: selectImages(set, split.val), skipped }
+  return {
+    train: selectImages(set, split.train),
+    val: selectImages(set, split.val),
+    valFileNames: split.val.map((index) => fileNames[index] ?? ''),
+    skipped,
+  }
 }
 
 async function run(request: TrainingRequest, post: Post): Promise<void> {
@@ -148,9 +162,12 @@ async function run(request: TrainingRequest, post: Post): Promise<void> {
   post({ type: 'log', level: 'info', message: `${backend} backend, ${threads} thread(s)` })
 
   const { params, classes } = request
-  const { train, val, skipped } = splitDecoded(await decodeDataset(request, post), params)
+  const { train, val, valFileNames, skipped } = splitDecoded(
+    await decodeDataset(request, post),
+    params,
+  )
   const gate = progressGate()
-  const { model, epochs } = await trainClassifier({
+  const { model, epochs, bestEpoch, stoppedEarly } = await trainClassifier({
     train,
     val,
     numClasses: classes.length,
@@ -168,15 +185,36 @@ async function run(request: TrainingRequest, post: Post): Promise<void> {
   })
 
   try {
-    const last = epochs[epochs.length - 1]
+    const kept = epochs[bestEpoch - 1] ?? epochs[epochs.length - 1]
+    const classNames = classes.map((info) => info.name)
+    const report = classificationReport({
+      labels: val.labels,
+      probabilities: predictProbabilities(model, val, params.batchSize),
+      classNames,
+      fileNames: valFileNames,
+    })
+    const wrong =
+      val.count - report.confusionMatrix.counts.reduce((sum, row, c) => sum + (row[c] ?? 0), 0)
+    const weakest = [...report.perClass].sort((a, b) => a.f1 - b.f1)[0]
+    if (weakest !== undefined)
+      post({
+        type: 'log',
+        level: 'info',
+        message:
+          `Validation with the weights of epoch ${bestEpoch}: ${wrong} of ${val.count} images ` +
+          `wrong; weakest class "${weakest.name}" (F1 ${weakest.f1.toFixed(2)})`,
+      })
     const metrics: TrainingMetrics = {
       backend,
       epochs,
-      finalValAccuracy: last?.valAccuracy ?? NaN,
-      finalValLoss: last?.valLoss ?? NaN,
+      finalValAccuracy: kept?.valAccuracy ?? NaN,
+      finalValLoss: kept?.valLoss ?? NaN,
       trainImages: train.count,
       valImages: val.count,
-      classes: classes.map((info) => info.name),
+      classes: classNames,
+      ...report,
+      bestEpoch,
+      stoppedEarly,
     }
     const exporting = (done: number) =>
       post({ type: 'progress', stage: 'exporting', unit: 'files', done, total: 5 })

@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import pLimit from 'p-limit'
 import { AppFailure, appError } from '../../src-shared/errors'
+import { AbortGroup } from './abort-group'
 import { bareEtag, listObjects, type BucketObject } from './bucket-objects'
 import { listLocalFiles, removeEmptyFolders } from './local-tree'
 import {
@@ -170,18 +171,18 @@ async function downloadAll(
   outer: AbortSignal | undefined,
   files: Map<string, MirroredFile>,
 ): Promise<{ files: number; bytes: number }> {
-  const stop = new AbortController()
-  const onOuterAbort = () => stop.abort()
-  outer?.addEventListener('abort', onOuterAbort, { once: true })
+  // Each download listens to its own signal; one shared by all would collect a listener per
+  // request in flight and set off MaxListenersExceededWarning on every sync.
+  const group = new AbortGroup(outer)
   const limit = pLimit(concurrency)
   let firstError: unknown
   let bytes = 0
   let count = 0
   const tasks = objects.map((object) =>
     limit(async () => {
-      if (stop.signal.aborted) return
+      if (group.aborted) return
       try {
-        const got = await downloadObject({ ...ctx, signal: stop.signal }, object)
+        const got = await group.run((own) => downloadObject({ ...ctx, signal: own.signal }, object))
         if (got) {
           files.set(object.key, got)
           bytes += got.bytes
@@ -191,14 +192,14 @@ async function downloadAll(
         }
       } catch (err) {
         firstError ??= err
-        stop.abort()
+        group.abort()
       }
     }),
   )
   try {
     await Promise.all(tasks)
   } finally {
-    outer?.removeEventListener('abort', onOuterAbort)
+    group.close()
   }
   if (firstError !== undefined) throw firstError
   return { files: count, bytes }

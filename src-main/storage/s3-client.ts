@@ -10,6 +10,8 @@ export interface S3ClientOptions {
   region: string
   /** Fixed credentials; without them the standard AWS credential chain applies. */
   credentials?: { accessKeyId: string; secretAccessKey: string }
+  /** A named profile of the shared AWS config files, used by the credential chain. */
+  profile?: string
   /** Attempts per request including the first (default 4). */
   maxAttempts?: number
   /** Milliseconds to wait for a TCP connection (default 5000). */
@@ -31,6 +33,7 @@ export function createS3Client(opts: S3ClientOptions): S3Client {
     },
   }
   if (opts.credentials) config.credentials = { ...opts.credentials }
+  else if (opts.profile) config.profile = opts.profile
   if (opts.endpoint !== undefined) {
     config.endpoint = opts.endpoint
     config.forcePathStyle = true

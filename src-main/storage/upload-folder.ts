@@ -9,6 +9,7 @@ import { stat } from 'node:fs/promises'
 import pLimit from 'p-limit'
 import { AppFailure, appError, type AppError } from '../../src-shared/errors'
 import type { ModelFile } from '../../src-shared/job-events'
+import { AbortGroup } from './abort-group'
 import { ensureBucket } from './bucket-objects'
 import { listLocalFiles } from './local-tree'
 import { progressCounter, type MirrorProgress } from './progress-throttle'
@@ -32,7 +33,7 @@ export interface UploadFolderOptions {
 }
 
 /** Unreachable store and interruption keep their own codes; every other failure is UPLOAD_FAILED. */
-function uploadFailure(err: unknown, bucket: string, key?: string): AppFailure {
+export function uploadFailure(err: unknown, bucket: string, key?: string): AppFailure {
   const described =
     err instanceof AppFailure
       ? err.error
@@ -103,9 +104,8 @@ export async function uploadFolder(opts: UploadFolderOptions): Promise<ModelFile
   )
   progress.flush()
 
-  const stop = new AbortController()
-  const onOuterAbort = () => stop.abort()
-  signal?.addEventListener('abort', onOuterAbort, { once: true })
+  // One controller per file (see AbortGroup): a shared one would collect a listener per request.
+  const group = new AbortGroup(signal)
   const limit = pLimit(Math.max(1, opts.concurrency ?? 8))
   let firstError: unknown
   const uploaded: ModelFile[] = []
@@ -115,25 +115,27 @@ export async function uploadFolder(opts: UploadFolderOptions): Promise<ModelFile
     let reported = 0
     const body = createReadStream(path)
     try {
-      const upload = new Upload({
-        client: s3,
-        params: { Bucket: bucket, Key: key, Body: body, ContentLength: bytes },
-        partSize: Math.max(opts.partSize ?? 0, 5 * 1024 * 1024),
-        abortController: stop,
+      await group.run(async (own) => {
+        const upload = new Upload({
+          client: s3,
+          params: { Bucket: bucket, Key: key, Body: body, ContentLength: bytes },
+          partSize: Math.max(opts.partSize ?? 0, 5 * 1024 * 1024),
+          abortController: own,
+        })
+        upload.on('httpUploadProgress', (p) => {
+          const loaded = p.loaded ?? 0
+          progress.addBytes(loaded - reported)
+          reported = loaded
+        })
+        await upload.done()
+        await confirmUploaded(s3, bucket, key, bytes, own.signal)
       })
-      upload.on('httpUploadProgress', (p) => {
-        const loaded = p.loaded ?? 0
-        progress.addBytes(loaded - reported)
-        reported = loaded
-      })
-      await upload.done()
-      await confirmUploaded(s3, bucket, key, bytes, stop.signal)
       progress.addBytes(bytes - reported)
       progress.addFile()
       uploaded.push({ key, bytes })
     } catch (err) {
       firstError ??= uploadFailure(err, bucket, key)
-      stop.abort()
+      group.abort()
     } finally {
       // A failed or aborted upload may never finish reading the file; release it either way.
       body.destroy()
@@ -143,13 +145,11 @@ export async function uploadFolder(opts: UploadFolderOptions): Promise<ModelFile
   try {
     await Promise.all(
       local.map(([relative, entry]) =>
-        limit(() =>
-          stop.signal.aborted ? undefined : uploadOne(relative, entry.path, entry.bytes),
-        ),
+        limit(() => (group.aborted ? undefined : uploadOne(relative, entry.path, entry.bytes))),
       ),
     )
   } finally {
-    signal?.removeEventListener('abort', onOuterAbort)
+    group.close()
   }
   if (signal?.aborted) throw interrupted()
   if (firstError !== undefined) throw firstError

@@ -74,6 +74,11 @@ export function createHttpTransport(origin: string = window.location.origin): Tr
       await request(`${ROUTES.interrupt}?bucket_name=${encodeURIComponent(name)}`)
     },
     listModelFiles: (name) => request(`${client(name)}/models`),
+    getSettings: () => request(ROUTES.settings),
+    saveSettings: (settings) =>
+      request(ROUTES.settings, { method: 'PUT', body: JSON.stringify(settings) }),
+    testConnection: (settings) =>
+      request(`${ROUTES.settings}/test`, { method: 'POST', body: JSON.stringify(settings) }),
     onJobEvent(jobId, listener) {
       const source = new EventSource(url(`${ROUTES.jobs}/${encodeURIComponent(jobId)}/events`))
       // EventSource reconnects on its own and the server replays the log: skip what was seen.

@@ -21,5 +21,8 @@ export function createIpcTransport(bridge: TrainingServerApi): TrainingServerApi
     stopTraining: (client) => bridge.stopTraining(client).catch(asFailure),
     listModelFiles: (client) => bridge.listModelFiles(client).catch(asFailure),
     onJobEvent: (jobId, listener) => bridge.onJobEvent(jobId, listener),
+    getSettings: () => bridge.getSettings().catch(asFailure),
+    saveSettings: (settings) => bridge.saveSettings(settings).catch(asFailure),
+    testConnection: (settings) => bridge.testConnection(settings).catch(asFailure),
   }
 }

@@ -5,9 +5,10 @@ import {
   ARCHITECTURES,
   IMPLEMENTED_TRAIN_TYPES,
   TRAIN_TYPES,
+  type Architecture,
   type TrainType,
 } from '../../src-shared/train-params'
-import { checkParamsDraft, PARAM_FIELDS } from '../jobs/train-params-draft'
+import { checkParamsDraft, FLAG_FIELDS, PARAM_FIELDS } from '../jobs/train-params-draft'
 import { useAppStore } from '../store/store-context'
 
 const TRAIN_TYPE_TEXT: Record<TrainType, string> = {
@@ -16,11 +17,23 @@ const TRAIN_TYPE_TEXT: Record<TrainType, string> = {
   instance_segmentation: 'Instance segmentation',
 }
 
+const ARCHITECTURE_TEXT: Record<Architecture, string> = {
+  cnn: 'CNN',
+  reference: 'Reference CNN',
+}
+
+/** Hints that say more than the range, by query name. */
+const FIELD_HINTS: Partial<Record<string, string>> = {
+  patience: '0 – 100; 0 = never stop early',
+}
+
 export function ParamsForm({ disabled }: { disabled: boolean }) {
   const id = useId()
   const draft = useAppStore((s) => s.paramsDraft)
   const trainType = useAppStore((s) => s.trainType)
   const setParam = useAppStore((s) => s.setParam)
+  const setFlag = useAppStore((s) => s.setFlag)
+  const setArchitecture = useAppStore((s) => s.setArchitecture)
   const setTrainType = useAppStore((s) => s.setTrainType)
   const resetParams = useAppStore((s) => s.resetParams)
   const { problems } = checkParamsDraft(draft)
@@ -65,22 +78,41 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
               id={`${inputId}-hint`}
               className={problem ? 'field-hint field-problem' : 'field-hint'}
             >
-              {problem ?? `${field.range.min} – ${field.range.max}`}
+              {problem ?? FIELD_HINTS[field.queryName] ?? `${field.range.min} – ${field.range.max}`}
             </span>
           </div>
         )
       })}
-      <div className="field">
+      <div className="field field-wide">
         <label htmlFor={`${id}-architecture`}>Architecture</label>
-        <select id={`${id}-architecture`} value={draft.architecture} disabled>
+        <select
+          id={`${id}-architecture`}
+          value={draft.architecture}
+          disabled={ARCHITECTURES.length < 2}
+          onChange={(e) => setArchitecture(e.target.value as Architecture)}
+        >
           {ARCHITECTURES.map((architecture) => (
             <option key={architecture} value={architecture}>
-              {architecture.toUpperCase()}
+              {ARCHITECTURE_TEXT[architecture]}
             </option>
           ))}
         </select>
-        <span className="field-hint">The only one so far</span>
       </div>
+      {FLAG_FIELDS.map((field) => (
+        <div className="field field-wide field-check" key={field.key}>
+          <input
+            id={`${id}-${field.key}`}
+            type="checkbox"
+            checked={draft[field.key]}
+            aria-describedby={`${id}-${field.key}-hint`}
+            onChange={(e) => setFlag(field.key, e.target.checked)}
+          />
+          <label htmlFor={`${id}-${field.key}`}>{field.label}</label>
+          <span id={`${id}-${field.key}-hint`} className="field-hint">
+            {field.hint}
+          </span>
+        </div>
+      ))}
       <div className="field field-actions">
         <button type="button" className="button-quiet" onClick={resetParams}>
           Restore defaults

@@ -11,6 +11,7 @@ const ITEMS: { screen: Screen; label: string; needsClient: boolean }[] = [
   { screen: 'training', label: 'Training', needsClient: true },
   { screen: 'results', label: 'Results', needsClient: true },
   { screen: 'runs', label: 'Runs', needsClient: true },
+  { screen: 'settings', label: 'Settings', needsClient: false },
 ]
 
 export function SideNav() {

@@ -1,5 +1,6 @@
 // The training form's values as typed, and their check against the shared ranges before a job is
 // requested: the form shows each problem next to its field instead of a server round trip.
+// Numbers are text until checked; on/off parameters (flags) and the architecture are kept as is.
 
 import {
   DEFAULT_TRAIN_PARAMS,
@@ -8,7 +9,12 @@ import {
   type TrainParams,
 } from '../../src-shared/train-params'
 
-export type NumericParam = Exclude<keyof TrainParams, 'architecture'>
+type ParamOfType<T> = {
+  [K in keyof TrainParams]-?: NonNullable<TrainParams[K]> extends T ? K : never
+}[keyof TrainParams]
+
+export type NumericParam = ParamOfType<number>
+export type FlagParam = ParamOfType<boolean>
 
 export interface ParamField {
   key: NumericParam
@@ -19,6 +25,13 @@ export interface ParamField {
   step: number
 }
 
+export interface FlagField {
+  key: FlagParam
+  queryName: string
+  label: string
+  hint: string
+}
+
 const LABELS: Record<NumericParam, string> = {
   epochs: 'Epochs',
   batchSize: 'Batch size',
@@ -26,6 +39,7 @@ const LABELS: Record<NumericParam, string> = {
   imageSize: 'Image size (px)',
   valSplit: 'Validation split',
   seed: 'Random seed',
+  patience: 'Patience (epochs)',
 }
 
 const STEPS: Record<NumericParam, number> = {
@@ -35,28 +49,41 @@ const STEPS: Record<NumericParam, number> = {
   imageSize: 8,
   valSplit: 0.05,
   seed: 1,
+  patience: 1,
 }
 
-export const PARAM_FIELDS: ParamField[] = Object.entries(TRAIN_PARAM_RANGES)
-  .filter(
-    (entry): entry is [string, { key: NumericParam; range: NumericRange }] =>
-      entry[1].key !== 'architecture',
-  )
-  .map(([queryName, { key, range }]) => ({
-    key,
-    queryName,
-    label: LABELS[key],
-    range,
-    step: STEPS[key],
-  }))
-
-export type ParamsDraft = Record<NumericParam, string> & {
-  architecture: TrainParams['architecture']
+const FLAG_TEXT: Record<FlagParam, { label: string; hint: string }> = {
+  augment: {
+    label: 'Augment training images',
+    hint: 'Random flips, small rotations, crops and light changes; never on validation images',
+  },
 }
+
+const ENTRIES = Object.entries(TRAIN_PARAM_RANGES)
+
+export const PARAM_FIELDS: ParamField[] = ENTRIES.filter(
+  (entry) => !entry[1].flag && entry[1].key !== 'architecture',
+).map(([queryName, { key, range }]) => ({
+  key: key as NumericParam,
+  queryName,
+  label: LABELS[key as NumericParam],
+  range,
+  step: STEPS[key as NumericParam],
+}))
+
+export const FLAG_FIELDS: FlagField[] = ENTRIES.filter((entry) => entry[1].flag).map(
+  ([queryName, { key }]) => ({ key: key as FlagParam, queryName, ...FLAG_TEXT[key as FlagParam] }),
+)
+
+export type ParamsDraft = Record<NumericParam, string> &
+  Record<FlagParam, boolean> & {
+    architecture: TrainParams['architecture']
+  }
 
 export function defaultParamsDraft(): ParamsDraft {
   const draft = { architecture: DEFAULT_TRAIN_PARAMS.architecture } as ParamsDraft
-  for (const field of PARAM_FIELDS) draft[field.key] = String(DEFAULT_TRAIN_PARAMS[field.key])
+  for (const field of PARAM_FIELDS) draft[field.key] = String(DEFAULT_TRAIN_PARAMS[field.key] ?? '')
+  for (const field of FLAG_FIELDS) draft[field.key] = DEFAULT_TRAIN_PARAMS[field.key] ?? false
   return draft
 }
 
@@ -83,5 +110,6 @@ export function checkParamsDraft(draft: ParamsDraft): CheckedParams {
     if (problem) problems[field.key] = problem
     else params[field.key] = Number(draft[field.key])
   }
+  for (const field of FLAG_FIELDS) params[field.key] = draft[field.key]
   return { params, problems, ok: Object.keys(problems).length === 0 }
 }

@@ -6,6 +6,7 @@ import { createClientsSlice } from './clients-slice'
 import { createDatasetSlice } from './dataset-slice'
 import { createNavigationSlice } from './navigation-slice'
 import { createRunsSlice } from './runs-slice'
+import { createSettingsSlice } from './settings-slice'
 import type { AppState } from './store-types'
 import { createTrainingSlice } from './training-slice'
 
@@ -18,5 +19,6 @@ export function createAppStore(api: TrainingServerApi): AppStore {
     ...createDatasetSlice(set, get, api),
     ...createTrainingSlice(set, get, api),
     ...createRunsSlice(set, get, api),
+    ...createSettingsSlice(set, get, api),
   }))
 }

@@ -3,7 +3,15 @@
 import { toAppError, type AppError } from '../../src-shared/errors'
 import type { SliceCreator } from './store-types'
 
-export const SCREENS = ['clients', 'dataset', 'errors', 'training', 'results', 'runs'] as const
+export const SCREENS = [
+  'clients',
+  'dataset',
+  'errors',
+  'training',
+  'results',
+  'runs',
+  'settings',
+] as const
 export type Screen = (typeof SCREENS)[number]
 
 export interface Notice {

@@ -7,9 +7,15 @@ import type { ClientsSlice } from './clients-slice'
 import type { DatasetSlice } from './dataset-slice'
 import type { NavigationSlice } from './navigation-slice'
 import type { RunsSlice } from './runs-slice'
+import type { SettingsSlice } from './settings-slice'
 import type { TrainingSlice } from './training-slice'
 
-export type AppState = NavigationSlice & ClientsSlice & DatasetSlice & TrainingSlice & RunsSlice
+export type AppState = NavigationSlice &
+  ClientsSlice &
+  DatasetSlice &
+  TrainingSlice &
+  RunsSlice &
+  SettingsSlice
 
 export type SliceCreator<T> = (
   set: StoreApi<AppState>['setState'],

@@ -7,6 +7,7 @@ import { applyJobEvent, emptyJobView, type JobView } from '../jobs/job-view'
 import {
   checkParamsDraft,
   defaultParamsDraft,
+  type FlagParam,
   type NumericParam,
   type ParamsDraft,
 } from '../jobs/train-params-draft'
@@ -25,6 +26,8 @@ export interface TrainingSlice {
   stopping: boolean
   setTrainType(trainType: TrainType): void
   setParam(key: NumericParam, raw: string): void
+  setFlag(key: FlagParam, on: boolean): void
+  setArchitecture(architecture: ParamsDraft['architecture']): void
   resetParams(): void
   startTraining(): Promise<void>
   stopTraining(): Promise<void>
@@ -70,6 +73,8 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, api) 
 
     setTrainType: (trainType) => set({ trainType }),
     setParam: (key, raw) => set({ paramsDraft: { ...get().paramsDraft, [key]: raw } }),
+    setFlag: (key, on) => set({ paramsDraft: { ...get().paramsDraft, [key]: on } }),
+    setArchitecture: (architecture) => set({ paramsDraft: { ...get().paramsDraft, architecture } }),
     resetParams: () => set({ paramsDraft: defaultParamsDraft() }),
 
     async startTraining() {

@@ -97,9 +97,9 @@ describe('loadDataset', () => {
     await truncate(join(root, 'coco', 'annotations.json'), ANNOTATIONS_SIZE_LIMIT + 1)
     const { report } = await loadDataset(root, { trainType: 'classification' })
     expect(report.findings).toEqual([
-      expect.objectContaining({ code: 'INVALID_JSON', path: 'coco/annotations.json' }),
+      expect.objectContaining({ code: 'ANNOTATIONS_TOO_LARGE', path: 'coco/annotations.json' }),
     ])
-    expect(report.findings[0]?.message).toMatch(/200 MB limit/)
+    expect(report.findings[0]?.message).toMatch(/32 MB limit/)
   })
 
   it('passes the minimum images per class on', async () => {

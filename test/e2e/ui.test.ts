@@ -1,7 +1,8 @@
 // The UI end to end, in a real browser against the real core: the built renderer served by the
 // embedded endpoint, datasets in the embedded S3 store. It walks what a user does: pick a client
 // and see its images, find a planted annotation error, start and stop training, train to the end
-// and read the results, reopen a past run. Every screen is screenshot and checked with axe.
+// and read the results, reopen a past run, test the storage connection from the settings. Every
+// screen is screenshot and checked with axe.
 
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { existsSync } from 'node:fs'
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { datasetBucketName } from '../../src-shared/client-names'
 import type { CocoDocument } from '../../src-shared/coco'
 import { loadSettings } from '../../src-main/config/settings'
+import { settingsFilePath } from '../../src-main/config/settings-file'
 import { startCore, type Core } from '../../src-main/core'
 import { writeDemoDataset } from '../../src-main/dataset/demo-dataset'
 import { startHttpServer, type HttpServer } from '../../src-main/http/server'
@@ -155,6 +157,25 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
       await expectAccessible('clients')
     })
 
+    it('opens the settings and tests the connection to the embedded store, saving nothing', async () => {
+      screenshotOnFailure('settings')
+      await goTo(/^Settings$/)
+      await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor()
+      expect(await page.getByLabel('S3 endpoint').inputValue()).toBe('')
+      // The test server's port comes from the environment: the field says so and stays read-only.
+      expect(await page.getByLabel('Port').isDisabled()).toBe(true)
+      await page.getByRole('button', { name: 'Test connection' }).click()
+      const found = page.getByRole('list', { name: 'Client buckets found' })
+      await found.waitFor({ timeout: 15_000 })
+      expect(await found.getByRole('listitem').allTextContents()).toEqual([
+        'client0 training-server-client0',
+        'client1 training-server-client1',
+      ])
+      expect(await page.getByText(/Connected to the embedded store/).count()).toBe(1)
+      expect(existsSync(settingsFilePath(core.settings.home))).toBe(false)
+      await expectAccessible('settings')
+    })
+
     it('shows client0 thumbnails after a sync, filtered by class, with image details', async () => {
       screenshotOnFailure('dataset')
       await pickClient('client0')
@@ -225,6 +246,8 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
       await setParam('Epochs', '500')
       await setParam('Image size (px)', '16')
       await setParam('Batch size', '16')
+      // Never stop early: this job must still be running when it is stopped.
+      await setParam('Patience (epochs)', '0')
       await page.getByRole('button', { name: 'Start training' }).click()
       await until(
         async () => (await chartPoints('Loss')) >= 2,
@@ -296,6 +319,9 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
       await expectAccessible('training-dark')
       await pickClient('client0')
       await expectAccessible('dataset-dark')
+      await goTo(/^Settings$/)
+      await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor()
+      await expectAccessible('settings-dark')
     })
   },
 )

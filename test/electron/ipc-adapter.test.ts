@@ -112,6 +112,11 @@ function fakeApi(events: FakeJobEvents) {
     onJobEvent: vi.fn((jobId: string, listener: (event: JobEvent) => void) =>
       events.subscribe(jobId, listener),
     ),
+    getSettings: vi.fn(async () => ({}) as never),
+    saveSettings: vi.fn(async () => {
+      throw new AppFailure(appError('INVALID_SETTING', 'Port is wrong', { field: 'port' }))
+    }),
+    testConnection: vi.fn(async () => ({}) as never),
   }
   return api
 }
@@ -190,6 +195,22 @@ describe('IPC adapter', () => {
     expect(start).toMatchObject({ ok: false, error: { code: 'IPC_INVALID_ARGUMENT' } })
     expect(api.getDataset).not.toHaveBeenCalled()
     expect(api.startTraining).not.toHaveBeenCalled()
+  })
+
+  it('hands settings to the service as sent, and returns its field errors as values', async () => {
+    const values = { port: 'eighty' }
+    const saved = await ipc.invoke(from(window), 'saveSettings', values)
+    expect(api.saveSettings).toHaveBeenCalledWith(values)
+    expect(saved).toEqual({
+      ok: false,
+      error: { code: 'INVALID_SETTING', message: 'Port is wrong', field: 'port' },
+    })
+    await ipc.invoke(from(window), 'testConnection', values)
+    expect(api.testConnection).toHaveBeenCalledWith(values)
+    const stranger = new FakeSender(9)
+    const refused = await ipc.invoke(from(stranger), 'saveSettings', values)
+    expect(refused).toMatchObject({ ok: false, error: { code: 'IPC_UNTRUSTED_SENDER' } })
+    expect(api.saveSettings).toHaveBeenCalledTimes(1)
   })
 
   it('passes a training request through', async () => {

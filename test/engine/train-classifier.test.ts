@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { AppFailure } from '../../src-shared/errors'
 import type { EpochMetrics } from '../../src-shared/job-events'
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/train-params'
+import { predictProbabilities } from '../../src-main/engine/classifier-step'
 import { selectImages } from '../../src-main/engine/image-batches'
 import { selectBackend } from '../../src-main/engine/select-backend'
 import {
@@ -133,5 +134,75 @@ describe('trainClassifier on wasm', () => {
     expect(await attempt({ val: selectImages(set, []) })).toBe('TOO_FEW_IMAGES')
     expect(await attempt({ numClasses: 2 })).toBe('INVALID_TRAINING_SET')
     expect(await attempt({ params: params({ imageSize: 32 }) })).toBe('INVALID_TRAINING_SET')
+  })
+
+  it('stops early when validation loss stops improving and restores the best weights', async () => {
+    // Validation labels are the training labels rotated by one class: the better the model
+    // learns the training classes, the worse its validation loss gets.
+    const { train, val } = splitSet(syntheticSet(12, 6))
+    const misleading = { ...val, labels: val.labels.map((label) => (label + 1) % 3) }
+    const before = tf.memory().numTensors
+    const tensorsAfterEpoch: number[] = []
+    const run = await trainClassifier({
+      train,
+      val: misleading,
+      numClasses: 3,
+      params: params({ epochs: 20, patience: 2, augment: false }),
+      callbacks: { onEpoch: () => tensorsAfterEpoch.push(tf.memory().numTensors) },
+    })
+    try {
+      expect(run.stoppedEarly).toBe(true)
+      expect(run.epochs.length).toBe(run.bestEpoch + 2)
+      expect(run.epochs.length).toBeLessThan(20)
+      const losses = run.epochs.map((m) => m.valLoss)
+      expect(Math.min(...losses)).toBe(losses[run.bestEpoch - 1])
+      // The model scores now what it scored at its best epoch, not what it scored last.
+      const probs = predictProbabilities(run.model, misleading, 8)
+      let loss = 0
+      for (let i = 0; i < misleading.count; i++) {
+        const p = probs[i * 3 + (misleading.labels[i] as number)] as number
+        loss -= Math.log(Math.min(1 - 1e-7, Math.max(1e-7, p)))
+      }
+      loss /= misleading.count
+      expect(loss).toBeCloseTo(losses[run.bestEpoch - 1] as number, 4)
+      expect(Math.abs(loss - (losses.at(-1) as number))).toBeGreaterThan(1e-3)
+      // One kept copy of the best weights, replaced rather than piled up.
+      expect(new Set(tensorsAfterEpoch).size).toBe(1)
+    } finally {
+      run.model.dispose()
+    }
+    expect(tf.memory().numTensors).toBe(before)
+  })
+
+  it('augments training batches only, the same way for the same seed', async () => {
+    // One full batch and a learning rate too small to move the weights: the training loss is
+    // the loss on the batch as the model saw it, the validation loss that on the plain images.
+    const { train } = splitSet(syntheticSet(8, 2))
+    const run = async (augment: boolean) => {
+      const { model, epochs } = await trainClassifier({
+        train,
+        val: train,
+        numClasses: 3,
+        params: params({
+          epochs: 1,
+          batchSize: train.count,
+          learningRate: 1e-6,
+          architecture: 'reference',
+          augment,
+          patience: 0,
+        }),
+        callbacks: { onEpoch: () => {} },
+      })
+      model.dispose()
+      const m = epochs[0] as EpochMetrics
+      return { loss: m.loss, valLoss: m.valLoss }
+    }
+    const plain = await run(false)
+    const augmented = await run(true)
+    // Adam's first step still moves every weight by about the learning rate: a small difference.
+    expect(Math.abs(plain.loss - plain.valLoss)).toBeLessThan(1e-3)
+    expect(Math.abs(augmented.loss - augmented.valLoss)).toBeGreaterThan(5e-3)
+    expect(Math.abs(augmented.valLoss - plain.valLoss)).toBeLessThan(1e-3)
+    expect(await run(true)).toEqual(augmented)
   })
 })

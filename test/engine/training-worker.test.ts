@@ -129,6 +129,29 @@ describe('runTrainingWorker', () => {
     expect(metrics.threads).toBe(1)
     expect(metrics.finalValAccuracy).toBe(result.metrics.finalValAccuracy)
     expect(metrics.skippedImages.map((s) => s.file)).toEqual(['broken.png'])
+
+    // The evaluation reaches both the 'done' message and metrics.json, and adds up on the 3
+    // validation images (one per class: the split is stratified).
+    const evaluation = result.metrics
+    expect(evaluation.perClass?.map((c) => [c.name, c.support])).toEqual([
+      ['horizontal', 1],
+      ['vertical', 1],
+      ['square', 1],
+    ])
+    const counts = evaluation.confusionMatrix?.counts ?? []
+    expect(counts.map((row) => row.reduce((a, b) => a + b, 0))).toEqual([1, 1, 1])
+    const right = counts.reduce((sum, row, c) => sum + (row[c] ?? 0), 0)
+    expect(right / 3).toBeCloseTo(evaluation.finalValAccuracy, 6)
+    expect(evaluation.topMistakes).toHaveLength(3 - right)
+    const fileNames = new Set(items.map((item) => item.fileName))
+    for (const mistake of evaluation.topMistakes ?? []) {
+      expect(fileNames.has(mistake.file)).toBe(true)
+      expect(mistake.actual).not.toBe(mistake.predicted)
+    }
+    expect(evaluation.bestEpoch).toBeGreaterThanOrEqual(1)
+    expect(metrics.perClass).toEqual(evaluation.perClass)
+    expect(metrics.confusionMatrix).toEqual(evaluation.confusionMatrix)
+    expect(metrics.topMistakes).toEqual(evaluation.topMistakes)
   })
 
   it('fails with TOO_MANY_BAD_IMAGES when more than a fifth cannot be decoded', async () => {
@@ -185,6 +208,13 @@ describe('runTrainingWorker', () => {
     expect(performance.now() - abortedAt).toBeLessThan(2000)
     expect(lateMessages).toBe(0)
     expect(existsSync(join(root, 'stopped', 'model.h5'))).toBe(false)
+  })
+
+  it('reports WORKER_DIED when the thread cannot even start', async () => {
+    const uncopyable = { ...request(), outDir: (() => 'out') as unknown as string }
+    expect(await errorOf(runTrainingWorker(uncopyable, { onMessage: () => {} }))).toMatchObject({
+      code: 'WORKER_DIED',
+    })
   })
 
   it('refuses to start when already aborted, and gives up after timeoutMs', async () => {

@@ -1,6 +1,12 @@
 // A TrainingServerApi held in memory for store and component tests: canned answers that tests
 // change, a record of calls, and job events the test emits by hand.
 
+import {
+  DEFAULT_SETTINGS,
+  type ConnectionTest,
+  type EditableSettings,
+  type SettingsView,
+} from '../../src-shared/app-settings'
 import type { StartTrainingRequest, TrainingServerApi } from '../../src-shared/bridge'
 import type { DatasetView } from '../../src-shared/dataset-view'
 import type { AppError } from '../../src-shared/errors'
@@ -64,6 +70,25 @@ export class FakeApi implements TrainingServerApi {
   started: StartTrainingRequest[] = []
   /** getDataset for these clients waits until the promise settles, to test late answers. */
   datasetGates = new Map<string, Promise<void>>()
+  settings: SettingsView = {
+    values: DEFAULT_SETTINGS,
+    file: '/tmp/home/settings.json',
+    home: '/tmp/home',
+    overriddenBy: {},
+    secretStored: false,
+    canStoreSecrets: true,
+    pendingRestart: [],
+  }
+  saved: EditableSettings[] = []
+  tested: EditableSettings[] = []
+  /** What testConnection answers; a test sets it before clicking. */
+  connection: ConnectionTest = {
+    endpoint: 'http://127.0.0.1:4568',
+    embedded: true,
+    region: 'us-east-1',
+    clients: [{ client: 'client0', bucket: 'training-server-client0' }],
+    elapsedMs: 12,
+  }
 
   private check(method: string): void {
     this.calls.push(method)
@@ -135,6 +160,33 @@ export class FakeApi implements TrainingServerApi {
     set.add(listener)
     this.subscriptions.set(jobId, set)
     return () => set.delete(listener)
+  }
+  async getSettings(): Promise<SettingsView> {
+    this.check('getSettings')
+    return this.settings
+  }
+  async saveSettings(values: EditableSettings): Promise<SettingsView> {
+    this.check('saveSettings')
+    this.saved.push(values)
+    const port = values.port !== this.settings.values.port
+    this.settings = {
+      ...this.settings,
+      values: {
+        ...values,
+        credentials:
+          values.credentials.kind === 'keys'
+            ? { kind: 'keys', accessKeyId: values.credentials.accessKeyId }
+            : values.credentials,
+      },
+      secretStored: values.credentials.kind === 'keys',
+      pendingRestart: port ? ['port'] : [],
+    }
+    return this.settings
+  }
+  async testConnection(values: EditableSettings): Promise<ConnectionTest> {
+    this.check('testConnection')
+    this.tested.push(values)
+    return this.connection
   }
   emit(jobId: string, event: JobEvent): void {
     for (const listener of this.subscriptions.get(jobId) ?? []) listener(event)

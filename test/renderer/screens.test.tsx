@@ -141,6 +141,17 @@ describe('training screen', () => {
     ).toBe(true)
   })
 
+  it('starts training with augmentation switched off and the architecture picked', async () => {
+    const { api } = renderWithStore(<TrainingScreen />, { selectedClient: 'client0' })
+    const augment = screen.getByRole('checkbox', { name: 'Augment training images' })
+    expect((augment as HTMLInputElement).checked).toBe(true)
+    fireEvent.click(augment)
+    fireEvent.change(screen.getByLabelText('Architecture'), { target: { value: 'reference' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Start training' }))
+    await act(() => new Promise<void>((resolve) => setTimeout(resolve, 0)))
+    expect(api.started[0]?.params).toMatchObject({ augment: false, architecture: 'reference' })
+  })
+
   it('draws the live job: stage, progress, and a point per epoch on each curve', () => {
     events.reset()
     const view = foldJobEvents('client0-9', [

@@ -5,6 +5,7 @@ import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
 import {
   checkParamsDraft,
   defaultParamsDraft,
+  FLAG_FIELDS,
   PARAM_FIELDS,
 } from '../../src-renderer/jobs/train-params-draft'
 
@@ -17,8 +18,27 @@ describe('training parameters draft', () => {
 
   it('has one field per numeric query parameter', () => {
     expect(PARAM_FIELDS.map((f) => f.queryName).sort()).toEqual(
-      ['batch_size', 'epochs', 'image_size', 'learning_rate', 'seed', 'val_split'].sort(),
+      [
+        'batch_size',
+        'epochs',
+        'image_size',
+        'learning_rate',
+        'patience',
+        'seed',
+        'val_split',
+      ].sort(),
     )
+    expect(FLAG_FIELDS.map((f) => f.queryName)).toEqual(['augment'])
+  })
+
+  it('sends on/off parameters as booleans, and the architecture picked', () => {
+    const checked = checkParamsDraft({
+      ...defaultParamsDraft(),
+      augment: false,
+      architecture: 'reference',
+    })
+    expect(checked.ok).toBe(true)
+    expect(checked.params).toMatchObject({ augment: false, architecture: 'reference' })
   })
 
   it('names each problem and leaves the bad value out', () => {

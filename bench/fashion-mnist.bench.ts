@@ -1,0 +1,245 @@
+// Fashion-MNIST, side by side with PyTorch: the images are converted into a client dataset
+// (PNG + COCO annotations), loaded and validated with loadDataset, decoded with the job's decoder
+// and trained with the engine; then ../shared/reference/torch_fashion_mnist.py trains the same
+// network on the same images with the same threads. Both print a JSON line with images/s and
+// accuracy on the 10,000 test images, followed by a ratio line.
+//
+//   npx tsx bench/fashion-mnist.bench.ts [--threads 2] [--epochs 2] [--train-images 60000]
+//       [--repeat 1] [--recipe reference|default] [--no-peer] [--clean]
+//
+// --recipe reference (the default) trains the peer's network and recipe: reference architecture,
+// Adam 1e-3, batch 64, no augmentation, no class weights, fixed learning rate, no early stopping.
+// --recipe default trains what a job would with its defaults for this dataset (validation split
+// taken from the training images, early stopping on it), and is tested once at the end.
+//
+// Grayscale: the engine's input is RGB, so each image arrives as three equal channels. The first
+// convolution therefore does three times the peer's (small) work; every other layer is the same.
+
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import pLimit from 'p-limit'
+import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../src-shared/train-params'
+import { decodeImageRgb } from '../src-main/dataset/decode-image'
+import { loadDataset } from '../src-main/dataset/load-dataset'
+import { classificationReport } from '../src-main/engine/classification-report'
+import { predictProbabilities } from '../src-main/engine/classifier-step'
+import { datasetTrainDefaults } from '../src-main/engine/dataset-defaults'
+import { selectImages, type ImageSet } from '../src-main/engine/image-batches'
+import { backendThreads, selectBackend } from '../src-main/engine/select-backend'
+import { splitStratified, trainClassifier } from '../src-main/engine/train-classifier'
+import {
+  FASHION_CLASSES,
+  fashionMnistDataset,
+  removeFashionMnistCaches,
+} from './fashion-mnist-dataset'
+
+const PEER_SCRIPT = '/work/shared/reference/torch_fashion_mnist.py'
+const PEER_PYTHON = '/usr/bin/python3'
+const TEST_IMAGES = 10_000
+const SIDE = 28
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`)
+  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`)
+  return value
+}
+
+function textOption(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`)
+  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback
+}
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits))
+
+/** A converted split, loaded and validated like a job's dataset and decoded like the worker does. */
+async function loadSplit(split: 'train' | 't10k', count: number): Promise<ImageSet> {
+  const root = await fashionMnistDataset(split, count)
+  const { report, dataset } = await loadDataset(root, { trainType: 'classification' })
+  if (dataset === undefined)
+    throw new Error(`${split}: the dataset did not validate: ${JSON.stringify(report)}`)
+  // Class indices by name, so both splits agree whatever order the validator gives them.
+  const indexOf = new Map(dataset.classes.map((info) => [info.index, info.name]))
+  const stride = SIDE * SIDE * 3
+  const pixels = new Uint8Array(dataset.items.length * stride)
+  const labels = new Int32Array(dataset.items.length)
+  const limit = pLimit(4)
+  await Promise.all(
+    dataset.items.map((item, n) =>
+      limit(async () => {
+        pixels.set(await decodeImageRgb(join(root, 'images', item.fileName), SIDE), n * stride)
+        const name = indexOf.get(item.label) ?? ''
+        labels[n] = (FASHION_CLASSES as readonly string[]).indexOf(name)
+      }),
+    ),
+  )
+  return { pixels, labels, count: dataset.items.length, size: SIDE }
+}
+
+interface RunResult {
+  train_s: number
+  images_per_s: number
+  test_accuracy: number
+  epochs_run: number
+}
+
+async function trainOurs(
+  recipe: string,
+  train: ImageSet,
+  test: ImageSet,
+  epochs: number,
+): Promise<RunResult & { params: TrainParams; macro_f1?: number }> {
+  const numClasses = FASHION_CLASSES.length
+  if (recipe === 'reference') {
+    const params: TrainParams = {
+      ...DEFAULT_TRAIN_PARAMS,
+      architecture: 'reference',
+      epochs,
+      batchSize: 64,
+      learningRate: 1e-3,
+      imageSize: SIDE,
+      augment: false,
+      patience: 0,
+    }
+    // The test images are the validation set: with no early stopping or schedule they only
+    // measure, as the peer's final test pass does.
+    const run = await trainClassifier({
+      train,
+      val: test,
+      numClasses,
+      params,
+      callbacks: { onEpoch: (m) => console.error(JSON.stringify({ epoch: m })) },
+      recipe: { classWeights: false, reduceOnPlateau: false },
+    })
+    run.model.dispose()
+    const seconds = run.epochs.reduce((sum, m) => sum + train.count / m.imagesPerSec, 0)
+    return {
+      params,
+      train_s: round(seconds, 2),
+      images_per_s: round((run.epochs.length * train.count) / seconds, 1),
+      test_accuracy: round(run.epochs.at(-1)?.valAccuracy ?? NaN, 4),
+      epochs_run: run.epochs.length,
+    }
+  }
+  const params: TrainParams = {
+    ...DEFAULT_TRAIN_PARAMS,
+    ...datasetTrainDefaults({ images: train.count, medianSide: SIDE }),
+    ...(process.argv.includes('--epochs') && { epochs }),
+  }
+  const split = splitStratified(train.labels, params.valSplit, params.seed)
+  const run = await trainClassifier({
+    train: selectImages(train, split.train),
+    val: selectImages(train, split.val),
+    numClasses,
+    params,
+    callbacks: { onEpoch: (m) => console.error(JSON.stringify({ epoch: m })) },
+  })
+  try {
+    const report = classificationReport({
+      labels: test.labels,
+      probabilities: predictProbabilities(run.model, test, 256),
+      classNames: FASHION_CLASSES,
+      fileNames: [],
+    })
+    const right = report.confusionMatrix.counts.reduce((sum, row, c) => sum + (row[c] ?? 0), 0)
+    const trained = split.train.length
+    const seconds = run.epochs.reduce((sum, m) => sum + trained / m.imagesPerSec, 0)
+    return {
+      params,
+      train_s: round(seconds, 2),
+      images_per_s: round((run.epochs.length * trained) / seconds, 1),
+      test_accuracy: round(right / test.count, 4),
+      epochs_run: run.epochs.length,
+      macro_f1: round(
+        report.perClass.reduce((sum, c) => sum + c.f1, 0) / report.perClass.length,
+        4,
+      ),
+    }
+  } finally {
+    run.model.dispose()
+  }
+}
+
+function runPeer(threads: number, epochs: number, trainImages: number): Record<string, unknown> {
+  const result = spawnSync(
+    PEER_PYTHON,
+    [
+      PEER_SCRIPT,
+      '--threads',
+      String(threads),
+      '--epochs',
+      String(epochs),
+      '--train-images',
+      String(trainImages),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const line = result.stdout.split('\n').find((text) => text.startsWith('{'))
+  if (result.status !== 0 || line === undefined)
+    throw new Error(`the PyTorch reference failed (exit ${result.status})`)
+  return JSON.parse(line) as Record<string, unknown>
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--clean')) {
+    console.log(JSON.stringify({ removed_caches: await removeFashionMnistCaches() }))
+    return
+  }
+  const threads = option('threads', 2)
+  const epochs = option('epochs', 2)
+  const trainImages = option('train-images', 60_000)
+  const repeat = option('repeat', 1)
+  const recipe = textOption('recipe', 'reference')
+  if (recipe !== 'reference' && recipe !== 'default')
+    throw new Error('--recipe must be reference or default')
+
+  await selectBackend('wasm', { threads })
+  tf.env().set('PROD', true)
+  const loading = performance.now()
+  const [train, test] = [
+    await loadSplit('train', trainImages),
+    await loadSplit('t10k', TEST_IMAGES),
+  ]
+  const loadS = round((performance.now() - loading) / 1000, 1)
+
+  for (let run = 1; run <= repeat; run++) {
+    const ours = await trainOurs(recipe, train, test, epochs)
+    const oursLine = {
+      engine: 'training-server',
+      backend: tf.getBackend(),
+      threads: backendThreads(),
+      recipe,
+      architecture: ours.params.architecture,
+      channels: 3,
+      epochs: ours.epochs_run,
+      train_images: trainImages,
+      train_s: ours.train_s,
+      images_per_s: ours.images_per_s,
+      test_accuracy: ours.test_accuracy,
+      ...(ours.macro_f1 !== undefined && { test_macro_f1: ours.macro_f1 }),
+      load_and_decode_s: loadS,
+      run,
+    }
+    console.log(JSON.stringify(oursLine))
+    if (process.argv.includes('--no-peer')) continue
+    const peer = runPeer(threads, epochs, trainImages)
+    console.log(JSON.stringify({ ...peer, run }))
+    console.log(
+      JSON.stringify({
+        bench: 'fashion-mnist-ratio',
+        recipe,
+        threads,
+        images_per_s_ratio: round(ours.images_per_s / Number(peer.images_per_s), 3),
+        ours_test_accuracy: ours.test_accuracy,
+        peer_test_accuracy: peer.test_accuracy,
+        run,
+      }),
+    )
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,44 @@
+// Training parameters that follow from the dataset itself, for whatever the caller left unset:
+// the input size from the images' typical size, and batch size and epochs from how many there
+// are. Small datasets keep the defaults they were tuned on.
+
+import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/train-params'
+
+export interface DatasetFacts {
+  images: number
+  /** Median of the images' shorter sides, in pixels. */
+  medianSide: number
+}
+
+/** Inputs never grow past this by default: larger costs time quadratically for little gain here. */
+export const MAX_DEFAULT_IMAGE_SIZE = 64
+const MIN_IMAGE_SIZE = 16
+/** Up to this many images, the small-dataset defaults apply unchanged. */
+const SMALL_DATASET = 2_000
+/** Optimiser steps a large dataset gets in all, spread over its epochs. */
+const LARGE_DATASET_STEPS = 6_000
+const MAX_LARGE_EPOCHS = 12
+const MIN_LARGE_EPOCHS = 4
+
+export function datasetTrainDefaults(
+  facts: DatasetFacts,
+): Pick<TrainParams, 'imageSize' | 'batchSize' | 'epochs'> {
+  const imageSize = Math.min(
+    MAX_DEFAULT_IMAGE_SIZE,
+    Math.max(MIN_IMAGE_SIZE, Math.round(facts.medianSide)),
+  )
+  if (facts.images <= SMALL_DATASET)
+    return {
+      imageSize,
+      batchSize: DEFAULT_TRAIN_PARAMS.batchSize,
+      epochs: DEFAULT_TRAIN_PARAMS.epochs,
+    }
+  // Larger batches use the cores better; the step budget keeps the run time in bounds.
+  const batchSize = facts.images < 20_000 ? 32 : 64
+  const stepsPerEpoch = Math.ceil(facts.images / batchSize)
+  const epochs = Math.min(
+    MAX_LARGE_EPOCHS,
+    Math.max(MIN_LARGE_EPOCHS, Math.round(LARGE_DATASET_STEPS / stepsPerEpoch)),
+  )
+  return { imageSize, batchSize, epochs }
+}

@@ -1,0 +1,65 @@
+// The settings routes of the endpoint, for the settings screen in a browser: GET and PUT
+// /api/settings (the settings file) and POST /api/settings/test (list the client buckets the given
+// settings reach, saving nothing). The headless server has no cipher, so access keys cannot be
+// stored through it: a profile or the environment supplies credentials there.
+
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { appError, toAppError } from '../../src-shared/errors'
+import type { Core } from '../core'
+import { createSettingsService, type SettingsService } from '../settings-service'
+import { readJsonBody } from './request-body'
+import { sendError, sendJson, statusOf } from './responses'
+import type { ServerContext } from './server-context'
+
+// One service per core, so saves through this endpoint are serialised like the window's.
+const services = new WeakMap<Core, SettingsService>()
+
+function serviceOf(core: Core): SettingsService {
+  let service = services.get(core)
+  if (!service) {
+    service = createSettingsService(core)
+    services.set(core, service)
+  }
+  return service
+}
+
+/** Statuses for the settings codes; the rest keep the endpoint's usual mapping. */
+const STATUS_BY_CODE: Record<string, number> = {
+  INVALID_SETTING: 400,
+  SETTINGS_NOT_SAVED: 500,
+}
+
+function sendSettingsError(res: ServerResponse, thrown: unknown): void {
+  const error = toAppError(thrown)
+  sendError(res, error, {}, STATUS_BY_CODE[error.code] ?? statusOf(error))
+}
+
+function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {
+  res.setHeader('allow', allow)
+  sendError(res, appError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here`))
+}
+
+/** Answers /api/settings and /api/settings/test; false for any other path. */
+export async function handleSettingsApi(
+  req: IncomingMessage,
+  res: ServerResponse,
+  segments: string[],
+  ctx: ServerContext,
+): Promise<boolean> {
+  if (segments[0] !== 'settings' || segments.length > 2) return false
+  const test = segments[1] === 'test'
+  if (segments.length === 2 && !test) return false
+  const method = req.method === 'HEAD' ? 'GET' : req.method
+  const service = serviceOf(ctx.core)
+  try {
+    if (test) {
+      if (method !== 'POST') methodNotAllowed(req, res, 'POST')
+      else sendJson(res, 200, await service.testConnection(await readJsonBody(req)))
+    } else if (method === 'GET') sendJson(res, 200, await service.get())
+    else if (method === 'PUT') sendJson(res, 200, await service.save(await readJsonBody(req)))
+    else methodNotAllowed(req, res, 'GET, PUT')
+  } catch (thrown) {
+    sendSettingsError(res, thrown)
+  }
+  return true
+}

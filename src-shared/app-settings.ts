@@ -1,0 +1,126 @@
+// The settings a user edits: the fields of `<home>/settings.json`, the settings screen's view of
+// them, their defaults and the names the screen and errors give them. Their checks are in
+// settings-checks.ts.
+
+import { DEFAULT_BUCKET_PREFIX } from './client-names'
+import type { BackendName } from './train-params'
+
+export const SETTINGS_FILE_NAME = 'settings.json'
+
+/** Credentials as settings.json keeps them: a profile name, or an access key whose secret the OS sealed. */
+export type StoredCredentials =
+  { profile: string } | { accessKeyId: string; secretAccessKeyEncrypted: string }
+
+/** `<home>/settings.json`. Every field is optional: what the file leaves out takes its default. */
+export interface SettingsDocument {
+  /** Empty or absent: the embedded store. */
+  s3Endpoint?: string
+  region?: string
+  /** Absent: the standard AWS credential chain (environment variables, the default profile). */
+  credentials?: StoredCredentials
+  bucketPrefix?: string
+  port?: number
+  /** Absent: the best backend that loads. */
+  backend?: BackendName
+  concurrency?: number
+}
+
+/** How the settings screen picks credentials. A secret only ever travels towards the app. */
+export type CredentialsChoice =
+  | { kind: 'chain' }
+  | { kind: 'profile'; profile: string }
+  /** Without secretAccessKey the secret already stored for this access key is kept. */
+  | { kind: 'keys'; accessKeyId: string; secretAccessKey?: string }
+
+export type CredentialsKind = CredentialsChoice['kind']
+
+/** The settings as the screen edits them: every field present, defaults filled in. */
+export interface EditableSettings {
+  /** Empty: the embedded store. */
+  s3Endpoint: string
+  region: string
+  credentials: CredentialsChoice
+  bucketPrefix: string
+  port: number
+  /** Empty: the best backend that loads. */
+  backend: BackendName | ''
+  concurrency: number
+}
+
+export const SETTINGS_FIELDS = [
+  's3Endpoint',
+  'region',
+  'credentials',
+  'bucketPrefix',
+  'port',
+  'backend',
+  'concurrency',
+] as const
+export type SettingsField = (typeof SETTINGS_FIELDS)[number]
+
+/** What getSettings answers. */
+export interface SettingsView {
+  /** The settings file's values, defaults for what it leaves out; a stored secret is never sent. */
+  values: EditableSettings
+  /** Where the settings file is. */
+  file: string
+  /** The data folder (TRAINING_SERVER_HOME or the per-OS default); changing it needs a restart. */
+  home: string
+  /** Fields an environment variable sets, by the variable's name: for those the file is not used. */
+  overriddenBy: Partial<Record<SettingsField, string>>
+  /** An access key's secret is stored (sealed by the OS) in the file. */
+  secretStored: boolean
+  /** Access keys can be stored here: only the desktop app, where the OS can seal the secret. */
+  canStoreSecrets: boolean
+  /** Saved fields that differ from what is running now: they take effect after a restart. */
+  pendingRestart: SettingsField[]
+}
+
+/** What testConnection answers: the client buckets the given settings can see. */
+export interface ConnectionTest {
+  endpoint: string
+  embedded: boolean
+  region: string
+  clients: { client: string; bucket: string }[]
+  elapsedMs: number
+}
+
+export const DEFAULT_SETTINGS: EditableSettings = {
+  s3Endpoint: '',
+  region: 'us-east-1',
+  credentials: { kind: 'chain' },
+  bucketPrefix: DEFAULT_BUCKET_PREFIX,
+  port: 8000,
+  backend: '',
+  concurrency: 1,
+}
+
+export const PORT_RANGE = { min: 0, max: 65535 }
+export const CONCURRENCY_RANGE = { min: 1, max: 16 }
+
+/** A field of the form or the file, as problems and errors name it (`credentials.profile`). */
+export type SettingsFieldPath =
+  | Exclude<SettingsField, 'credentials'>
+  | 'credentials'
+  | 'credentials.profile'
+  | 'credentials.accessKeyId'
+  | 'credentials.secretAccessKey'
+  | 'credentials.secretAccessKeyEncrypted'
+
+const LABELS: Record<SettingsFieldPath, string> = {
+  s3Endpoint: 'S3 endpoint',
+  region: 'Region',
+  credentials: 'Credentials',
+  'credentials.profile': 'Profile',
+  'credentials.accessKeyId': 'Access key ID',
+  'credentials.secretAccessKey': 'Secret access key',
+  'credentials.secretAccessKeyEncrypted': 'Stored secret access key',
+  bucketPrefix: 'Bucket prefix',
+  port: 'Port',
+  backend: 'Backend',
+  concurrency: 'Concurrent jobs',
+}
+
+export function settingsFieldLabel(field: SettingsFieldPath): string {
+  return LABELS[field]
+}

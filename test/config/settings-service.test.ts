@@ -1,0 +1,165 @@
+// The settings service with the desktop app's kind of cipher: access keys are stored sealed and
+// never sent back, a blank secret keeps the stored one, what waits for a restart is told apart
+// from what is in use, and connection tests use the stored secret or open the embedded store's
+// folder when another store is running.
+
+import { CreateBucketCommand } from '@aws-sdk/client-s3'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { DEFAULT_SETTINGS, type EditableSettings } from '../../src-shared/app-settings'
+import type { SecretCipher } from '../../src-main/config/secret-cipher'
+import { loadSettings, localPaths, type Settings } from '../../src-main/config/settings'
+import { createSettingsService } from '../../src-main/settings-service'
+import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../../src-main/storage/embedded-s3'
+import { createS3Client } from '../../src-main/storage/s3-client'
+import { closedPort, startStore, type StoreFixture } from '../storage/store-fixture'
+
+const cipher: SecretCipher = {
+  available: () => true,
+  seal: (plain) => Buffer.from(`sealed:${plain}`).toString('base64'),
+  open: (sealed) =>
+    Buffer.from(sealed, 'base64')
+      .toString('utf8')
+      .replace(/^sealed:/, ''),
+}
+
+let store: StoreFixture
+let home: string
+
+beforeAll(async () => {
+  store = await startStore()
+  await store.createBucket('training-server-alpha')
+  await store.createBucket('training-server-model-alpha')
+})
+afterAll(async () => {
+  await store?.close()
+})
+beforeEach(async () => {
+  home = await mkdtemp(join(process.env.TRAINING_SERVER_HOME ?? '', 'service-'))
+})
+afterEach(async () => {
+  await rm(home, { recursive: true, force: true })
+})
+
+/** Running settings as if started with the store's endpoint and its access key. */
+function runningOnStore(): Settings {
+  const settings = loadSettings({
+    TRAINING_SERVER_HOME: home,
+    AWS_ENDPOINT_URL_S3: store.endpoint,
+  })
+  return {
+    ...settings,
+    overriddenBy: {},
+    s3: {
+      ...settings.s3,
+      credentials: {
+        accessKeyId: EMBEDDED_S3_CREDENTIALS.accessKeyId,
+        secretAccessKey: EMBEDDED_S3_CREDENTIALS.secretAccessKey,
+      },
+    },
+  }
+}
+
+const keys = (accessKeyId: string, secretAccessKey?: string): EditableSettings => ({
+  ...DEFAULT_SETTINGS,
+  s3Endpoint: store.endpoint,
+  credentials: { kind: 'keys', accessKeyId, ...(secretAccessKey && { secretAccessKey }) },
+})
+
+describe('settings service', () => {
+  it('stores an access key sealed, never sends the secret back, and keeps it when left blank', async () => {
+    const service = createSettingsService(
+      { settings: runningOnStore(), s3Endpoint: store.endpoint },
+      { cipher },
+    )
+    const view = await service.save(keys('S3RVER', 'S3RVER'))
+    expect(view.secretStored).toBe(true)
+    expect(view.canStoreSecrets).toBe(true)
+    expect(view.values.credentials).toEqual({ kind: 'keys', accessKeyId: 'S3RVER' })
+    // Same endpoint, key and secret as the running ones: nothing waits for a restart.
+    expect(view.pendingRestart).toEqual([])
+    const text = await readFile(view.file, 'utf8')
+    expect(JSON.parse(text).credentials).toEqual({
+      accessKeyId: 'S3RVER',
+      secretAccessKeyEncrypted: cipher.seal('S3RVER'),
+    })
+
+    const kept = await service.save({ ...keys('S3RVER'), concurrency: 2 })
+    expect(kept.secretStored).toBe(true)
+    expect(kept.pendingRestart).toEqual(['concurrency'])
+    expect(await readFile(view.file, 'utf8')).toContain(cipher.seal('S3RVER'))
+
+    const changed = await service.save(keys('S3RVER', 'rotated'))
+    expect(changed.pendingRestart).toEqual(['credentials'])
+
+    await expect(service.save(keys('AKIAOTHER'))).rejects.toMatchObject({
+      error: { code: 'INVALID_SETTING', field: 'credentials.secretAccessKey' },
+    })
+  })
+
+  it('refuses to store a secret where the OS cannot seal it', async () => {
+    const service = createSettingsService(
+      { settings: runningOnStore(), s3Endpoint: store.endpoint },
+      { cipher: { ...cipher, available: () => false } },
+    )
+    await expect(service.save(keys('S3RVER', 'S3RVER'))).rejects.toMatchObject({
+      error: { field: 'credentials.secretAccessKey', message: expect.stringMatching(/keychain/) },
+    })
+    expect((await service.get()).canStoreSecrets).toBe(false)
+  })
+
+  it('tests a connection with the stored secret when the form leaves it blank', async () => {
+    const service = createSettingsService(
+      { settings: runningOnStore(), s3Endpoint: store.endpoint },
+      { cipher },
+    )
+    await service.save(keys('S3RVER', 'S3RVER'))
+    const test = await service.testConnection(keys('S3RVER'))
+    expect(test).toMatchObject({
+      endpoint: store.endpoint,
+      embedded: false,
+      clients: [{ client: 'alpha', bucket: 'training-server-alpha' }],
+    })
+    await expect(service.testConnection(keys('AKIANEW'))).rejects.toMatchObject({
+      error: { field: 'credentials.secretAccessKey' },
+    })
+  })
+
+  it('opens the embedded store briefly to test it while another store is running', async () => {
+    // Put a client bucket into the embedded store's folder of this home, then close that store.
+    const seeded = await startEmbeddedS3({ directory: localPaths(home, '').embeddedS3, port: 0 })
+    const s3 = createS3Client({
+      endpoint: seeded.endpoint,
+      region: 'us-east-1',
+      credentials: EMBEDDED_S3_CREDENTIALS,
+    })
+    await s3.send(new CreateBucketCommand({ Bucket: 'training-server-local' }))
+    s3.destroy()
+    await seeded.close()
+
+    const service = createSettingsService({
+      settings: runningOnStore(),
+      s3Endpoint: store.endpoint,
+    })
+    const test = await service.testConnection({ ...DEFAULT_SETTINGS })
+    expect(test.embedded).toBe(true)
+    expect(test.clients).toEqual([{ client: 'local', bucket: 'training-server-local' }])
+    // The brief store is closed again once the test has answered.
+    await expect(fetch(test.endpoint)).rejects.toThrow()
+  })
+
+  it('fails a test of an unreachable store within its time limit', async () => {
+    const service = createSettingsService(
+      { settings: runningOnStore(), s3Endpoint: store.endpoint },
+      { cipher, testTimeoutMs: 3000 },
+    )
+    const unreachable = {
+      ...keys('S3RVER', 'S3RVER'),
+      s3Endpoint: `http://127.0.0.1:${await closedPort()}`,
+    }
+    await expect(service.testConnection(unreachable)).rejects.toMatchObject({
+      error: { code: 'S3_UNREACHABLE' },
+    })
+  })
+})

@@ -1,0 +1,23 @@
+import { expect, it } from 'vitest'
+import { datasetTrainDefaults } from '../../src-main/engine/dataset-defaults'
+import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
+
+it('keeps the small-dataset defaults and takes the image size from the images', () => {
+  expect(datasetTrainDefaults({ images: 160, medianSide: 200 })).toEqual({
+    imageSize: 64,
+    batchSize: DEFAULT_TRAIN_PARAMS.batchSize,
+    epochs: DEFAULT_TRAIN_PARAMS.epochs,
+  })
+  expect(datasetTrainDefaults({ images: 160, medianSide: 28 }).imageSize).toBe(28)
+  expect(datasetTrainDefaults({ images: 160, medianSide: 9 }).imageSize).toBe(16)
+})
+
+it('uses larger batches and fewer epochs as the dataset grows', () => {
+  const medium = datasetTrainDefaults({ images: 10_000, medianSide: 100 })
+  const large = datasetTrainDefaults({ images: 60_000, medianSide: 28 })
+  expect(medium.batchSize).toBe(32)
+  expect(large.batchSize).toBe(64)
+  expect(large.epochs).toBeLessThan(medium.epochs)
+  expect(large.epochs).toBeGreaterThanOrEqual(4)
+  expect(datasetTrainDefaults({ images: 5_000_000, medianSide: 28 }).epochs).toBe(4)
+})
