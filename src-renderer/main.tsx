@@ -8,6 +8,7 @@ import { createAppStore } from './store/app-store'
 import { StoreProvider } from './store/store-context'
 import './styles/app.css'
 import './styles/settings.css'
+import './styles/results.css'
 
 const { kind, api } = chooseTransport()
 const store = createAppStore(api)

@@ -1,9 +1,10 @@
 // The confusion matrix as a heat map table: rows are the actual class, columns the predicted one;
-// shading follows each row's share, and every cell keeps its count as text.
+// shading follows each row's share, and every cell keeps its count as text (the colour only adds).
 
-import type { ConfusionMatrix } from '../jobs/metrics-extras'
+import type { ConfusionCounts } from '../../src-shared/job-events'
+import { formatPercent } from '../format'
 
-export function ConfusionMatrixTable({ matrix }: { matrix: ConfusionMatrix }) {
+export function ConfusionMatrixTable({ matrix }: { matrix: ConfusionCounts }) {
   return (
     <div className="table-wrap">
       <table className="matrix">
@@ -27,17 +28,19 @@ export function ConfusionMatrixTable({ matrix }: { matrix: ConfusionMatrix }) {
         <tbody>
           {matrix.counts.map((row, r) => {
             const total = row.reduce((sum, v) => sum + v, 0)
+            const actual = matrix.labels[r] ?? ''
             return (
-              <tr key={matrix.labels[r]}>
-                <th scope="row">{matrix.labels[r]}</th>
+              <tr key={actual}>
+                <th scope="row">{actual}</th>
                 {row.map((count, c) => {
                   const share = total > 0 ? count / total : 0
-                  const tone = r === c ? 'matrix-hit' : 'matrix-miss'
+                  const hit = r === c
                   return (
                     <td
                       key={c}
-                      className={share > 0.55 ? `${tone} matrix-strong` : tone}
-                      style={{ ['--share' as string]: `${Math.round(share * 100)}%` }}
+                      className={hit ? 'matrix-hit' : count > 0 ? 'matrix-miss' : 'matrix-empty'}
+                      style={{ ['--share' as string]: share.toFixed(3) }}
+                      title={`${actual} predicted as ${matrix.labels[c] ?? ''}: ${count} (${formatPercent(share, 0)} of ${actual})`}
                     >
                       {count}
                     </td>

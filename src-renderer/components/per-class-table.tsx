@@ -1,10 +1,9 @@
-// Precision, recall and F1 for each class.
+// Precision, recall, F1 and the number of validation images for each class.
 
+import type { ClassScores } from '../../src-shared/job-events'
 import { formatPercent } from '../format'
-import type { PerClassScore } from '../jobs/metrics-extras'
 
-export function PerClassTable({ scores }: { scores: PerClassScore[] }) {
-  const withSupport = scores.some((s) => s.support !== undefined)
+export function PerClassTable({ scores }: { scores: ClassScores[] }) {
   return (
     <div className="table-wrap">
       <table className="data-table">
@@ -23,11 +22,9 @@ export function PerClassTable({ scores }: { scores: PerClassScore[] }) {
             <th scope="col" className="num">
               F1
             </th>
-            {withSupport && (
-              <th scope="col" className="num">
-                Images
-              </th>
-            )}
+            <th scope="col" className="num">
+              Images
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -37,7 +34,7 @@ export function PerClassTable({ scores }: { scores: PerClassScore[] }) {
               <td className="num">{formatPercent(s.precision)}</td>
               <td className="num">{formatPercent(s.recall)}</td>
               <td className="num">{formatPercent(s.f1)}</td>
-              {withSupport && <td className="num">{s.support ?? '—'}</td>}
+              <td className="num">{s.support}</td>
             </tr>
           ))}
         </tbody>

@@ -1,67 +1,72 @@
-// Optional parts of a run's metrics the engine may add (a confusion matrix, per-class scores).
-// They are read defensively: shown when present and well formed, hidden otherwise.
+// The evaluation parts of a run's metrics (per-class scores, confusion matrix, misclassified
+// images, the epoch kept). Runs recorded before the engine added them lack them, and a run file
+// may be damaged, so each part is checked: shown when present and well formed, hidden otherwise.
 
-import type { TrainingMetrics } from '../../src-shared/job-events'
-
-export interface PerClassScore {
-  name: string
-  precision: number
-  recall: number
-  f1: number
-  support?: number
-}
-
-export interface ConfusionMatrix {
-  labels: string[]
-  /** rows: actual class, columns: predicted class. */
-  counts: number[][]
-}
+import type {
+  ClassScores,
+  ConfusionCounts,
+  Misclassification,
+  TrainingMetrics,
+} from '../../src-shared/job-events'
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
 
-function scoreOf(name: string, value: unknown): PerClassScore | undefined {
-  if (typeof value !== 'object' || value === null) return undefined
-  const v = value as Record<string, unknown>
-  const f1 = v.f1 ?? v.f1Score
-  if (!isNumber(v.precision) || !isNumber(v.recall) || !isNumber(f1)) return undefined
-  return {
-    name,
-    precision: v.precision,
-    recall: v.recall,
-    f1,
-    support: isNumber(v.support) ? v.support : undefined,
-  }
+function isClassScores(v: unknown): v is ClassScores {
+  return (
+    isRecord(v) &&
+    typeof v.name === 'string' &&
+    isNumber(v.precision) &&
+    isNumber(v.recall) &&
+    isNumber(v.f1) &&
+    isNumber(v.support)
+  )
 }
 
-export function perClassScores(metrics: TrainingMetrics): PerClassScore[] | undefined {
-  const raw = (metrics as TrainingMetrics & { perClass?: unknown }).perClass
-  let scores: (PerClassScore | undefined)[] = []
-  if (Array.isArray(raw))
-    scores = raw.map((entry: unknown, index) => {
-      const e = (entry ?? {}) as Record<string, unknown>
-      const name = e.name ?? e.class ?? e.label ?? metrics.classes[index]
-      return typeof name === 'string' ? scoreOf(name, entry) : undefined
-    })
-  else if (typeof raw === 'object' && raw !== null)
-    scores = Object.entries(raw).map(([name, v]) => scoreOf(name, v))
-  const valid = scores.filter((s): s is PerClassScore => s !== undefined)
+function isMisclassification(v: unknown): v is Misclassification {
+  return (
+    isRecord(v) &&
+    typeof v.file === 'string' &&
+    v.file !== '' &&
+    typeof v.actual === 'string' &&
+    typeof v.predicted === 'string' &&
+    isNumber(v.confidence)
+  )
+}
+
+/** Per-class scores in class order; undefined when the run has none (or none well formed). */
+export function perClassScores(metrics: TrainingMetrics): ClassScores[] | undefined {
+  const raw: unknown = metrics.perClass
+  if (!Array.isArray(raw)) return undefined
+  const valid = raw.filter(isClassScores)
   return valid.length > 0 ? valid : undefined
 }
 
-export function confusionMatrixOf(metrics: TrainingMetrics): ConfusionMatrix | undefined {
-  const raw = (metrics as TrainingMetrics & { confusionMatrix?: unknown }).confusionMatrix
-  const rows = Array.isArray(raw)
-    ? raw
-    : (raw as { counts?: unknown; matrix?: unknown } | undefined)?.counts
-  const labelsRaw = (raw as { labels?: unknown } | undefined)?.labels
-  const labels =
-    Array.isArray(labelsRaw) && labelsRaw.every((l) => typeof l === 'string')
-      ? (labelsRaw as string[])
-      : metrics.classes
-  if (!Array.isArray(rows) || rows.length === 0 || rows.length !== labels.length) return undefined
-  if (
-    !rows.every((row) => Array.isArray(row) && row.length === labels.length && row.every(isNumber))
-  )
+/** The confusion matrix when it is square and matches its labels; undefined otherwise. */
+export function confusionMatrixOf(metrics: TrainingMetrics): ConfusionCounts | undefined {
+  const raw: unknown = metrics.confusionMatrix
+  if (!isRecord(raw)) return undefined
+  const { labels, counts } = raw
+  if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) return undefined
+  if (!Array.isArray(counts) || counts.length === 0 || counts.length !== labels.length)
     return undefined
-  return { labels, counts: rows as number[][] }
+  const square = counts.every(
+    (row) => Array.isArray(row) && row.length === labels.length && row.every(isNumber),
+  )
+  return square ? { labels: labels as string[], counts: counts as number[][] } : undefined
+}
+
+/** The misclassified validation images, most confident first; empty when there are none. */
+export function misclassificationsOf(metrics: TrainingMetrics): Misclassification[] | undefined {
+  const raw: unknown = metrics.topMistakes
+  if (!Array.isArray(raw)) return undefined
+  return raw.filter(isMisclassification).sort((a, b) => b.confidence - a.confidence)
+}
+
+/** Which epoch's weights the model keeps and whether training stopped early, when known. */
+export function keptEpochOf(
+  metrics: TrainingMetrics,
+): { bestEpoch: number; stoppedEarly: boolean } | undefined {
+  if (!isNumber(metrics.bestEpoch) || metrics.bestEpoch < 1) return undefined
+  return { bestEpoch: metrics.bestEpoch, stoppedEarly: metrics.stoppedEarly === true }
 }

@@ -1,5 +1,6 @@
 // One finished run of the selected client (the latest, or the one reopened from Runs): its
-// metrics, curves, confusion matrix and per-class scores when present, and the model files.
+// metrics, curves, and when the run has them the confusion matrix, per-class scores and the
+// misclassified validation images; then the model files.
 
 import { useEffect } from 'react'
 import { isTerminal, JOB_STATES, type JobResult } from '../../src-shared/job-events'
@@ -8,11 +9,17 @@ import { EmptyState } from '../components/empty-state'
 import { EpochCurves } from '../components/epoch-curves'
 import { ErrorDetail } from '../components/error-detail'
 import { LoadStatus } from '../components/load-status'
+import { MisclassifiedExamples } from '../components/misclassified-examples'
 import { PerClassTable } from '../components/per-class-table'
 import { StateBadge } from '../components/state-badge'
 import { formatBytes, formatDateTime, formatDuration, formatMetric, formatPercent } from '../format'
-import { confusionMatrixOf, perClassScores } from '../jobs/metrics-extras'
-import { useAppStore } from '../store/store-context'
+import {
+  confusionMatrixOf,
+  keptEpochOf,
+  misclassificationsOf,
+  perClassScores,
+} from '../jobs/metrics-extras'
+import { useApi, useAppStore } from '../store/store-context'
 
 /** The seed's result values, spelt as the endpoint keeps them, read correctly in the UI. */
 function outcomeText(value: JobResult['Training'] | undefined): string {
@@ -30,6 +37,7 @@ function Metric({ label, value }: { label: string; value: string }) {
 }
 
 export function ResultsScreen() {
+  const api = useApi()
   const client = useAppStore((s) => s.selectedClient)
   const runs = useAppStore((s) => s.runs)
   const opened = useAppStore((s) => s.openedRun)
@@ -53,6 +61,8 @@ export function ResultsScreen() {
   const metrics = result?.metrics
   const matrix = metrics ? confusionMatrixOf(metrics) : undefined
   const scores = metrics ? perClassScores(metrics) : undefined
+  const mistakes = metrics ? misclassificationsOf(metrics) : undefined
+  const kept = metrics ? keptEpochOf(metrics) : undefined
   const timings = result
     ? JOB_STATES.filter((s) => result.timings[s] !== undefined).map(
         (s) => [s, result.timings[s] ?? 0] as const,
@@ -123,9 +133,17 @@ export function ResultsScreen() {
               />
               <Metric label="Classes" value={String(metrics.classes.length)} />
               <Metric label="Epochs" value={String(metrics.epochs.length)} />
+              {kept && <Metric label="Best epoch" value={String(kept.bestEpoch)} />}
               <Metric label="Backend" value={metrics.backend} />
               <Metric label="Total time" value={formatDuration(totalMs)} />
             </dl>
+          )}
+          {kept?.stoppedEarly && (
+            <p className="stopped-early">
+              Training stopped early after {metrics?.epochs.length} of{' '}
+              {opened.summary.params.epochs} epochs: validation loss stopped improving. The model
+              keeps the weights of epoch {kept.bestEpoch}.
+            </p>
           )}
           <h2 className="section-title">Curves</h2>
           {opened.view.epochs.length > 0 || metrics ? (
@@ -141,6 +159,15 @@ export function ResultsScreen() {
               {matrix && <ConfusionMatrixTable matrix={matrix} />}
               {scores && <PerClassTable scores={scores} />}
             </div>
+          )}
+          {mistakes && (
+            <>
+              <h2 className="section-title">Misclassified examples</h2>
+              <MisclassifiedExamples
+                mistakes={mistakes}
+                thumbnailUrl={(file) => api.thumbnailUrl(client, file, 160)}
+              />
+            </>
           )}
           {timings.length > 0 && (
             <>

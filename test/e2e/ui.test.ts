@@ -292,7 +292,41 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
       expect(await accuracy.textContent()).toMatch(/^\d+(\.\d)?%$/)
       await page.getByRole('cell', { name: 'model.h5' }).waitFor()
       expect(await chartPoints('Accuracy')).toBe(4)
+
+      // The engine's evaluation of the validation split: a matrix row and a score row per class.
+      const matrix = page.getByRole('table', { name: /Confusion matrix/ })
+      await matrix.waitFor()
+      expect(await matrix.locator('tbody').getByRole('row').count()).toBe(3)
+      expect(await matrix.locator('tbody').getByRole('rowheader').allTextContents()).toEqual(
+        await matrix.locator('thead').getByRole('columnheader').allTextContents(),
+      )
+      const matrixTotal = (await matrix.locator('tbody td').allTextContents()).reduce(
+        (sum, count) => sum + Number(count),
+        0,
+      )
+      const images = page.locator('.metric').filter({ hasText: 'Train / val. images' })
+      const valImages = Number(((await images.locator('dd').textContent()) ?? '').split(' / ')[1])
+      expect(matrixTotal).toBe(valImages)
+      const scores = page.getByRole('table', { name: /Per-class scores/ })
+      expect(await scores.locator('tbody').getByRole('row').count()).toBe(3)
+      expect(await page.locator('.metric').filter({ hasText: 'Best epoch' }).count()).toBe(1)
+      // Misclassified images (if any) show their real thumbnails.
+      await page.getByRole('heading', { name: 'Misclassified examples' }).waitFor()
+      const mistakes = page.locator('.mistake img')
+      if ((await mistakes.count()) > 0)
+        await until(
+          () =>
+            mistakes.evaluateAll((all) =>
+              all.every((image) => (image as unknown as { naturalWidth: number }).naturalWidth > 0),
+            ),
+          30_000,
+          'the misclassified thumbnails',
+        )
       await expectAccessible('results')
+      // The heat map's colours keep their contrast in the dark scheme too.
+      await page.emulateMedia({ colorScheme: 'dark' })
+      await expectAccessible('results-evaluated-dark')
+      await page.emulateMedia({ colorScheme: 'light' })
     })
 
     it('lists both runs and reopens the interrupted one with its curves', async () => {

@@ -217,13 +217,16 @@ describe('results screen', () => {
 
   it('shows the metrics, the model files, and a confusion matrix and per-class scores when present', () => {
     const result = resultWith({
-      confusionMatrix: [
-        [3, 1],
-        [0, 4],
-      ],
+      confusionMatrix: {
+        labels: ['cat', 'dog'],
+        counts: [
+          [3, 1],
+          [0, 4],
+        ],
+      },
       perClass: [
-        { name: 'cat', precision: 1, recall: 0.75, f1: 0.857 },
-        { name: 'dog', precision: 0.8, recall: 1, f1: 0.889 },
+        { name: 'cat', precision: 1, recall: 0.75, f1: 0.857, support: 4 },
+        { name: 'dog', precision: 0.8, recall: 1, f1: 0.889, support: 4 },
       ],
     })
     renderWithStore(<ResultsScreen />, {
