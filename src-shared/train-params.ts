@@ -62,7 +62,9 @@ export const TRAIN_PARAM_RANGES: Record<string, TrainParamEntry> = {
 /**
  * Tuned for small datasets (tens of images per class): batches of 16 give enough optimiser steps
  * in 12 epochs, and Adam at 3e-3 with batch norm converges in them (the 160-image demo dataset
- * reaches 100% validation accuracy by epoch 5–9).
+ * reaches 100% validation accuracy by epoch 5–9). Augmentation is on because a few dozen images
+ * per class are too few to show every pose; early stopping waits 5 epochs, long enough to ride
+ * out the noisy validation loss of a small validation split.
  */
 export const DEFAULT_TRAIN_PARAMS: TrainParams = {
   epochs: 12,

@@ -22,7 +22,7 @@ const MIN_LARGE_EPOCHS = 4
 
 export function datasetTrainDefaults(
   facts: DatasetFacts,
-): Pick<TrainParams, 'imageSize' | 'batchSize' | 'epochs'> {
+): Pick<TrainParams, 'imageSize' | 'batchSize' | 'epochs' | 'augment'> {
   const imageSize = Math.min(
     MAX_DEFAULT_IMAGE_SIZE,
     Math.max(MIN_IMAGE_SIZE, Math.round(facts.medianSide)),
@@ -32,6 +32,7 @@ export function datasetTrainDefaults(
       imageSize,
       batchSize: DEFAULT_TRAIN_PARAMS.batchSize,
       epochs: DEFAULT_TRAIN_PARAMS.epochs,
+      augment: DEFAULT_TRAIN_PARAMS.augment,
     }
   // Larger batches use the cores better; the step budget keeps the run time in bounds.
   const batchSize = facts.images < 20_000 ? 32 : 64
@@ -40,5 +41,7 @@ export function datasetTrainDefaults(
     MAX_LARGE_EPOCHS,
     Math.max(MIN_LARGE_EPOCHS, Math.round(LARGE_DATASET_STEPS / stepsPerEpoch)),
   )
-  return { imageSize, batchSize, epochs }
+  // Tens of thousands of images bring their own variety; within a few epochs augmentation only
+  // slows learning (Fashion-MNIST, 6 epochs: 0.9015 test accuracy with it, see the benchmark).
+  return { imageSize, batchSize, epochs, augment: false }
 }

@@ -115,6 +115,7 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
           params: job.params,
           ...(settings.backend !== undefined && { backend: settings.backend }),
           outDir: paths.weights,
+          maxBadImageShare: settings.maxBadImageRate,
         },
         { signal, onMessage: (message) => relay(job, message, ctx) },
       ),

@@ -18,6 +18,8 @@ export interface TrainingRequest {
   outDir: string
   /** XNNPACK threads for the wasm backend; default: the available cores, at most 4. */
   threads?: number
+  /** Share of the images that may fail to decode and be skipped (default 0.2); above it the run fails. */
+  maxBadImageShare?: number
 }
 
 export type TrainingMessage =

@@ -3,6 +3,7 @@
 // TrainingMessages. It never throws past its edge: every failure becomes an 'error' message.
 
 import { resolve, sep } from 'node:path'
+import { platform, setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import pLimit from 'p-limit'
@@ -27,7 +28,9 @@ import {
 } from './training-protocol'
 
 /** More undecodable images than this share fails the run instead of training on the rest. */
-const MAX_BAD_IMAGE_SHARE = 0.2
+const DEFAULT_MAX_BAD_IMAGE_SHARE = 0.2
+/** Nice value of the training thread: below the thread that answers HTTP and IPC. */
+const TRAINING_NICENESS = 10
 /** Individual warnings for bad images; the rest are counted in one summary line. */
 const MAX_BAD_IMAGE_WARNINGS = 10
 const PROGRESS_INTERVAL_MS = 200
@@ -108,12 +111,13 @@ async function decodeDataset(request: TrainingRequest, post: Post): Promise<Deco
   )
   if (skipped.length > MAX_BAD_IMAGE_WARNINGS)
     post({ type: 'log', level: 'warn', message: `${skipped.length} images in all were skipped` })
-  if (items.length === 0 || skipped.length > items.length * MAX_BAD_IMAGE_SHARE)
+  const maxShare = request.maxBadImageShare ?? DEFAULT_MAX_BAD_IMAGE_SHARE
+  if (items.length === 0 || skipped.length > items.length * maxShare)
     throw new AppFailure(
       appError(
         'TOO_MANY_BAD_IMAGES',
         `${skipped.length} of ${items.length} images could not be decoded (at most ` +
-          `${Math.round(MAX_BAD_IMAGE_SHARE * 100)}% may fail)`,
+          `${Math.round(maxShare * 100)}% may fail)`,
         {
           details: { skipped: skipped.length, total: items.length, examples: skipped.slice(0, 5) },
         },
@@ -150,7 +154,22 @@ function splitDecoded(decoded: DecodedDataset, params: TrainingRequest['params']
   }
 }
 
+/**
+ * Training saturates every core; at a lower priority it still gets them all when nothing else
+ * runs, but status requests and the UI are answered first. Only on Linux does this reach just the
+ * calling thread (and the compute threads it starts later); elsewhere it would slow the whole app.
+ */
+function yieldCpuToServer(): void {
+  if (platform() !== 'linux') return
+  try {
+    setPriority(0, TRAINING_NICENESS)
+  } catch {
+    // Not permitted in some sandboxes: train at normal priority.
+  }
+}
+
 async function run(request: TrainingRequest, post: Post): Promise<void> {
+  yieldCpuToServer()
   const backend = await selectBackend(
     request.backend,
     request.threads === undefined ? {} : { threads: request.threads },

@@ -7,6 +7,7 @@ it('keeps the small-dataset defaults and takes the image size from the images', 
     imageSize: 64,
     batchSize: DEFAULT_TRAIN_PARAMS.batchSize,
     epochs: DEFAULT_TRAIN_PARAMS.epochs,
+    augment: DEFAULT_TRAIN_PARAMS.augment,
   })
   expect(datasetTrainDefaults({ images: 160, medianSide: 28 }).imageSize).toBe(28)
   expect(datasetTrainDefaults({ images: 160, medianSide: 9 }).imageSize).toBe(16)
@@ -19,5 +20,6 @@ it('uses larger batches and fewer epochs as the dataset grows', () => {
   expect(large.batchSize).toBe(64)
   expect(large.epochs).toBeLessThan(medium.epochs)
   expect(large.epochs).toBeGreaterThanOrEqual(4)
+  expect(large.augment).toBe(false)
   expect(datasetTrainDefaults({ images: 5_000_000, medianSide: 28 }).epochs).toBe(4)
 })

@@ -169,6 +169,37 @@ describe('runTrainingWorker', () => {
     expect(existsSync(join(root, 'bad', 'model.h5'))).toBe(false)
   })
 
+  it('takes the allowed share of bad images from the request', async () => {
+    const missing = Array.from({ length: 5 }, (_, i) => ({
+      imageId: 300 + i,
+      fileName: `missing-${i}.png`,
+      label: i % 3,
+    }))
+    const strict = await errorOf(
+      runTrainingWorker(
+        request({
+          items: [...items, ...missing],
+          outDir: join(root, 'strict'),
+          maxBadImageShare: 0.1,
+        }),
+        { onMessage: () => {} },
+      ),
+    )
+    expect(strict).toMatchObject({ code: 'TOO_MANY_BAD_IMAGES', message: /at most 10% may fail/ })
+    const lenient = await errorOf(
+      runTrainingWorker(
+        request({
+          items: [...items, ...missing],
+          outDir: join(root, 'lenient'),
+          maxBadImageShare: 0.5,
+        }),
+        { onMessage: () => {} },
+      ).then(() => undefined),
+    )
+    expect(lenient).toBeUndefined()
+    expect(existsSync(join(root, 'lenient', 'model.h5'))).toBe(true)
+  })
+
   it('refuses a dataset whose decoded pixels would not fit in memory, before decoding', async () => {
     const many = Array.from({ length: 3000 }, (_, i) => ({
       imageId: i,
