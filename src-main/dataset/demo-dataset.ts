@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import pLimit from 'p-limit'
 import sharp from 'sharp'
 import { AppFailure, appError } from '../../src-shared/errors'
+import { seededRandom } from '../../src-shared/seeded-random'
 
 export interface DemoDatasetOptions {
   seed?: number
@@ -35,18 +36,6 @@ export const DEMO_SHAPES = [
 ] as const
 
 const DEFAULTS = { seed: 1, classes: 4, imagesPerClass: 40, size: 160, format: 'jpeg' } as const
-
-/** mulberry32: tiny, fast, and the same sequence on every platform. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function checkInteger(field: string, value: number, min: number, max: number): number {
   if (Number.isInteger(value) && value >= min && value <= max) return value
@@ -104,7 +93,7 @@ function planImage(
 
   const encode = async () => {
     const pixels = Buffer.alloc(width * height * 3)
-    const grain = randomSource(noiseSeed)
+    const grain = seededRandom(noiseSeed)
     for (let i = 0; i < pixels.length; i++) {
       const base = background[i % 3] ?? 0
       pixels[i] = Math.max(0, Math.min(255, Math.round(base + (grain() * 2 - 1) * noise)))
@@ -145,7 +134,7 @@ export async function writeDemoDataset(
       appError('INVALID_DEMO_OPTIONS', 'format must be jpeg, png or mixed', { field: 'format' }),
     )
 
-  const random = randomSource(seed)
+  const random = seededRandom(seed)
   // Classes are interleaved in a shuffled order, so neither file names nor ids give the label away.
   const shapes = Array.from({ length: classCount * perClass }, (_, i) => i % classCount)
   for (let i = shapes.length - 1; i > 0; i--) {

@@ -1,7 +1,7 @@
 // Splits a labelled set into training and validation parts class by class, so small classes are
 // represented in validation too and the split is the same for the same seed.
 
-import { seededRandom, shuffleInPlace } from './seeded-random'
+import { seededRandom, shuffleInPlace } from '../../src-shared/seeded-random'
 
 /**
  * Indices for training and validation. Each class gives round(count × valSplit) images to

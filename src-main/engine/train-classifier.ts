@@ -13,7 +13,7 @@ import { balancedClassWeights } from './class-weights'
 import { buildModel } from './classifier-model'
 import { classifierTrainStep, evaluateBatch } from './classifier-step'
 import { imageBatch, labelBatch, type ImageSet } from './image-batches'
-import { seededRandom, shuffleInPlace } from './seeded-random'
+import { seededRandom, shuffleInPlace } from '../../src-shared/seeded-random'
 import { trainingSchedule } from './training-schedule'
 
 export type { ImageSet } from './image-batches'

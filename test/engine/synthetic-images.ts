@@ -2,7 +2,7 @@
 // vertical bar, a square blob) at random positions and brightness on a noisy background.
 
 import type { ImageSet } from '../../src-main/engine/image-batches'
-import { seededRandom } from '../../src-main/engine/seeded-random'
+import { seededRandom } from '../../src-shared/seeded-random'
 
 export function syntheticImageSet(perClass: number, seed: number, size = 16): ImageSet {
   const random = seededRandom(seed)

@@ -3,7 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { seededRandom } from '../../src-main/engine/seeded-random'
+import { seededRandom } from '../../src-shared/seeded-random'
 import { selectBackend } from '../../src-main/engine/select-backend'
 
 const TOLERANCE = 1e-4

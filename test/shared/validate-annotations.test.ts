@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { seededRandom } from '../../src-shared/seeded-random'
 import { FINDING_CODES, type Finding, type FindingCode } from '../../src-shared/annotation-report'
 import { FINDINGS_LISTED_PER_CODE } from '../../src-shared/finding-collector'
 import {
@@ -417,18 +418,6 @@ describe('validateAnnotations: robustness', () => {
   })
 })
 
-/** mulberry32, so every run mutates the same way. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const ODD_VALUES: unknown[] = [
   null,
   true,
@@ -449,7 +438,7 @@ const ODD_VALUES: unknown[] = [
 
 describe('validateAnnotations: fuzz', () => {
   it('answers 1,000 mutated documents with a report, each within 2 s', () => {
-    const random = seeded(20240611)
+    const random = seededRandom(20240611)
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
     const containers = (value: unknown, found: unknown[] = []): unknown[] => {
       if (typeof value === 'object' && value !== null) {

@@ -1,5 +1,5 @@
-// The engine's only source of randomness for data order (splits, epoch shuffles): a small seeded
-// generator, so a run with the same seed sees the same images in the same order everywhere.
+// The one seeded random source (data order in training, the demo dataset, seeded tests): the same
+// seed gives the same sequence on every platform, so runs and generated data are reproducible.
 
 /** mulberry32: 32-bit state, uniform floats in [0, 1), identical on every platform. */
 export function seededRandom(seed: number): () => number {
