@@ -47,10 +47,7 @@ export async function handleProgress(
     })
     return
   }
-  streamJobEvents(res, (listener) => jobs.subscribe(job.id, listener), {
-    format: wantsEventStream(req) ? 'sse' : isBrowserNavigation(req) ? 'text' : 'ndjson',
-    open: ctx.openStreams,
-  })
+  streamJob(req, res, job.id, ctx)
 }
 
 /**
@@ -75,10 +72,7 @@ export async function handleRetryUpload(
     })
     return
   }
-  streamJobEvents(res, (listener) => jobs.subscribe(job.id, listener), {
-    format: wantsEventStream(req) ? 'sse' : isBrowserNavigation(req) ? 'text' : 'ndjson',
-    open: ctx.openStreams,
-  })
+  streamJob(req, res, job.id, ctx)
 }
 
 export async function handleInterrupt(
@@ -126,5 +120,13 @@ function validationOutcome(job: Job, res: ServerResponse): Promise<'passed' | 'e
         finish('ended')
     })
     if (settled) subscription.stop()
+  })
+}
+
+/** Streams one job's log in the format the caller reads: SSE, plain text for a browser tab, NDJSON. */
+function streamJob(req: IncomingMessage, res: ServerResponse, jobId: string, ctx: ServerContext) {
+  streamJobEvents(res, (listener) => ctx.core.jobs.subscribe(jobId, listener), {
+    format: wantsEventStream(req) ? 'sse' : isBrowserNavigation(req) ? 'text' : 'ndjson',
+    open: ctx.openStreams,
   })
 }
