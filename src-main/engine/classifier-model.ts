@@ -20,14 +20,11 @@ function kerasName(base: string, index: number): string {
 }
 
 /**
- * Four blocks of conv(3×3, relu) → max-pool(2) → batch norm, then global average pooling and a
- * softmax layer. Normalising after pooling costs a quarter of normalising before it, and with a
- * few dozen images per class it trains just as well; global pooling keeps the weight count small
- * whatever the input size, and makes the model indifferent to where in the picture the object is.
+ * A model whose input is RGB pixels 0–255 at imageSize², scaled to 0–1 by its first layer, so the
+ * exported model takes images exactly as a user hands them over.
  */
-export function buildClassifier(opts: ClassifierOptions): tf.LayersModel {
-  const { imageSize, numClasses, seed } = opts
-  const model = tf.sequential({ name: 'classifier' })
+function pixelInputModel(name: string, imageSize: number): tf.Sequential {
+  const model = tf.sequential({ name })
   model.add(
     tf.layers.rescaling({
       name: 'rescaling',
@@ -36,6 +33,18 @@ export function buildClassifier(opts: ClassifierOptions): tf.LayersModel {
       inputShape: [imageSize, imageSize, 3],
     }),
   )
+  return model
+}
+
+/**
+ * Four blocks of conv(3×3, relu) → max-pool(2) → batch norm, then global average pooling and a
+ * softmax layer. Normalising after pooling costs a quarter of normalising before it, and with a
+ * few dozen images per class it trains just as well; global pooling keeps the weight count small
+ * whatever the input size, and makes the model indifferent to where in the picture the object is.
+ */
+export function buildClassifier(opts: ClassifierOptions): tf.LayersModel {
+  const { imageSize, numClasses, seed } = opts
+  const model = pixelInputModel('classifier', imageSize)
   CONV_BLOCK_FILTERS.forEach((filters, block) => {
     model.add(
       tf.layers.conv2d({
@@ -78,15 +87,7 @@ export function buildClassifier(opts: ClassifierOptions): tf.LayersModel {
  */
 export function buildReferenceNetwork(opts: ClassifierOptions): tf.LayersModel {
   const { imageSize, numClasses, seed } = opts
-  const model = tf.sequential({ name: 'reference' })
-  model.add(
-    tf.layers.rescaling({
-      name: 'rescaling',
-      scale: 1 / 255,
-      offset: 0,
-      inputShape: [imageSize, imageSize, 3],
-    }),
-  )
+  const model = pixelInputModel('reference', imageSize)
   ;[32, 64].forEach((filters, block) => {
     model.add(
       tf.layers.conv2d({
