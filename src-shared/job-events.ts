@@ -145,6 +145,25 @@ export interface TrainingMetrics {
   bestEpoch?: number
   /** True when training ended before `epochs` because validation loss stopped improving. */
   stoppedEarly?: boolean
+  /** Set for the transfer architecture: which backbone, and how much of its work was cached. */
+  transfer?: TransferFacts
+}
+
+export interface TransferFacts {
+  /** The backbone as given (path or URL). */
+  backbone: string
+  /** sha256 of the backbone's files: names its embedding cache. */
+  backboneId: string
+  /** [height, width, 3] the backbone takes. */
+  inputShape: [number, number, number]
+  embeddingSize: number
+  /** Images the backbone ran on, and images whose embedding came from the cache. */
+  embeddingsComputed: number
+  embeddingsCached: number
+  /** Backbone layers trained along with the head; empty with a frozen backbone. */
+  fineTunedLayers: string[]
+  /** Epochs of the fine-tuning stage, counted after the head's in `epochs`. */
+  fineTuneEpochs: number
 }
 
 /** An image left out of training, and why (IMAGE_UNREADABLE: its file cannot be decoded). */

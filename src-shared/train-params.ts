@@ -12,8 +12,10 @@ export type BackendName = (typeof BACKENDS)[number]
 /**
  * cnn: the compact batch-normalised classifier. reference: the plain network of the Fashion-MNIST
  * comparison with PyTorch (two conv/pool blocks, flatten, dense 128), for like-for-like runs.
+ * transfer: a pretrained backbone (`backbone`) with a new softmax head; the backbone stays frozen
+ * unless `fineTuneLayers` opens its last layers to training.
  */
-export const ARCHITECTURES = ['cnn', 'reference'] as const
+export const ARCHITECTURES = ['cnn', 'reference', 'transfer'] as const
 export type Architecture = (typeof ARCHITECTURES)[number]
 
 export interface TrainParams {
@@ -32,7 +34,17 @@ export interface TrainParams {
   augment?: boolean
   /** Epochs without a better validation loss before training stops and the best weights return; 0 = never. */
   patience?: number
+  /**
+   * The pretrained network of the transfer architecture: a path or an http(s) URL of a TF.js layers
+   * model (model.json) or a Keras HDF5 file (.h5). URLs are downloaded once into the home folder.
+   */
+  backbone?: string
+  /** Trailing backbone layers with weights that train along with the head; 0 keeps it frozen. */
+  fineTuneLayers?: number
 }
+
+/** Longest accepted `backbone` value (a path or URL). */
+export const BACKBONE_MAX_LENGTH = 2048
 
 export interface NumericRange {
   min: number
@@ -57,6 +69,7 @@ export const TRAIN_PARAM_RANGES: Record<string, TrainParamEntry> = {
   seed: { key: 'seed', range: { min: 0, max: 2 ** 31 - 1, integer: true } },
   augment: { key: 'augment', range: { min: 0, max: 1, integer: true }, flag: true },
   patience: { key: 'patience', range: { min: 0, max: 100, integer: true } },
+  fine_tune_layers: { key: 'fineTuneLayers', range: { min: 0, max: 1000, integer: true } },
 }
 
 /**

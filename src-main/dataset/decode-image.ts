@@ -2,8 +2,9 @@
 // may hold ends up the same way (8-bit sRGB, EXIF orientation applied, alpha on white, first
 // frame), so the model never sees a difference that comes from the file rather than the picture.
 
+import sharp, { type Sharp } from 'sharp'
 import { AppFailure, appError } from '../../src-shared/errors'
-import { openImage, reasonOf } from './image-input'
+import { MAX_INPUT_PIXELS, openImage, reasonOf } from './image-input'
 
 /**
  * Images are stretched to the square input, not cropped: every pixel of the object stays in
@@ -13,7 +14,7 @@ export const RESIZE_MODE = 'fill' as const
 
 export const MAX_DECODE_SIZE = 4096
 
-export async function decodeImageRgb(file: string, size: number): Promise<Uint8Array> {
+function checkSize(size: number): void {
   if (!Number.isInteger(size) || size < 1 || size > MAX_DECODE_SIZE)
     throw new AppFailure(
       appError('INVALID_IMAGE_SIZE', `image size must be an integer from 1 to ${MAX_DECODE_SIZE}`, {
@@ -21,21 +22,51 @@ export async function decodeImageRgb(file: string, size: number): Promise<Uint8A
         details: { size },
       }),
     )
+}
+
+async function toModelInput(image: Sharp, size: number): Promise<Uint8Array> {
+  const { data, info } = await image
+    .autoOrient()
+    .flatten({ background: '#ffffff' })
+    .toColourspace('srgb')
+    .resize(size, size, { fit: RESIZE_MODE })
+    .removeAlpha()
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true })
+  if (info.channels !== 3 || data.length !== size * size * 3)
+    throw new Error(`decoded to ${info.channels} channels and ${data.length} bytes`)
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+}
+
+function unreadable(file: string, reason: string): AppFailure {
+  return new AppFailure(
+    appError('IMAGE_UNREADABLE', `${file} cannot be decoded: ${reason}`, { file }),
+  )
+}
+
+export async function decodeImageRgb(file: string, size: number): Promise<Uint8Array> {
+  checkSize(size)
   try {
-    const { data, info } = await openImage(file)
-      .autoOrient()
-      .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
-      .resize(size, size, { fit: RESIZE_MODE })
-      .removeAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true })
-    if (info.channels !== 3 || data.length !== size * size * 3)
-      throw new Error(`decoded to ${info.channels} channels and ${data.length} bytes`)
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    return await toModelInput(openImage(file), size)
   } catch (thrown) {
-    throw new AppFailure(
-      appError('IMAGE_UNREADABLE', `${file} cannot be decoded: ${reasonOf(thrown)}`, { file }),
-    )
+    throw unreadable(file, reasonOf(thrown))
+  }
+}
+
+/**
+ * The same as decodeImageRgb for a file already read into memory (to hash it, say); `file` only
+ * names it in errors. Messages read as they would for the file itself.
+ */
+export async function decodeImageBufferRgb(
+  bytes: Uint8Array,
+  size: number,
+  file: string,
+): Promise<Uint8Array> {
+  checkSize(size)
+  try {
+    const image = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', pages: 1 })
+    return await toModelInput(image, size)
+  } catch (thrown) {
+    throw unreadable(file, reasonOf(thrown).replace(/^Input buffer /, ''))
   }
 }

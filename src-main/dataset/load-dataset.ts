@@ -9,7 +9,11 @@ import {
   type Finding,
 } from '../../src-shared/annotation-report'
 import type { TrainType } from '../../src-shared/train-params'
-import { validateAnnotations, type ValidatedDataset } from '../../src-shared/validate-annotations'
+import {
+  validateAnnotations,
+  type ImageFileFacts,
+  type ValidatedDataset,
+} from '../../src-shared/validate-annotations'
 import { probeImageFiles } from './probe-images'
 
 export const ANNOTATIONS_FILE = 'coco/annotations.json'
@@ -70,19 +74,40 @@ export async function readAnnotationsText(
   }
 }
 
+/** What training defaults follow from: how many images there are and how large they are. */
+export interface DatasetFacts {
+  images: number
+  /** Median of the images' shorter sides, in pixels (0 when no image has known dimensions). */
+  medianSide: number
+}
+
+function datasetFacts(dataset: ValidatedDataset, files: Map<string, ImageFileFacts>): DatasetFacts {
+  const sides: number[] = []
+  for (const item of dataset.items) {
+    const facts = files.get(item.fileName)
+    if (facts?.width !== undefined && facts.height !== undefined)
+      sides.push(Math.min(facts.width, facts.height))
+  }
+  sides.sort((a, b) => a - b)
+  return { images: dataset.items.length, medianSide: sides[Math.floor(sides.length / 2)] ?? 0 }
+}
+
 export async function loadDataset(
   root: string,
   opts: LoadDatasetOptions,
-): Promise<{ report: AnnotationReport; dataset?: ValidatedDataset }> {
+): Promise<{ report: AnnotationReport; dataset?: ValidatedDataset; facts?: DatasetFacts }> {
   const [annotations, files] = await Promise.all([
     readAnnotationsText(root),
     probeImageFiles(join(root, 'images')),
   ])
   if ('finding' in annotations) return failed(annotations.finding)
-  return validateAnnotations(annotations.text, {
+  const result = validateAnnotations(annotations.text, {
     trainType: opts.trainType,
     minImagesPerClass: opts.minImagesPerClass,
     files,
     maxUnreadableShare: opts.maxBadImageRate,
   })
+  return result.dataset === undefined
+    ? result
+    : { ...result, facts: datasetFacts(result.dataset, files) }
 }

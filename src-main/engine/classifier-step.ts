@@ -2,7 +2,7 @@
 // loop and the benchmark so that both measure the same work.
 
 import * as tf from '@tensorflow/tfjs'
-import { imageBatch, type ImageSet } from './image-batches'
+import { asSampleSet, type ImageSet, type SampleSet } from './image-batches'
 
 /**
  * Keras' categorical cross-entropy on probabilities (the model ends in softmax). With class
@@ -35,7 +35,7 @@ export interface StepResult {
   correct: number
 }
 
-export type TrainStep = (images: tf.Tensor4D, labels: tf.Tensor1D) => StepResult
+export type TrainStep = (images: tf.Tensor, labels: tf.Tensor1D) => StepResult
 
 export function classifierTrainStep(
   model: tf.LayersModel,
@@ -69,7 +69,7 @@ export function classifierTrainStep(
 /** Summed loss and correct count of the model (inference mode) over one batch. */
 export function evaluateBatch(
   model: tf.LayersModel,
-  images: tf.Tensor4D,
+  images: tf.Tensor,
   labels: tf.Tensor1D,
   numClasses: number,
 ): { lossSum: number; correct: number } {
@@ -88,19 +88,20 @@ export function evaluateBatch(
   }
 }
 
-/** The model's class probabilities (inference mode) for every image of `set`, row by row. */
+/** The model's class probabilities (inference mode) for every row of `set`, row by row. */
 export function predictProbabilities(
   model: tf.LayersModel,
-  set: ImageSet,
+  given: SampleSet | ImageSet,
   batchSize: number,
 ): Float32Array {
+  const set = asSampleSet(given)
   let rows: Float32Array | undefined
   for (let start = 0; start < set.count; start += batchSize) {
     const indices = Array.from(
       { length: Math.min(batchSize, set.count - start) },
       (_, i) => start + i,
     )
-    const images = imageBatch(set, indices)
+    const images = set.batch(indices)
     try {
       const probs = model.predict(images) as tf.Tensor2D
       try {

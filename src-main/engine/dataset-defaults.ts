@@ -3,12 +3,9 @@
 // are. Small datasets keep the defaults they were tuned on.
 
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/train-params'
+import type { DatasetFacts } from '../dataset/load-dataset'
 
-export interface DatasetFacts {
-  images: number
-  /** Median of the images' shorter sides, in pixels. */
-  medianSide: number
-}
+export type { DatasetFacts } from '../dataset/load-dataset'
 
 /** Inputs never grow past this by default: larger costs time quadratically for little gain here. */
 export const MAX_DEFAULT_IMAGE_SIZE = 64
@@ -23,10 +20,11 @@ const MIN_LARGE_EPOCHS = 4
 export function datasetTrainDefaults(
   facts: DatasetFacts,
 ): Pick<TrainParams, 'imageSize' | 'batchSize' | 'epochs' | 'augment'> {
-  const imageSize = Math.min(
-    MAX_DEFAULT_IMAGE_SIZE,
-    Math.max(MIN_IMAGE_SIZE, Math.round(facts.medianSide)),
-  )
+  // Without known dimensions the tuned default stands.
+  const imageSize =
+    facts.medianSide > 0
+      ? Math.min(MAX_DEFAULT_IMAGE_SIZE, Math.max(MIN_IMAGE_SIZE, Math.round(facts.medianSide)))
+      : DEFAULT_TRAIN_PARAMS.imageSize
   if (facts.images <= SMALL_DATASET)
     return {
       imageSize,

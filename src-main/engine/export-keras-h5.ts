@@ -32,7 +32,8 @@ function groupAt(parent: Group, path: string[]): Group {
 
 function writeLayerWeights(weightsGroup: Group, layer: tf.layers.Layer): void {
   const group = weightsGroup.create_group(layer.name)
-  const names = layer.weights.map((weight) => kerasWeightName(layer.name, weight))
+  const nested = 'layers' in layer
+  const names = layer.weights.map((weight) => kerasWeightName(layer.name, weight, nested))
   nameListAttribute(group, 'weight_names', names)
   layer.weights.forEach((weight, i) => {
     const parts = (names[i] as string).split('/')

@@ -13,10 +13,20 @@ export const KERAS_VERSION = '2.15.0'
 export const KERAS_BACKEND = 'tensorflow'
 export const MODEL_WEIGHTS_GROUP = 'model_weights'
 
-/** Keras' name for a layer's weight: `<layer>/<short name>:0`. */
-export function kerasWeightName(layerName: string, weight: tf.LayerVariable): string {
-  const short = weight.originalName.split('/').pop() ?? weight.originalName
-  return `${layerName}/${short}:0`
+/**
+ * Keras' name for a layer's weight: `<layer>/<short name>:0`. The weights of a nested model (a
+ * backbone used as one layer) keep the name of the inner layer that owns them, as in Keras, so
+ * they stay distinct within the nested model's group.
+ */
+export function kerasWeightName(
+  layerName: string,
+  weight: tf.LayerVariable,
+  nested = false,
+): string {
+  const parts = weight.originalName.split('/')
+  const short = parts.pop() ?? weight.originalName
+  const owner = nested ? (parts.pop() ?? layerName) : layerName
+  return `${owner}/${short}:0`
 }
 
 /** The model's Keras config: the class and layer configs tfjs-layers already writes in Keras form. */

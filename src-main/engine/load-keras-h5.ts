@@ -20,13 +20,22 @@ function textOf(value: unknown): string | undefined {
   return undefined
 }
 
-/** A name-list attribute (fixed or variable-length strings), or [] when it is absent. */
-function nameList(group: Group, name: string): string[] {
-  const attribute = group.attrs[name]
-  if (attribute === undefined) return []
-  const value = attribute.value
+function attributeNames(value: unknown): string[] {
   const items = Array.isArray(value) ? value : [value]
   return items.map(textOf).filter((item): item is string => item !== undefined && item !== '')
+}
+
+/**
+ * A name-list attribute (fixed or variable-length strings), or [] when it is absent. Keras splits
+ * lists too long for one HDF5 object header into `name0`, `name1`, …, so those are read too.
+ */
+function nameList(group: Group, name: string): string[] {
+  const attribute = group.attrs[name]
+  if (attribute !== undefined) return attributeNames(attribute.value)
+  const names: string[] = []
+  for (let chunk = 0; group.attrs[`${name}${chunk}`] !== undefined; chunk++)
+    names.push(...attributeNames(group.attrs[`${name}${chunk}`]?.value))
+  return names
 }
 
 function readLayerWeights(file: string, group: Group, names: string[]): tf.Tensor[] {
@@ -62,11 +71,55 @@ async function isHdf5(file: string): Promise<boolean> {
   }
 }
 
+type LayerConfig = { class_name?: unknown; config?: Record<string, unknown> }
+
+/**
+ * Brings a layer config written by Keras 2 into the form tfjs-layers reads. Keras writes a built
+ * BatchNormalization's axis as a list, and a dtype policy object where tfjs expects a dtype name;
+ * a ReLU with a threshold or a negative slope has no tfjs equivalent and would silently compute
+ * something else, so it is refused.
+ */
+function adaptLayerConfig(file: string, layer: LayerConfig): void {
+  const config = layer.config
+  if (config === undefined) return
+  if (typeof config.dtype === 'object' && config.dtype !== null) {
+    const policy = (config.dtype as { config?: { name?: unknown } }).config?.name
+    config.dtype = policy === 'float32' ? 'float32' : undefined
+  }
+  if (layer.class_name === 'BatchNormalization' && Array.isArray(config.axis)) {
+    if (config.axis.length !== 1)
+      throw invalid(file, `layer ${String(config.name)} normalises over several axes`)
+    config.axis = config.axis[0]
+  }
+  if (layer.class_name === 'ReLU') {
+    for (const key of ['negative_slope', 'threshold'])
+      if (config[key] !== undefined && config[key] !== null && config[key] !== 0)
+        throw invalid(
+          file,
+          `layer ${String(config.name)} is a ReLU with ${key} ${String(config[key])}, which tfjs cannot compute`,
+        )
+  }
+  const nested = config.layers
+  if (Array.isArray(nested))
+    for (const inner of nested) adaptLayerConfig(file, inner as LayerConfig)
+}
+
 async function readModel(file: string, h5: InstanceType<typeof h5wasm.File>) {
   const configText = textOf(h5.attrs.model_config?.value)
-  if (configText === undefined) throw invalid(file, 'it has no model_config attribute')
-  const topology = JSON.parse(configText) as tf.io.ModelJSON['modelTopology']
-  const model = await tf.models.modelFromJSON({ modelTopology: topology })
+  if (configText === undefined) {
+    const weightsOnly = h5.get(MODEL_WEIGHTS_GROUP) !== null || h5.attrs.layer_names !== undefined
+    throw invalid(
+      file,
+      weightsOnly
+        ? 'it holds weights only (no model_config): save the model with its architecture (model.save), not model.save_weights'
+        : 'it has no model_config attribute',
+    )
+  }
+  const topology = JSON.parse(configText) as LayerConfig
+  adaptLayerConfig(file, topology)
+  const model = await tf.models.modelFromJSON({
+    modelTopology: topology as tf.io.ModelJSON['modelTopology'],
+  })
   const weights = h5.get(MODEL_WEIGHTS_GROUP)
   const weightsGroup = weights instanceof h5wasm.Group ? weights : h5
   try {

@@ -12,11 +12,17 @@ import { imageAugmenter } from './augment-image'
 import { balancedClassWeights } from './class-weights'
 import { buildModel } from './classifier-model'
 import { classifierTrainStep, evaluateBatch } from './classifier-step'
-import { imageBatch, labelBatch, type ImageSet } from './image-batches'
+import {
+  asSampleSet,
+  isSampleSet,
+  labelBatch,
+  type ImageSet,
+  type SampleSet,
+} from './image-batches'
 import { seededRandom, shuffleInPlace } from '../../src-shared/seeded-random'
 import { trainingSchedule } from './training-schedule'
 
-export type { ImageSet } from './image-batches'
+export type { ImageSet, SampleSet } from './image-batches'
 export { splitStratified } from './stratified-split'
 
 export interface TrainCallbacks {
@@ -26,9 +32,14 @@ export interface TrainCallbacks {
 }
 
 export interface TrainClassifierOptions {
-  train: ImageSet
-  val: ImageSet
+  train: SampleSet | ImageSet
+  val: SampleSet | ImageSet
   numClasses: number
+  /**
+   * The network to train, already built (a head on embeddings, a backbone with a head); without
+   * it one is built from params.architecture for the images' size. Either way the result owns it.
+   */
+  model?: tf.LayersModel
   params: TrainParams
   callbacks: TrainCallbacks
   /** Checked before every batch; true ends training with INTERRUPTED. */
@@ -52,18 +63,28 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
 }
 
-function checkSets(train: ImageSet, val: ImageSet, numClasses: number, params: TrainParams): void {
+function checkSets(
+  given: { train: SampleSet | ImageSet; val: SampleSet | ImageSet },
+  numClasses: number,
+  params: TrainParams,
+  modelGiven: boolean,
+): void {
   const problem = (message: string) =>
     new AppFailure(appError('INVALID_TRAINING_SET', message, { details: { numClasses } }))
+  const { train, val } = given
   if (train.count < 1) throw new AppFailure(appError('TOO_FEW_IMAGES', 'No images to train on'))
   if (val.count < 1)
     throw new AppFailure(appError('TOO_FEW_IMAGES', 'No images left for validation'))
   if (numClasses < 2) throw problem('Classification needs at least two classes')
   for (const set of [train, val]) {
-    if (set.size !== params.imageSize)
-      throw problem(`Images are ${set.size}px but imageSize is ${params.imageSize}`)
-    if (set.pixels.length !== set.count * set.size * set.size * 3 || set.labels.length < set.count)
-      throw problem('Pixel or label buffers do not match the image count')
+    if (!isSampleSet(set)) {
+      if (set.pixels.length !== set.count * set.size * set.size * 3)
+        throw problem('Pixel or label buffers do not match the image count')
+      if (!modelGiven && set.size !== params.imageSize)
+        throw problem(`Images are ${set.size}px but imageSize is ${params.imageSize}`)
+    } else if (!modelGiven && set.images && set.rowShape[0] !== params.imageSize)
+      throw problem(`Images are ${set.rowShape[0]}px but imageSize is ${params.imageSize}`)
+    if (set.labels.length < set.count) throw problem('Label buffer does not match the row count')
     for (let i = 0; i < set.count; i++) {
       const label = set.labels[i] as number
       if (!(label >= 0 && label < numClasses)) throw problem(`Label ${label} is out of range`)
@@ -71,7 +92,7 @@ function checkSets(train: ImageSet, val: ImageSet, numClasses: number, params: T
   }
 }
 
-function evaluate(model: tf.LayersModel, set: ImageSet, batchSize: number, numClasses: number) {
+function evaluate(model: tf.LayersModel, set: SampleSet, batchSize: number, numClasses: number) {
   let lossSum = 0
   let correct = 0
   for (let start = 0; start < set.count; start += batchSize) {
@@ -79,7 +100,7 @@ function evaluate(model: tf.LayersModel, set: ImageSet, batchSize: number, numCl
       { length: Math.min(batchSize, set.count - start) },
       (_, i) => start + i,
     )
-    const images = imageBatch(set, indices)
+    const images = set.batch(indices)
     const labels = labelBatch(set, indices)
     try {
       const result = evaluateBatch(model, images, labels, numClasses)
@@ -99,13 +120,17 @@ function snapshotWeights(model: tf.LayersModel): tf.Tensor[] {
 }
 
 export async function trainClassifier(opts: TrainClassifierOptions): Promise<TrainedClassifier> {
-  const { train, val, numClasses, params, callbacks, shouldStop } = opts
-  checkSets(train, val, numClasses, params)
-  const model = buildModel(params.architecture, {
-    imageSize: train.size,
-    numClasses,
-    seed: params.seed,
-  })
+  const { numClasses, params, callbacks, shouldStop } = opts
+  checkSets(opts, numClasses, params, opts.model !== undefined)
+  const train = asSampleSet(opts.train)
+  const val = asSampleSet(opts.val)
+  const model =
+    opts.model ??
+    buildModel(params.architecture, {
+      imageSize: params.imageSize,
+      numClasses,
+      seed: params.seed,
+    })
   const optimizer = tf.train.adam(params.learningRate)
   const classWeights =
     opts.recipe?.classWeights === false
@@ -122,7 +147,9 @@ export async function trainClassifier(opts: TrainClassifierOptions): Promise<Tra
   // augmentation on or off does not change it either.
   const random = seededRandom(params.seed ^ 0x9e3779b9)
   const augment =
-    params.augment === true ? imageAugmenter(seededRandom(params.seed ^ 0x85ebca6b)) : undefined
+    params.augment === true && train.images
+      ? imageAugmenter(seededRandom(params.seed ^ 0x85ebca6b))
+      : undefined
   const order = Array.from({ length: train.count }, (_, i) => i)
   const batchSize = Math.max(1, Math.min(params.batchSize, train.count))
   const batches = Math.ceil(train.count / batchSize)
@@ -135,7 +162,7 @@ export async function trainClassifier(opts: TrainClassifierOptions): Promise<Tra
       `${params.epochs} epochs of ${batches} batches (${tf.getBackend()} backend)`,
   )
   callbacks.onLog?.(
-    `Recipe: ${params.architecture} network, augmentation ${augment ? 'on' : 'off'}, ` +
+    `Recipe: ${opts.model?.name ?? params.architecture} network, augmentation ${augment ? 'on' : 'off'}, ` +
       `early stopping ${patience > 0 ? `after ${patience} epochs without progress` : 'off'}, ` +
       `learning rate ${opts.recipe?.reduceOnPlateau === false ? 'fixed' : 'halved on plateaus'}, ` +
       (classWeights
@@ -152,7 +179,7 @@ export async function trainClassifier(opts: TrainClassifierOptions): Promise<Tra
         if (shouldStop?.())
           throw new AppFailure(appError('INTERRUPTED', `Training stopped in epoch ${epoch}`))
         const indices = order.slice(batch * batchSize, (batch + 1) * batchSize)
-        const images = imageBatch(train, indices, augment ? { augment } : {})
+        const images = train.batch(indices, augment ? { augment } : {})
         const labels = labelBatch(train, indices)
         try {
           const result = step(images, labels)

@@ -12,6 +12,10 @@ import {
 } from '@tensorflow/tfjs'
 import { registerBatchNormGradient } from './batch-norm-gradient'
 import { conv2dBackpropFilterWasm, conv2dBackpropInputWasm } from './wasm-conv-gradients'
+import {
+  depthwiseConv2dBackpropFilterWasm,
+  depthwiseConv2dBackpropInputWasm,
+} from './wasm-depthwise-gradients'
 import { matMulUntransposed } from './wasm-matmul'
 import { maxPoolGradWasm } from './wasm-pool-gradients'
 
@@ -37,6 +41,8 @@ export function registerWasmTrainingKernels(): void {
   replaceWasmKernel('Conv2DBackpropFilter', () => conv2dBackpropFilterWasm)
   replaceWasmKernel('Conv2DBackpropInput', (shipped) => conv2dBackpropInputWasm(shipped))
   replaceWasmKernel('MaxPoolGrad', () => maxPoolGradWasm)
+  replaceWasmKernel('DepthwiseConv2dNativeBackpropFilter', () => depthwiseConv2dBackpropFilterWasm)
+  replaceWasmKernel('DepthwiseConv2dNativeBackpropInput', () => depthwiseConv2dBackpropInputWasm)
   for (const kernelName of ['BatchMatMul', '_FusedMatMul'])
     replaceWasmKernel(kernelName, (shipped) => {
       if (shipped === undefined) throw new Error(`The wasm backend has no ${kernelName} kernel`)

@@ -8,6 +8,7 @@ import type { TrainParams, TrainType } from '../../src-shared/train-params'
 import { TRAIN_PARAM_RANGES } from '../../src-shared/train-params'
 import {
   checkArchitecture,
+  checkBackbone,
   checkClientName,
   checkNumericParam,
   checkTrainType,
@@ -22,7 +23,7 @@ export interface ProgressQuery {
   wait: boolean
 }
 
-const CONTROL_NAMES = ['train_type', 'bucket_name', 'wait', 'architecture']
+const CONTROL_NAMES = ['train_type', 'bucket_name', 'wait', 'architecture', 'backbone']
 
 function single(query: URLSearchParams, name: string): string | undefined {
   const values = query.getAll(name)
@@ -57,6 +58,8 @@ export function parseProgressQuery(query: URLSearchParams, prefix: string): Prog
   }
   const architecture = single(query, 'architecture')
   if (architecture !== undefined) params.architecture = checkArchitecture(architecture)
+  const backbone = single(query, 'backbone')
+  if (backbone !== undefined) params.backbone = checkBackbone(backbone)
   return { trainType, client, params, wait: parseWait(single(query, 'wait')) }
 }
 

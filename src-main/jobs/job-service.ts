@@ -95,11 +95,14 @@ export class JobService {
 
   /** Starts a job for the client, or joins the one it already has (queued or running). */
   start(request: { client?: unknown; trainType?: unknown; params?: unknown }): StartedJob {
-    const { client, trainType, params } = resolveTrainRequest(request, this.settings.bucketPrefix)
+    const { client, trainType, params, given } = resolveTrainRequest(
+      request,
+      this.settings.bucketPrefix,
+    )
     const active = this.activeJob(client)
     if (active) return { job: active, joined: true }
     this.assertOpen()
-    const job = Job.create({ id: newJobId(client), client, trainType, params })
+    const job = Job.create({ id: newJobId(client), client, trainType, params, given })
     this.enqueue(job)
     return { job, joined: false }
   }

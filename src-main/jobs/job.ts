@@ -74,6 +74,8 @@ export interface JobInit {
   client: string
   trainType: TrainType
   params: TrainParams
+  /** The parameters the caller set; the others may still be settled from the dataset. */
+  given?: (keyof TrainParams)[]
   /** Makes this a retried upload of that job's model (queued → uploading → done). */
   retryOf?: string
 }
@@ -82,7 +84,9 @@ export class Job {
   readonly id: string
   readonly client: string
   readonly trainType: TrainType
-  readonly params: TrainParams
+  private currentParams: TrainParams
+  /** The parameters the caller set (the rest came from defaults). */
+  readonly given: readonly (keyof TrainParams)[]
   readonly retryOf: string | undefined
   readonly createdAt: string
   readonly log: EventLog
@@ -95,7 +99,8 @@ export class Job {
     this.id = init.id
     this.client = init.client
     this.trainType = init.trainType
-    this.params = init.params
+    this.currentParams = init.params
+    this.given = init.given ?? []
     this.retryOf = init.retryOf
     this.createdAt = createdAt
     this.currentState = state
@@ -198,6 +203,24 @@ export class Job {
       previous = { state: event.state, at }
     }
     return timings
+  }
+
+  /** What the job trains with: the given parameters, the rest from defaults or the dataset. */
+  get params(): TrainParams {
+    return this.currentParams
+  }
+
+  /**
+   * Replaces the parameters the caller left unset by ones chosen for the dataset; the given ones
+   * stay as they were.
+   */
+  settleParams(fromDataset: Partial<TrainParams>): TrainParams {
+    const settled: TrainParams = { ...this.currentParams }
+    for (const [key, value] of Object.entries(fromDataset) as [keyof TrainParams, unknown][])
+      if (!this.given.includes(key) && value !== undefined)
+        (settled as unknown as Record<string, unknown>)[key] = value
+    this.currentParams = settled
+    return settled
   }
 
   summary(): JobSummary {

@@ -7,6 +7,7 @@ import { clientNameProblem } from '../../src-shared/client-names'
 import { AppFailure, appError } from '../../src-shared/errors'
 import {
   ARCHITECTURES,
+  BACKBONE_MAX_LENGTH,
   DEFAULT_TRAIN_PARAMS,
   IMPLEMENTED_TRAIN_TYPES,
   TRAIN_PARAM_RANGES,
@@ -21,6 +22,8 @@ export interface TrainRequest {
   client: string
   trainType: TrainType
   params: TrainParams
+  /** The parameters the caller set; the rest may still follow from the dataset. */
+  given: (keyof TrainParams)[]
 }
 
 /** Longest client name echoed back in an error message. */
@@ -125,13 +128,57 @@ export function checkArchitecture(raw: unknown, field = 'architecture'): Archite
   return raw as Architecture
 }
 
-/** Defaults with the given parameters (TrainParams keys) on top; every given value is checked. */
-export function resolveTrainParams(given: Record<string, unknown> | undefined): TrainParams {
+/** A backbone reference: a path, or an http(s) URL; other schemes and control characters are refused. */
+export function checkBackbone(raw: unknown, field = 'backbone'): string {
+  const refuse = (message: string) =>
+    new AppFailure(
+      appError('INVALID_PARAMETER', `${field} ${message}`, {
+        field,
+        details: { maxLength: BACKBONE_MAX_LENGTH },
+      }),
+    )
+  if (typeof raw !== 'string' || raw.trim() === '')
+    throw refuse('must be the path or http(s) URL of a model.json or .h5 file')
+  if (raw.length > BACKBONE_MAX_LENGTH)
+    throw refuse(`is longer than ${BACKBONE_MAX_LENGTH} characters`)
+  if ([...raw].some((char) => char < ' ' || char === '\x7f'))
+    throw refuse('contains control characters')
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1]?.toLowerCase()
+  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https')
+    throw refuse(`must be a path or an http(s) URL, not ${echo(scheme)}:`)
+  return raw
+}
+
+/** Rules between parameters: a backbone means transfer learning, and transfer needs one. */
+function checkCombination(params: TrainParams, given: Set<keyof TrainParams>): void {
+  if (params.backbone !== undefined && !given.has('architecture')) params.architecture = 'transfer'
+  const refuse = (field: string, message: string) =>
+    new AppFailure(appError('INVALID_PARAMETER', message, { field }))
+  if (params.architecture === 'transfer' && params.backbone === undefined)
+    throw refuse('backbone', 'architecture transfer needs a backbone (a path or URL)')
+  if (params.architecture !== 'transfer' && params.backbone !== undefined)
+    throw refuse('backbone', `backbone only applies to architecture transfer`)
+  if (params.architecture !== 'transfer' && (params.fineTuneLayers ?? 0) > 0)
+    throw refuse('fineTuneLayers', 'fineTuneLayers only applies to architecture transfer')
+}
+
+/** Defaults with the given parameters (TrainParams keys) on top, and which were given. */
+export function resolveGivenParams(given: Record<string, unknown> | undefined): {
+  params: TrainParams
+  given: (keyof TrainParams)[]
+} {
   const params: TrainParams = { ...DEFAULT_TRAIN_PARAMS }
+  const set = new Set<keyof TrainParams>()
   for (const [name, raw] of Object.entries(given ?? {})) {
     if (raw === undefined) continue
     if (name === 'architecture') {
       params.architecture = checkArchitecture(raw)
+      set.add('architecture')
+      continue
+    }
+    if (name === 'backbone') {
+      params.backbone = checkBackbone(raw)
+      set.add('backbone')
       continue
     }
     const entry = paramRange(name)
@@ -140,15 +187,26 @@ export function resolveTrainParams(given: Record<string, unknown> | undefined): 
         appError('INVALID_PARAMETER', `unknown parameter "${echo(name)}"`, {
           field: name,
           details: {
-            known: [...Object.values(TRAIN_PARAM_RANGES).map((e) => e.key), 'architecture'],
+            known: [
+              ...Object.values(TRAIN_PARAM_RANGES).map((e) => e.key),
+              'architecture',
+              'backbone',
+            ],
           },
         }),
       )
     const value = checkNumericParam(name, raw)
     ;(params as unknown as Record<string, unknown>)[entry.key] =
       entry.flag === true ? value === 1 : value
+    set.add(entry.key)
   }
-  return params
+  checkCombination(params, set)
+  return { params, given: [...set] }
+}
+
+/** Defaults with the given parameters (TrainParams keys) on top; every given value is checked. */
+export function resolveTrainParams(given: Record<string, unknown> | undefined): TrainParams {
+  return resolveGivenParams(given).params
 }
 
 export function resolveTrainRequest(
@@ -164,6 +222,6 @@ export function resolveTrainRequest(
     throw new AppFailure(
       appError('INVALID_PARAMETER', 'params must be an object', { field: 'params' }),
     )
-  const params = resolveTrainParams(request.params as Record<string, unknown> | undefined)
-  return { client, trainType, params }
+  const resolved = resolveGivenParams(request.params as Record<string, unknown> | undefined)
+  return { client, trainType, ...resolved }
 }

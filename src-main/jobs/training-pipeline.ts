@@ -11,9 +11,10 @@ import type { AnnotationReport } from '../../src-shared/annotation-report'
 import { datasetBucketName, modelBucketName } from '../../src-shared/client-names'
 import { appError, toAppError, type AppError } from '../../src-shared/errors'
 import type { JobState, TrainingMetrics } from '../../src-shared/job-events'
-import type { BackendName } from '../../src-shared/train-params'
+import type { BackendName, TrainParams } from '../../src-shared/train-params'
 import { localPaths, type Settings } from '../config/settings'
-import { loadDataset } from '../dataset/load-dataset'
+import { loadDataset, type DatasetFacts } from '../dataset/load-dataset'
+import { datasetTrainDefaults } from '../engine/dataset-defaults'
 import { mirrorBucket } from '../storage/mirror-bucket'
 import { abortable } from './abortable'
 import type { Job, Outcome } from './job'
@@ -32,6 +33,29 @@ export interface PipelineContext {
   s3: S3Client
   /** Told which backend the training worker chose. */
   onBackend?: (backend: BackendName) => void
+}
+
+/**
+ * Parameters the caller left unset follow from the dataset (input size from the images, batch
+ * size, epochs and augmentation from how many there are); the log says what was chosen and why.
+ */
+function settleParamsFromDataset(job: Job, facts: DatasetFacts): void {
+  const before = job.params
+  const fromDataset = datasetTrainDefaults(facts)
+  // A backbone fixes its own input size.
+  if (before.architecture === 'transfer') delete (fromDataset as Partial<TrainParams>).imageSize
+  const after = job.settleParams(fromDataset)
+  const changed = (Object.keys(fromDataset) as (keyof TrainParams)[]).filter(
+    (key) => before[key] !== after[key],
+  )
+  if (changed.length > 0)
+    job.append({
+      type: 'log',
+      level: 'info',
+      message:
+        `chosen for ${facts.images} images of median side ${facts.medianSide} px: ` +
+        changed.map((key) => `${key} ${String(after[key])}`).join(', '),
+    })
 }
 
 export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promise<void> {
@@ -78,7 +102,7 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
     })
 
     job.transition('validating')
-    const { report, dataset } = await abortable(
+    const { report, dataset, facts } = await abortable(
       loadDataset(paths.dataset, {
         trainType: job.trainType,
         maxBadImageRate: settings.maxBadImageRate,
@@ -104,6 +128,8 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
         message: `${validationSkips.skippedImageCount} image(s) cannot be read and are skipped`,
       })
 
+    if (facts !== undefined) settleParamsFromDataset(job, facts)
+
     job.transition('training')
     await prepareWeightsFolder(job, settings.home, paths.weights)
     const trained = await abortable(
@@ -115,6 +141,8 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
           params: job.params,
           ...(settings.backend !== undefined && { backend: settings.backend }),
           outDir: paths.weights,
+          cacheDir: join(settings.home, 'cache'),
+          home: settings.home,
           maxBadImageShare: settings.maxBadImageRate,
         },
         { signal, onMessage: (message) => relay(job, message, ctx) },

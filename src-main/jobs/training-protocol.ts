@@ -16,6 +16,13 @@ export interface TrainingRequest {
   backend?: BackendName
   /** Where the model files go (created if missing). */
   outDir: string
+  /** The app's cache folder; decoded pixels are kept under `pixels/` for later runs. */
+  cacheDir: string
+  /**
+   * The home folder: downloaded backbones are kept in it, and relative backbone paths start from
+   * it. Default: the folder above cacheDir.
+   */
+  home?: string
   /** XNNPACK threads for the wasm backend; default: the available cores, at most 4. */
   threads?: number
   /** Share of the images that may fail to decode and be skipped (default 0.2); above it the run fails. */
@@ -27,7 +34,7 @@ export type TrainingMessage =
   | {
       type: 'progress'
       stage: 'training' | 'exporting'
-      unit: 'images' | 'batches' | 'files'
+      unit: 'images' | 'batches' | 'files' | 'bytes'
       done: number
       total: number
       epoch?: number

@@ -1,4 +1,5 @@
 // The training parameters, with the shared defaults and ranges; each field shows its own problem.
+// Fields of one architecture (the transfer backbone) appear only while it is chosen.
 
 import { useId } from 'react'
 import {
@@ -8,8 +9,14 @@ import {
   type Architecture,
   type TrainType,
 } from '../../src-shared/train-params'
-import { checkParamsDraft, FLAG_FIELDS, PARAM_FIELDS } from '../jobs/train-params-draft'
+import {
+  architectureFields,
+  checkParamsDraft,
+  COMMON_PARAM_FIELDS,
+  FLAG_FIELDS,
+} from '../jobs/train-params-draft'
 import { useAppStore } from '../store/store-context'
+import { ParamNumberField } from './param-number-field'
 
 const TRAIN_TYPE_TEXT: Record<TrainType, string> = {
   classification: 'Classification',
@@ -17,14 +24,19 @@ const TRAIN_TYPE_TEXT: Record<TrainType, string> = {
   instance_segmentation: 'Instance segmentation',
 }
 
-const ARCHITECTURE_TEXT: Record<Architecture, string> = {
-  cnn: 'CNN',
-  reference: 'Reference CNN',
-}
-
-/** Hints that say more than the range, by query name. */
-const FIELD_HINTS: Partial<Record<string, string>> = {
-  patience: '0 – 100; 0 = never stop early',
+const ARCHITECTURE_TEXT: Record<Architecture, { label: string; description: string }> = {
+  cnn: {
+    label: 'CNN',
+    description: 'Compact batch-normalised network trained from scratch; suits small datasets.',
+  },
+  reference: {
+    label: 'Reference CNN',
+    description: 'The plain two-block network of the PyTorch comparison, for like-for-like runs.',
+  },
+  transfer: {
+    label: 'Transfer learning',
+    description: 'A pretrained backbone with a new classification head; needs the backbone model.',
+  },
 }
 
 export function ParamsForm({ disabled }: { disabled: boolean }) {
@@ -34,9 +46,11 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
   const setParam = useAppStore((s) => s.setParam)
   const setFlag = useAppStore((s) => s.setFlag)
   const setArchitecture = useAppStore((s) => s.setArchitecture)
+  const setBackbone = useAppStore((s) => s.setBackbone)
   const setTrainType = useAppStore((s) => s.setTrainType)
   const resetParams = useAppStore((s) => s.resetParams)
   const { problems } = checkParamsDraft(draft)
+  const backboneId = `${id}-backbone`
 
   return (
     <fieldset className="params" disabled={disabled}>
@@ -56,48 +70,67 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
           ))}
         </select>
       </div>
-      {PARAM_FIELDS.map((field) => {
-        const problem = problems[field.key]
-        const inputId = `${id}-${field.key}`
-        return (
-          <div className="field" key={field.key}>
-            <label htmlFor={inputId}>{field.label}</label>
-            <input
-              id={inputId}
-              type="number"
-              inputMode={field.range.integer ? 'numeric' : 'decimal'}
-              min={field.range.min}
-              max={field.range.max}
-              step={field.range.integer ? Math.max(1, field.step) : 'any'}
-              value={draft[field.key]}
-              aria-invalid={problem ? true : undefined}
-              aria-describedby={`${inputId}-hint`}
-              onChange={(e) => setParam(field.key, e.target.value)}
-            />
-            <span
-              id={`${inputId}-hint`}
-              className={problem ? 'field-hint field-problem' : 'field-hint'}
-            >
-              {problem ?? FIELD_HINTS[field.queryName] ?? `${field.range.min} – ${field.range.max}`}
-            </span>
-          </div>
-        )
-      })}
+      {COMMON_PARAM_FIELDS.map((field) => (
+        <ParamNumberField
+          key={field.key}
+          field={field}
+          inputId={`${id}-${field.key}`}
+          value={draft[field.key]}
+          problem={problems[field.key]}
+          onChange={(raw) => setParam(field.key, raw)}
+        />
+      ))}
       <div className="field field-wide">
         <label htmlFor={`${id}-architecture`}>Architecture</label>
         <select
           id={`${id}-architecture`}
           value={draft.architecture}
           disabled={ARCHITECTURES.length < 2}
+          aria-describedby={`${id}-architecture-hint`}
           onChange={(e) => setArchitecture(e.target.value as Architecture)}
         >
           {ARCHITECTURES.map((architecture) => (
             <option key={architecture} value={architecture}>
-              {ARCHITECTURE_TEXT[architecture]}
+              {ARCHITECTURE_TEXT[architecture].label}
             </option>
           ))}
         </select>
+        <span id={`${id}-architecture-hint`} className="field-hint">
+          {ARCHITECTURE_TEXT[draft.architecture].description}
+        </span>
       </div>
+      {draft.architecture === 'transfer' && (
+        <div className="field field-wide">
+          <label htmlFor={backboneId}>Backbone (path or URL)</label>
+          <input
+            id={backboneId}
+            type="text"
+            spellCheck={false}
+            autoComplete="off"
+            value={draft.backbone}
+            aria-invalid={problems.backbone ? true : undefined}
+            aria-describedby={`${backboneId}-hint`}
+            onChange={(e) => setBackbone(e.target.value)}
+          />
+          <span
+            id={`${backboneId}-hint`}
+            className={problems.backbone ? 'field-hint field-problem' : 'field-hint'}
+          >
+            {problems.backbone ??
+              'A TF.js model.json or Keras .h5 file: a path on the server or an http(s) URL'}
+          </span>
+        </div>
+      )}
+      {architectureFields(draft.architecture).map((field) => (
+        <ParamNumberField
+          key={field.key}
+          field={field}
+          inputId={`${id}-${field.key}`}
+          value={draft[field.key]}
+          problem={problems[field.key]}
+          onChange={(raw) => setParam(field.key, raw)}
+        />
+      ))}
       {FLAG_FIELDS.map((field) => (
         <div className="field field-wide field-check" key={field.key}>
           <input

@@ -1,10 +1,11 @@
 // The evaluation parts of a run's metrics (per-class scores, confusion matrix, misclassified
-// images, the epoch kept). Runs recorded before the engine added them lack them, and a run file
+// images, the epoch kept) and the transfer backbone it started from. Runs recorded before the engine added them lack them, and a run file
 // may be damaged, so each part is checked: shown when present and well formed, hidden otherwise.
 
 import type {
   ClassScores,
   ConfusionCounts,
+  JobSummary,
   Misclassification,
   TrainingMetrics,
 } from '../../src-shared/job-events'
@@ -69,4 +70,31 @@ export function keptEpochOf(
 ): { bestEpoch: number; stoppedEarly: boolean } | undefined {
   if (!isNumber(metrics.bestEpoch) || metrics.bestEpoch < 1) return undefined
   return { bestEpoch: metrics.bestEpoch, stoppedEarly: metrics.stoppedEarly === true }
+}
+
+export interface RunBackbone {
+  backbone: string
+  /** Trailing backbone layers trained with the head; 0 when it stayed frozen. */
+  fineTuneLayers: number
+}
+
+function backboneIn(params: unknown): RunBackbone | undefined {
+  if (!isRecord(params) || typeof params.backbone !== 'string' || params.backbone === '')
+    return undefined
+  const layers = params.fineTuneLayers
+  return { backbone: params.backbone, fineTuneLayers: isNumber(layers) && layers > 0 ? layers : 0 }
+}
+
+/**
+ * The pretrained backbone a transfer run started from: from the parameters its metrics echo, else
+ * from the run's own parameters; undefined for runs without one.
+ */
+export function backboneOf(
+  summary: Pick<JobSummary, 'params'>,
+  metrics: TrainingMetrics | undefined,
+): RunBackbone | undefined {
+  const echoed: unknown = metrics
+    ? (metrics as unknown as Record<string, unknown>).params
+    : undefined
+  return backboneIn(echoed) ?? backboneIn(summary.params)
 }

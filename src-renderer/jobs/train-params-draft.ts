@@ -1,13 +1,16 @@
 // The training form's values as typed, and their check against the shared ranges before a job is
 // requested: the form shows each problem next to its field instead of a server round trip.
 // Numbers are text until checked; on/off parameters (flags) and the architecture are kept as is.
+// Parameters of one architecture only (the transfer backbone) are checked and sent only with it.
 
 import {
   DEFAULT_TRAIN_PARAMS,
   TRAIN_PARAM_RANGES,
+  type Architecture,
   type NumericRange,
   type TrainParams,
 } from '../../src-shared/train-params'
+import { backboneProblem } from './backbone-reference'
 
 type ParamOfType<T> = {
   [K in keyof TrainParams]-?: NonNullable<TrainParams[K]> extends T ? K : never
@@ -15,6 +18,8 @@ type ParamOfType<T> = {
 
 export type NumericParam = ParamOfType<number>
 export type FlagParam = ParamOfType<boolean>
+/** Fields whose problems the form can show: the numbers and the backbone. */
+export type CheckedField = NumericParam | 'backbone'
 
 export interface ParamField {
   key: NumericParam
@@ -23,6 +28,8 @@ export interface ParamField {
   label: string
   range: NumericRange
   step: number
+  /** Set when the parameter means something to this architecture only. */
+  architecture?: Architecture
 }
 
 export interface FlagField {
@@ -40,6 +47,7 @@ const LABELS: Record<NumericParam, string> = {
   valSplit: 'Validation split',
   seed: 'Random seed',
   patience: 'Patience (epochs)',
+  fineTuneLayers: 'Fine-tune last layers',
 }
 
 const STEPS: Record<NumericParam, number> = {
@@ -50,7 +58,16 @@ const STEPS: Record<NumericParam, number> = {
   valSplit: 0.05,
   seed: 1,
   patience: 1,
+  fineTuneLayers: 1,
 }
+
+/** Parameters the server refuses for any other architecture. */
+const ARCHITECTURE_OF: Partial<Record<NumericParam, Architecture>> = {
+  fineTuneLayers: 'transfer',
+}
+
+/** Draft values for numbers without a shared default: the transfer backbone starts frozen. */
+const DRAFT_DEFAULTS: Partial<Record<NumericParam, string>> = { fineTuneLayers: '0' }
 
 const FLAG_TEXT: Record<FlagParam, { label: string; hint: string }> = {
   augment: {
@@ -63,26 +80,47 @@ const ENTRIES = Object.entries(TRAIN_PARAM_RANGES)
 
 export const PARAM_FIELDS: ParamField[] = ENTRIES.filter(
   (entry) => !entry[1].flag && entry[1].key !== 'architecture',
-).map(([queryName, { key, range }]) => ({
-  key: key as NumericParam,
-  queryName,
-  label: LABELS[key as NumericParam],
-  range,
-  step: STEPS[key as NumericParam],
-}))
+).map(([queryName, { key, range }]) => {
+  const param = key as NumericParam
+  const architecture = ARCHITECTURE_OF[param]
+  return {
+    key: param,
+    queryName,
+    label: LABELS[param],
+    range,
+    step: STEPS[param],
+    ...(architecture ? { architecture } : {}),
+  }
+})
 
 export const FLAG_FIELDS: FlagField[] = ENTRIES.filter((entry) => entry[1].flag).map(
   ([queryName, { key }]) => ({ key: key as FlagParam, queryName, ...FLAG_TEXT[key as FlagParam] }),
 )
 
+/** The numeric fields that apply to every architecture. */
+export const COMMON_PARAM_FIELDS: ParamField[] = PARAM_FIELDS.filter(
+  (field) => field.architecture === undefined,
+)
+
+/** The numeric fields that only this architecture uses (shown and sent only with it). */
+export function architectureFields(architecture: Architecture): ParamField[] {
+  return PARAM_FIELDS.filter((field) => field.architecture === architecture)
+}
+
 export type ParamsDraft = Record<NumericParam, string> &
   Record<FlagParam, boolean> & {
-    architecture: TrainParams['architecture']
+    architecture: Architecture
+    /** The transfer backbone's path or URL, as typed. */
+    backbone: string
   }
 
 export function defaultParamsDraft(): ParamsDraft {
-  const draft = { architecture: DEFAULT_TRAIN_PARAMS.architecture } as ParamsDraft
-  for (const field of PARAM_FIELDS) draft[field.key] = String(DEFAULT_TRAIN_PARAMS[field.key] ?? '')
+  const draft = {
+    architecture: DEFAULT_TRAIN_PARAMS.architecture,
+    backbone: DEFAULT_TRAIN_PARAMS.backbone ?? '',
+  } as ParamsDraft
+  for (const field of PARAM_FIELDS)
+    draft[field.key] = String(DEFAULT_TRAIN_PARAMS[field.key] ?? DRAFT_DEFAULTS[field.key] ?? '')
   for (const field of FLAG_FIELDS) draft[field.key] = DEFAULT_TRAIN_PARAMS[field.key] ?? false
   return draft
 }
@@ -98,18 +136,24 @@ export function rangeProblem(raw: string, range: NumericRange): string | undefin
 
 export interface CheckedParams {
   params: Partial<TrainParams>
-  problems: Partial<Record<NumericParam, string>>
+  problems: Partial<Record<CheckedField, string>>
   ok: boolean
 }
 
 export function checkParamsDraft(draft: ParamsDraft): CheckedParams {
   const params: Partial<TrainParams> = { architecture: draft.architecture }
-  const problems: Partial<Record<NumericParam, string>> = {}
-  for (const field of PARAM_FIELDS) {
+  const problems: Partial<Record<CheckedField, string>> = {}
+  const fields = [...COMMON_PARAM_FIELDS, ...architectureFields(draft.architecture)]
+  for (const field of fields) {
     const problem = rangeProblem(draft[field.key], field.range)
     if (problem) problems[field.key] = problem
     else params[field.key] = Number(draft[field.key])
   }
   for (const field of FLAG_FIELDS) params[field.key] = draft[field.key]
+  if (draft.architecture === 'transfer') {
+    const problem = backboneProblem(draft.backbone)
+    if (problem) problems.backbone = problem
+    else params.backbone = draft.backbone.trim()
+  }
   return { params, problems, ok: Object.keys(problems).length === 0 }
 }

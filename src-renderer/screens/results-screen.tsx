@@ -14,6 +14,7 @@ import { PerClassTable } from '../components/per-class-table'
 import { StateBadge } from '../components/state-badge'
 import { formatBytes, formatDateTime, formatDuration, formatMetric, formatPercent } from '../format'
 import {
+  backboneOf,
   confusionMatrixOf,
   keptEpochOf,
   misclassificationsOf,
@@ -63,6 +64,7 @@ export function ResultsScreen() {
   const scores = metrics ? perClassScores(metrics) : undefined
   const mistakes = metrics ? misclassificationsOf(metrics) : undefined
   const kept = metrics ? keptEpochOf(metrics) : undefined
+  const backbone = opened ? backboneOf(opened.summary, metrics) : undefined
   const timings = result
     ? JOB_STATES.filter((s) => result.timings[s] !== undefined).map(
         (s) => [s, result.timings[s] ?? 0] as const,
@@ -137,6 +139,14 @@ export function ResultsScreen() {
               <Metric label="Backend" value={metrics.backend} />
               <Metric label="Total time" value={formatDuration(totalMs)} />
             </dl>
+          )}
+          {backbone && (
+            <p className="run-backbone">
+              Transfer learning from <code>{backbone.backbone}</code>
+              {backbone.fineTuneLayers > 0
+                ? `, its last ${backbone.fineTuneLayers} layers fine-tuned.`
+                : ', backbone frozen.'}
+            </p>
           )}
           {kept?.stoppedEarly && (
             <p className="stopped-early">

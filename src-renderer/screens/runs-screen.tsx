@@ -5,7 +5,17 @@ import { EmptyState } from '../components/empty-state'
 import { LoadStatus } from '../components/load-status'
 import { StateBadge } from '../components/state-badge'
 import { formatDateTime, formatDuration, formatPercent } from '../format'
+import { backboneOf } from '../jobs/metrics-extras'
 import { useAppStore } from '../store/store-context'
+
+/** The backbone's last two path segments ("mobilenet/model.json"): enough to tell runs apart. */
+function backboneShortName(backbone: string): string {
+  const segments = backbone
+    .replace(/[?#].*$/, '')
+    .split(/[\\/]+/)
+    .filter(Boolean)
+  return segments.slice(-2).join('/') || backbone
+}
 
 export function RunsScreen() {
   const client = useAppStore((s) => s.selectedClient)
@@ -63,6 +73,7 @@ export function RunsScreen() {
             <tbody>
               {runs.map((run) => {
                 const metrics = run.result?.metrics
+                const backbone = backboneOf(run, metrics)
                 const duration = Date.parse(run.updatedAt) - Date.parse(run.createdAt)
                 return (
                   <tr
@@ -82,6 +93,11 @@ export function RunsScreen() {
                     <td className="num">{formatDuration(duration)}</td>
                     <td>
                       <code>{run.id}</code>
+                      {backbone && (
+                        <span className="muted run-backbone-name">
+                          transfer from {backboneShortName(backbone.backbone)}
+                        </span>
+                      )}
                     </td>
                     <td>
                       <button

@@ -28,6 +28,7 @@ export interface TrainingSlice {
   setParam(key: NumericParam, raw: string): void
   setFlag(key: FlagParam, on: boolean): void
   setArchitecture(architecture: ParamsDraft['architecture']): void
+  setBackbone(raw: string): void
   resetParams(): void
   startTraining(): Promise<void>
   stopTraining(): Promise<void>
@@ -75,6 +76,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, api) 
     setParam: (key, raw) => set({ paramsDraft: { ...get().paramsDraft, [key]: raw } }),
     setFlag: (key, on) => set({ paramsDraft: { ...get().paramsDraft, [key]: on } }),
     setArchitecture: (architecture) => set({ paramsDraft: { ...get().paramsDraft, architecture } }),
+    setBackbone: (backbone) => set({ paramsDraft: { ...get().paramsDraft, backbone } }),
     resetParams: () => set({ paramsDraft: defaultParamsDraft() }),
 
     async startTraining() {

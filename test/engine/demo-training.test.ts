@@ -31,6 +31,7 @@ it('trains the demo dataset to at least 90% validation accuracy with the default
       items: dataset.items,
       params: DEFAULT_TRAIN_PARAMS,
       outDir: join(root, 'weights'),
+      cacheDir: join(root, 'cache'),
     },
     { onMessage: () => {}, timeoutMs: 120_000 },
   )

@@ -55,6 +55,7 @@ function request(overrides: Partial<TrainingRequest> = {}): TrainingRequest {
     items,
     params: { ...DEFAULT_TRAIN_PARAMS, imageSize: 16, epochs: 2, batchSize: 4 },
     outDir: join(root, 'out'),
+    cacheDir: join(root, 'cache'),
     threads: 1,
     ...overrides,
   }
@@ -95,6 +96,11 @@ describe('runTrainingWorker', () => {
     const warnings = messages.filter((m) => m.type === 'log' && m.level === 'warn')
     expect(warnings).toHaveLength(1)
     expect(JSON.stringify(warnings[0])).toContain('broken.png')
+    expect(messages).toContainEqual({
+      type: 'log',
+      level: 'info',
+      message: '0 images from the pixel cache, 18 decoded',
+    })
     const decoding = messages.filter((m) => m.type === 'progress' && m.unit === 'images')
     expect(decoding.at(-1)).toMatchObject({ stage: 'training', done: 19, total: 19 })
     const batches = messages.filter((m) => m.type === 'progress' && m.unit === 'batches')
@@ -186,6 +192,7 @@ describe('runTrainingWorker', () => {
       ),
     )
     expect(strict).toMatchObject({ code: 'TOO_MANY_BAD_IMAGES', message: /at most 10% may fail/ })
+    const logs: string[] = []
     const lenient = await errorOf(
       runTrainingWorker(
         request({
@@ -193,27 +200,31 @@ describe('runTrainingWorker', () => {
           outDir: join(root, 'lenient'),
           maxBadImageShare: 0.5,
         }),
-        { onMessage: () => {} },
+        { onMessage: (m) => m.type === 'log' && logs.push(m.message) },
       ).then(() => undefined),
     )
     expect(lenient).toBeUndefined()
+    // The earlier runs left every readable image in the pixel cache.
+    expect(logs).toContain('18 images from the pixel cache, 0 decoded')
     expect(existsSync(join(root, 'lenient', 'model.h5'))).toBe(true)
   })
 
-  it('refuses a dataset whose decoded pixels would not fit in memory, before decoding', async () => {
-    const many = Array.from({ length: 3000 }, (_, i) => ({
-      imageId: i,
-      fileName: `never-read-${i}.png`,
-      label: i % 3,
-    }))
+  it('refuses with CACHE_WRITE_FAILED, before decoding, when the cache folder cannot be made', async () => {
+    writeFileSync(join(root, 'not-a-folder'), '')
+    const cacheDir = join(root, 'not-a-folder', 'cache')
     const messages: TrainingMessage[] = []
     const error = await errorOf(
-      runTrainingWorker(request({ items: many, params: { ...request().params, imageSize: 512 } }), {
+      runTrainingWorker(request({ cacheDir, outDir: join(root, 'uncached') }), {
         onMessage: (m) => messages.push(m),
       }),
     )
-    expect(error).toMatchObject({ code: 'DATASET_TOO_LARGE', field: 'image_size' })
+    expect(error).toMatchObject({
+      code: 'CACHE_WRITE_FAILED',
+      message: expect.stringContaining(cacheDir),
+      details: { dir: expect.stringContaining(cacheDir) },
+    })
     expect(messages.some((m) => m.type === 'progress')).toBe(false)
+    expect(existsSync(join(root, 'uncached', 'model.h5'))).toBe(false)
   })
 
   it('stops within 2 s of an abort, mid-training', async () => {

@@ -82,7 +82,9 @@ describe('the seed job end to end', () => {
         coco.annotations.map((a) => [a.image_id, category.get(a.category_id)]),
       )
       const sample = coco.images.slice(0, 40)
-      const size = DEFAULT_TRAIN_PARAMS.imageSize
+      // The input size the job chose for this dataset, as labels.json states it.
+      const size = (labels as { inputSize: [number, number, 3] }).inputSize[0]
+      expect(size).toBe(DEFAULT_TRAIN_PARAMS.imageSize)
       const pixels = new Float32Array(sample.length * size * size * 3)
       for (const [i, image] of sample.entries())
         pixels.set(

@@ -158,3 +158,19 @@ describe('GET /progress refusals', () => {
     expect(badId.status).toBe(400)
   })
 })
+
+describe('GET /progress transfer-learning parameters', () => {
+  it.each([
+    ['architecture=transfer', 'backbone', /needs a backbone/],
+    ['backbone=ftp%3A%2F%2Fhost%2Fmodel.json', 'backbone', /not ftp:/],
+    ['backbone=%2Fm%2Fmodel.json&architecture=reference', 'backbone', /only applies/],
+    ['fine_tune_layers=3', 'fineTuneLayers', /only applies/],
+    ['backbone=%2Fm%2Fmodel.json&fine_tune_layers=x', 'fine_tune_layers', /from 0 to 1000/],
+  ])('refuses %s with 400 naming %s', async (query, field, message) => {
+    const res = await get(`/progress?train_type=classification&bucket_name=client0&${query}`)
+    expect(res.status).toBe(400)
+    const error = errorOf(res)
+    expect(error).toMatchObject({ code: 'INVALID_PARAMETER', field })
+    expect(error.message).toMatch(message)
+  })
+})

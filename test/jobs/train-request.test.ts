@@ -52,3 +52,40 @@ describe('resolveTrainRequest', () => {
     })
   })
 })
+
+describe('transfer-learning parameters', () => {
+  const start = (params: Record<string, unknown>) =>
+    resolveTrainRequest({ client: 'client0', trainType: 'classification', params }, 'p-')
+
+  it('takes a backbone as transfer learning and reports which parameters were given', () => {
+    const r = start({ backbone: 'https://models.example/mobilenet/model.json', epochs: 4 })
+    expect(r.params).toMatchObject({
+      architecture: 'transfer',
+      backbone: 'https://models.example/mobilenet/model.json',
+      epochs: 4,
+    })
+    expect(r.given.sort()).toEqual(['backbone', 'epochs'])
+    expect(
+      start({ architecture: 'transfer', backbone: '/models/m.h5', fineTuneLayers: 3 }).params,
+    ).toMatchObject({ fineTuneLayers: 3, backbone: '/models/m.h5' })
+    expect(start({ backbone: 'C:\\models\\mobilenet.h5' }).params.backbone).toBe(
+      'C:\\models\\mobilenet.h5',
+    )
+  })
+
+  it.each([
+    [{ architecture: 'transfer' }, 'backbone', /needs a backbone/],
+    [{ architecture: 'cnn', backbone: '/m/model.json' }, 'backbone', /only applies/],
+    [{ fineTuneLayers: 2 }, 'fineTuneLayers', /only applies/],
+    [{ backbone: 'ftp://host/model.json' }, 'backbone', /not ftp:/],
+    [{ backbone: '' }, 'backbone', /path or http\(s\) URL/],
+    [{ backbone: 'a'.repeat(3000) }, 'backbone', /longer than 2048/],
+    [{ backbone: '/models/\u0000x.h5' }, 'backbone', /control characters/],
+    [{ backbone: 42 }, 'backbone', /path or http\(s\) URL/],
+    [{ backbone: '/m/model.json', fineTuneLayers: -1 }, 'fineTuneLayers', /from 0 to 1000/],
+  ])('refuses %j with INVALID_PARAMETER on %s', (params, field, message) => {
+    const error = failure(() => start(params))
+    expect(error).toMatchObject({ code: 'INVALID_PARAMETER', field })
+    expect(error.message).toMatch(message)
+  })
+})

@@ -1,0 +1,192 @@
+// Training from the on-disk pixel cache at Fashion-MNIST scale: the 60,000 training images are
+// converted into a client dataset, decoded through decodeDataset into a fresh pixel cache (first
+// run: every image decoded; second run: every image from the cache), and one epoch is trained from
+// the streamed set. Then the same epoch runs from an in-memory ImageSet of the same pixels, for
+// the speed ratio. One JSON line per measurement; peak RSS is the process's maximum so far.
+//
+//   npx tsx bench/streaming-memory.bench.ts [--threads 2] [--train-images 60000]
+//       [--architecture reference|cnn] [--no-in-memory]
+
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../src-shared/train-params'
+import { openRecordStore } from '../src-main/cache/record-store'
+import { loadDataset } from '../src-main/dataset/load-dataset'
+import { selectImages, type ImageSet, type SampleSet } from '../src-main/engine/image-batches'
+import { backendThreads, selectBackend } from '../src-main/engine/select-backend'
+import { splitStratified, trainClassifier } from '../src-main/engine/train-classifier'
+import { decodeDataset, pixelStoreDir } from '../src-main/jobs/decode-dataset'
+import type { TrainingRequest } from '../src-main/jobs/training-protocol'
+import { fashionMnistDataset } from './fashion-mnist-dataset'
+
+const SIDE = 28
+const RSS_LIMIT_MB = 2048
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`)
+  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`)
+  return value
+}
+
+function textOption(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`)
+  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback
+}
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits))
+/** The process's largest resident set so far, in MB (maxRSS is in KiB). */
+const peakRssMb = () => round(process.resourceUsage().maxRSS / 1024, 1)
+const rssMb = () => round(process.memoryUsage().rss / 2 ** 20, 1)
+
+async function trainOneEpoch(
+  train: SampleSet | ImageSet,
+  val: SampleSet | ImageSet,
+  params: TrainParams,
+  numClasses: number,
+) {
+  const run = await trainClassifier({
+    train,
+    val,
+    numClasses,
+    params,
+    callbacks: { onEpoch: (m) => console.error(JSON.stringify({ epoch: m })) },
+    recipe: { classWeights: false, reduceOnPlateau: false },
+  })
+  run.model.dispose()
+  const epoch = run.epochs[0]
+  if (epoch === undefined) throw new Error('no epoch was trained')
+  return epoch
+}
+
+async function main(): Promise<void> {
+  const threads = option('threads', 2)
+  const trainImages = option('train-images', 60_000)
+  const architecture = textOption('architecture', 'reference')
+  if (architecture !== 'reference' && architecture !== 'cnn')
+    throw new Error('--architecture must be reference or cnn')
+
+  await selectBackend('wasm', { threads })
+  tf.env().set('PROD', true)
+  const root = await fashionMnistDataset('train', trainImages)
+  const { dataset } = await loadDataset(root, { trainType: 'classification' })
+  if (dataset === undefined) throw new Error('the converted dataset did not validate')
+  const params: TrainParams = {
+    ...DEFAULT_TRAIN_PARAMS,
+    architecture,
+    epochs: 1,
+    batchSize: 64,
+    learningRate: 1e-3,
+    imageSize: SIDE,
+    augment: false,
+    patience: 0,
+  }
+  const cacheDir = await mkdtemp(join(tmpdir(), 'training-server-streaming-bench-'))
+  const request: TrainingRequest = {
+    datasetRoot: root,
+    classes: dataset.classes,
+    items: dataset.items,
+    params,
+    outDir: join(cacheDir, 'weights'),
+    cacheDir,
+    threads,
+  }
+  const common = { images: dataset.items.length, threads: backendThreads(), architecture }
+  console.log(JSON.stringify({ bench: 'streaming-start', ...common, rss_mb: rssMb() }))
+  try {
+    for (const pass of ['first', 'second']) {
+      const started = performance.now()
+      const decoded = await decodeDataset(request, () => {}, { size: SIDE })
+      const seconds = (performance.now() - started) / 1000
+      decoded.close()
+      console.log(
+        JSON.stringify({
+          bench: 'streaming-decode',
+          pass,
+          ...common,
+          decode_s: round(seconds, 1),
+          decoded: decoded.decoded,
+          from_cache: decoded.fromCache,
+          images_per_s: round(dataset.items.length / seconds, 0),
+          peak_rss_mb: peakRssMb(),
+        }),
+      )
+    }
+
+    const streamed = await decodeDataset(request, () => {}, { size: SIDE })
+    const split = splitStratified(streamed.set.labels, params.valSplit, params.seed)
+    const numClasses = dataset.classes.length
+    let streamedRate: number
+    try {
+      const epoch = await trainOneEpoch(
+        streamed.set.select(split.train),
+        streamed.set.select(split.val),
+        params,
+        numClasses,
+      )
+      streamedRate = epoch.imagesPerSec
+      const peak = peakRssMb()
+      console.log(
+        JSON.stringify({
+          bench: 'streaming-train',
+          source: 'pixel-cache',
+          ...common,
+          train_images: split.train.length,
+          images_per_s: round(epoch.imagesPerSec, 1),
+          val_accuracy: round(epoch.valAccuracy, 4),
+          peak_rss_mb: peak,
+          rss_mb: rssMb(),
+          under_limit: peak < RSS_LIMIT_MB,
+        }),
+      )
+    } finally {
+      streamed.close()
+    }
+    if (process.argv.includes('--no-in-memory')) return
+
+    // The same pixels, read back from the cache into one buffer as the in-memory path keeps them.
+    const stride = SIDE * SIDE * 3
+    const store = await openRecordStore(pixelStoreDir(cacheDir, SIDE), stride)
+    const whole: ImageSet = {
+      pixels: new Uint8Array(streamed.keys.length * stride),
+      labels: streamed.set.labels,
+      count: streamed.keys.length,
+      size: SIDE,
+    }
+    streamed.keys.forEach((key, n) => store.read(key, whole.pixels, n * stride))
+    store.close()
+    const inMemory = await trainOneEpoch(
+      selectImages(whole, split.train),
+      selectImages(whole, split.val),
+      params,
+      numClasses,
+    )
+    console.log(
+      JSON.stringify({
+        bench: 'streaming-train',
+        source: 'in-memory',
+        ...common,
+        train_images: split.train.length,
+        images_per_s: round(inMemory.imagesPerSec, 1),
+        val_accuracy: round(inMemory.valAccuracy, 4),
+        peak_rss_mb: peakRssMb(),
+      }),
+    )
+    console.log(
+      JSON.stringify({
+        bench: 'streaming-vs-memory',
+        ...common,
+        images_per_s_ratio: round(streamedRate / inMemory.imagesPerSec, 3),
+      }),
+    )
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true })
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,45 @@
+// One numeric training parameter: its input with the shared range, and a hint that turns into the
+// field's problem when the typed value does not pass.
+
+import type { ParamField } from '../jobs/train-params-draft'
+
+/** Hints that say more than the range, by query name. */
+const FIELD_HINTS: Partial<Record<string, string>> = {
+  patience: '0 – 100; 0 = never stop early',
+  fine_tune_layers: '0 – 1000 trailing backbone layers that train too; 0 = frozen backbone',
+}
+
+export function ParamNumberField({
+  field,
+  inputId,
+  value,
+  problem,
+  onChange,
+}: {
+  field: ParamField
+  inputId: string
+  value: string
+  problem: string | undefined
+  onChange(raw: string): void
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={inputId}>{field.label}</label>
+      <input
+        id={inputId}
+        type="number"
+        inputMode={field.range.integer ? 'numeric' : 'decimal'}
+        min={field.range.min}
+        max={field.range.max}
+        step={field.range.integer ? Math.max(1, field.step) : 'any'}
+        value={value}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={`${inputId}-hint`}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <span id={`${inputId}-hint`} className={problem ? 'field-hint field-problem' : 'field-hint'}>
+        {problem ?? FIELD_HINTS[field.queryName] ?? `${field.range.min} – ${field.range.max}`}
+      </span>
+    </div>
+  )
+}
