@@ -16,65 +16,63 @@
 // convolution therefore does three times the peer's (small) work; every other layer is the same.
 
 import { spawnSync } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import pLimit from 'p-limit'
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../src-shared/train-params'
-import { decodeImageRgb } from '../src-main/dataset/decode-image'
 import { loadDataset } from '../src-main/dataset/load-dataset'
 import { classificationReport } from '../src-main/engine/classification-report'
 import { predictProbabilities } from '../src-main/engine/classifier-step'
 import { datasetTrainDefaults } from '../src-main/engine/dataset-defaults'
-import { selectImages, type ImageSet } from '../src-main/engine/image-batches'
+import type { SampleSet } from '../src-main/engine/image-batches'
 import { backendThreads, selectBackend } from '../src-main/engine/select-backend'
 import { splitStratified, trainClassifier } from '../src-main/engine/train-classifier'
+import { decodeDataset, type DecodedDataset } from '../src-main/jobs/decode-dataset'
 import {
   FASHION_CLASSES,
   fashionMnistDataset,
   removeFashionMnistCaches,
 } from './fashion-mnist-dataset'
+import { choiceOption, hasFlag, positiveIntegerOption } from './bench-options'
 
 const PEER_SCRIPT = '/work/shared/reference/torch_fashion_mnist.py'
 const PEER_PYTHON = '/usr/bin/python3'
 const TEST_IMAGES = 10_000
 const SIDE = 28
 
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`)
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`)
-  return value
-}
-
-function textOption(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`)
-  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback
-}
-
 const round = (value: number, digits: number) => Number(value.toFixed(digits))
 
-/** A converted split, loaded and validated like a job's dataset and decoded like the worker does. */
-async function loadSplit(split: 'train' | 't10k', count: number): Promise<ImageSet> {
+/**
+ * A converted split, loaded and validated like a job's dataset and decoded like the worker does:
+ * through the pixel cache, streamed back one batch at a time.
+ */
+async function loadSplit(
+  split: 'train' | 't10k',
+  count: number,
+  cacheDir: string,
+): Promise<DecodedDataset> {
   const root = await fashionMnistDataset(split, count)
   const { report, dataset } = await loadDataset(root, { trainType: 'classification' })
   if (dataset === undefined)
     throw new Error(`${split}: the dataset did not validate: ${JSON.stringify(report)}`)
   // Class indices by name, so both splits agree whatever order the validator gives them.
-  const indexOf = new Map(dataset.classes.map((info) => [info.index, info.name]))
-  const stride = SIDE * SIDE * 3
-  const pixels = new Uint8Array(dataset.items.length * stride)
-  const labels = new Int32Array(dataset.items.length)
-  const limit = pLimit(4)
-  await Promise.all(
-    dataset.items.map((item, n) =>
-      limit(async () => {
-        pixels.set(await decodeImageRgb(join(root, 'images', item.fileName), SIDE), n * stride)
-        const name = indexOf.get(item.label) ?? ''
-        labels[n] = (FASHION_CLASSES as readonly string[]).indexOf(name)
-      }),
-    ),
+  const nameOf = new Map(dataset.classes.map((info) => [info.index, info.name]))
+  const fashionIndex = (label: number) =>
+    (FASHION_CLASSES as readonly string[]).indexOf(nameOf.get(label) ?? '')
+  return decodeDataset(
+    {
+      datasetRoot: root,
+      classes: FASHION_CLASSES.map((name, index) => ({ index, name, categoryId: index + 1 })),
+      items: dataset.items.map((item) => ({ ...item, label: fashionIndex(item.label) })),
+      params: DEFAULT_TRAIN_PARAMS,
+      outDir: cacheDir,
+      cacheDir,
+      maxBadImageShare: 0,
+    },
+    () => undefined,
+    { size: SIDE },
   )
-  return { pixels, labels, count: dataset.items.length, size: SIDE }
 }
 
 interface RunResult {
@@ -86,8 +84,8 @@ interface RunResult {
 
 async function trainOurs(
   recipe: string,
-  train: ImageSet,
-  test: ImageSet,
+  train: SampleSet,
+  test: SampleSet,
   epochs: number,
 ): Promise<RunResult & { params: TrainParams; macro_f1?: number }> {
   const numClasses = FASHION_CLASSES.length
@@ -125,12 +123,12 @@ async function trainOurs(
   const params: TrainParams = {
     ...DEFAULT_TRAIN_PARAMS,
     ...datasetTrainDefaults({ images: train.count, medianSide: SIDE }),
-    ...(process.argv.includes('--epochs') && { epochs }),
+    ...(hasFlag('epochs') && { epochs }),
   }
   const split = splitStratified(train.labels, params.valSplit, params.seed)
   const run = await trainClassifier({
-    train: selectImages(train, split.train),
-    val: selectImages(train, split.val),
+    train: train.select(split.train),
+    val: train.select(split.val),
     numClasses,
     params,
     callbacks: { onEpoch: (m) => console.error(JSON.stringify({ epoch: m })) },
@@ -182,60 +180,64 @@ function runPeer(threads: number, epochs: number, trainImages: number): Record<s
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--clean')) {
+  if (hasFlag('clean')) {
     console.log(JSON.stringify({ removed_caches: await removeFashionMnistCaches() }))
     return
   }
-  const threads = option('threads', 2)
-  const epochs = option('epochs', 2)
-  const trainImages = option('train-images', 60_000)
-  const repeat = option('repeat', 1)
-  const recipe = textOption('recipe', 'reference')
-  if (recipe !== 'reference' && recipe !== 'default')
-    throw new Error('--recipe must be reference or default')
+  const threads = positiveIntegerOption('threads', 2)
+  const epochs = positiveIntegerOption('epochs', 2)
+  const trainImages = positiveIntegerOption('train-images', 60_000)
+  const repeat = positiveIntegerOption('repeat', 1)
+  const recipe = choiceOption('recipe', ['reference', 'default'], 'reference')
 
   await selectBackend('wasm', { threads })
   tf.env().set('PROD', true)
   const loading = performance.now()
-  const [train, test] = [
-    await loadSplit('train', trainImages),
-    await loadSplit('t10k', TEST_IMAGES),
+  const cacheDir = await mkdtemp(join(tmpdir(), 'fashion-mnist-cache-'))
+  const decoded = [
+    await loadSplit('train', trainImages, cacheDir),
+    await loadSplit('t10k', TEST_IMAGES, cacheDir),
   ]
+  const [train, test] = decoded.map((split) => split.set) as [SampleSet, SampleSet]
   const loadS = round((performance.now() - loading) / 1000, 1)
-
-  for (let run = 1; run <= repeat; run++) {
-    const ours = await trainOurs(recipe, train, test, epochs)
-    const oursLine = {
-      engine: 'training-server',
-      backend: tf.getBackend(),
-      threads: backendThreads(),
-      recipe,
-      architecture: ours.params.architecture,
-      channels: 3,
-      epochs: ours.epochs_run,
-      train_images: trainImages,
-      train_s: ours.train_s,
-      images_per_s: ours.images_per_s,
-      test_accuracy: ours.test_accuracy,
-      ...(ours.macro_f1 !== undefined && { test_macro_f1: ours.macro_f1 }),
-      load_and_decode_s: loadS,
-      run,
-    }
-    console.log(JSON.stringify(oursLine))
-    if (process.argv.includes('--no-peer')) continue
-    const peer = runPeer(threads, epochs, trainImages)
-    console.log(JSON.stringify({ ...peer, run }))
-    console.log(
-      JSON.stringify({
-        bench: 'fashion-mnist-ratio',
+  try {
+    for (let run = 1; run <= repeat; run++) {
+      const ours = await trainOurs(recipe, train, test, epochs)
+      const oursLine = {
+        engine: 'training-server',
+        backend: tf.getBackend(),
+        threads: backendThreads(),
         recipe,
-        threads,
-        images_per_s_ratio: round(ours.images_per_s / Number(peer.images_per_s), 3),
-        ours_test_accuracy: ours.test_accuracy,
-        peer_test_accuracy: peer.test_accuracy,
+        architecture: ours.params.architecture,
+        channels: 3,
+        epochs: ours.epochs_run,
+        train_images: trainImages,
+        train_s: ours.train_s,
+        images_per_s: ours.images_per_s,
+        test_accuracy: ours.test_accuracy,
+        ...(ours.macro_f1 !== undefined && { test_macro_f1: ours.macro_f1 }),
+        load_and_decode_s: loadS,
         run,
-      }),
-    )
+      }
+      console.log(JSON.stringify(oursLine))
+      if (hasFlag('no-peer')) continue
+      const peer = runPeer(threads, epochs, trainImages)
+      console.log(JSON.stringify({ ...peer, run }))
+      console.log(
+        JSON.stringify({
+          bench: 'fashion-mnist-ratio',
+          recipe,
+          threads,
+          images_per_s_ratio: round(ours.images_per_s / Number(peer.images_per_s), 3),
+          ours_test_accuracy: ours.test_accuracy,
+          peer_test_accuracy: peer.test_accuracy,
+          run,
+        }),
+      )
+    }
+  } finally {
+    decoded.forEach((split) => split.close())
+    await rm(cacheDir, { recursive: true, force: true })
   }
 }
 

@@ -22,6 +22,7 @@ import { startCore, type Core } from '../src-main/core'
 import { writeDemoDataset, type DemoDatasetOptions } from '../src-main/dataset/demo-dataset'
 import { startHttpServer, type HttpServer } from '../src-main/http/server'
 import { uploadFolder } from '../src-main/storage/upload-folder'
+import { positiveIntegerOption } from './bench-options'
 
 export interface LoadServer {
   core: Core
@@ -210,18 +211,11 @@ export async function trainingJob(server: LoadServer, client: string): Promise<s
   return `/api/jobs/${job.id}`
 }
 
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`)
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`)
-  return value
-}
-
 async function main(): Promise<void> {
-  const clientCount = option('clients', 20)
-  const requests = option('requests', 200)
-  const rate = option('rate', 1000)
-  const seconds = option('seconds', 10)
+  const clientCount = positiveIntegerOption('clients', 20)
+  const requests = positiveIntegerOption('requests', 200)
+  const rate = positiveIntegerOption('rate', 1000)
+  const seconds = positiveIntegerOption('seconds', 10)
   const server = await startLoadServer({ TRAINING_SERVER_CONCURRENCY: '3' })
   try {
     const clients = Array.from({ length: clientCount }, (_, i) => `load${i}`)

@@ -19,16 +19,10 @@ import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../src-main/storage/em
 import { mirrorBucket } from '../src-main/storage/mirror-bucket'
 import { ensureBucket } from '../src-main/storage/upload-folder'
 import { createS3Client } from '../src-main/storage/s3-client'
+import { positiveIntegerOption } from './bench-options'
 
 type Tool = 'training-server' | 'awscli'
 type Phase = 'fresh' | 'unchanged'
-
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`)
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`)
-  return value
-}
 
 /**
  * awscli lists with ListObjectsV2, whose continuation tokens s3rver encrypts with DES; OpenSSL 3
@@ -129,8 +123,8 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   if (await rerunWithLegacyCiphers()) return
-  const repeat = option('repeat', 3)
-  const objects = option('objects', 2000)
+  const repeat = positiveIntegerOption('repeat', 3)
+  const objects = positiveIntegerOption('objects', 2000)
   const cli = awsCli()
   const work = await mkdtemp(join(tmpdir(), 'mirror-bench-'))
   const store = await startEmbeddedS3({ directory: join(work, 's3'), port: 0 })

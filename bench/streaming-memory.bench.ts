@@ -19,22 +19,11 @@ import { backendThreads, selectBackend } from '../src-main/engine/select-backend
 import { splitStratified, trainClassifier } from '../src-main/engine/train-classifier'
 import { decodeDataset, pixelStoreDir } from '../src-main/jobs/decode-dataset'
 import type { TrainingRequest } from '../src-main/jobs/training-protocol'
+import { choiceOption, hasFlag, positiveIntegerOption } from './bench-options'
 import { fashionMnistDataset } from './fashion-mnist-dataset'
 
 const SIDE = 28
 const RSS_LIMIT_MB = 2048
-
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`)
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`)
-  return value
-}
-
-function textOption(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`)
-  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback
-}
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits))
 /** The process's largest resident set so far, in MB (maxRSS is in KiB). */
@@ -62,11 +51,9 @@ async function trainOneEpoch(
 }
 
 async function main(): Promise<void> {
-  const threads = option('threads', 2)
-  const trainImages = option('train-images', 60_000)
-  const architecture = textOption('architecture', 'reference')
-  if (architecture !== 'reference' && architecture !== 'cnn')
-    throw new Error('--architecture must be reference or cnn')
+  const threads = positiveIntegerOption('threads', 2)
+  const trainImages = positiveIntegerOption('train-images', 60_000)
+  const architecture = choiceOption('architecture', ['reference', 'cnn'], 'reference')
 
   await selectBackend('wasm', { threads })
   tf.env().set('PROD', true)
@@ -144,7 +131,7 @@ async function main(): Promise<void> {
     } finally {
       streamed.close()
     }
-    if (process.argv.includes('--no-in-memory')) return
+    if (hasFlag('no-in-memory')) return
 
     // The same pixels, read back from the cache into one buffer as the in-memory path keeps them.
     const stride = SIDE * SIDE * 3

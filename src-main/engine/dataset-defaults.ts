@@ -12,8 +12,12 @@ export const MAX_DEFAULT_IMAGE_SIZE = 64
 const MIN_IMAGE_SIZE = 16
 /** Up to this many images, the small-dataset defaults apply unchanged. */
 const SMALL_DATASET = 2_000
-/** Optimiser steps a large dataset gets in all, spread over its epochs. */
-const LARGE_DATASET_STEPS = 6_000
+/**
+ * Optimiser steps a large dataset gets in all, spread over its epochs. For the 60,000 Fashion-MNIST
+ * training images that is 8 epochs of batch 64: 0.918 test accuracy after 444 s of training on
+ * two cores (bench/fashion-mnist.bench.ts --recipe default).
+ */
+const LARGE_DATASET_STEPS = 7_500
 const MAX_LARGE_EPOCHS = 12
 const MIN_LARGE_EPOCHS = 4
 

@@ -7,48 +7,14 @@
 // are untouched.
 
 import { backend_util, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs'
+import { fitBorder, spreadByStride, type ExplicitPadding } from './conv-borders'
 import { WasmKernelScope } from './wasm-kernel-scope'
-
-type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]]
 
 interface BackpropAttrs {
   strides: number | [number, number]
   pad: 'valid' | 'same' | number | ExplicitPadding
   dataFormat: 'NHWC' | 'NCHW'
   dimRoundingMode?: 'floor' | 'round' | 'ceil'
-}
-
-/**
- * Gives a [n, h, w, c] tensor the requested spatial border: positive amounts become the conv's own
- * explicit padding (no copy), negative ones are cropped off first.
- */
-function fitBorder(
-  scope: WasmKernelScope,
-  t: TensorInfo,
-  [top, bottom]: [number, number],
-  [left, right]: [number, number],
-): { t: TensorInfo; pad: ExplicitPadding } {
-  const crop = [Math.max(0, -top), Math.max(0, -bottom), Math.max(0, -left), Math.max(0, -right)]
-  let fitted = t
-  if (crop.some((amount) => amount > 0)) {
-    const [n, h, w, c] = t.shape as [number, number, number, number]
-    const [cropTop, cropBottom, cropLeft, cropRight] = crop as [number, number, number, number]
-    fitted = scope.run(
-      'Slice',
-      { x: t },
-      {
-        begin: [0, cropTop, cropLeft, 0],
-        size: [n, h - cropTop - cropBottom, w - cropLeft - cropRight, c],
-      },
-    )
-  }
-  const pad: ExplicitPadding = [
-    [0, 0],
-    [Math.max(0, top), Math.max(0, bottom)],
-    [Math.max(0, left), Math.max(0, right)],
-    [0, 0],
-  ]
-  return { t: fitted, pad }
 }
 
 function conv2dInfo(
@@ -120,37 +86,10 @@ export function conv2dBackpropInputWasm(fallback?: KernelFunc): KernelFunc {
     }
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo }
     const info = conv2dInfo(a.inputShape, filter.shape, a)
-    const { batchSize, outHeight, outWidth, outChannels, strideHeight, strideWidth } = info
+    const { strideHeight, strideWidth } = info
     const scope = new WasmKernelScope(backend)
     try {
-      let spread = dy
-      if (strideHeight > 1 || strideWidth > 1) {
-        const split = scope.run(
-          'Reshape',
-          { x: dy },
-          { shape: [batchSize, outHeight, 1, outWidth, 1, outChannels] },
-        )
-        const zeros = scope.run(
-          'PadV2',
-          { x: split },
-          {
-            paddings: [
-              [0, 0],
-              [0, 0],
-              [0, strideHeight - 1],
-              [0, 0],
-              [0, strideWidth - 1],
-              [0, 0],
-            ],
-            constantValue: 0,
-          },
-        )
-        spread = scope.run(
-          'Reshape',
-          { x: zeros },
-          { shape: [batchSize, outHeight * strideHeight, outWidth * strideWidth, outChannels] },
-        )
-      }
+      const spread = spreadByStride(scope, dy, strideHeight, strideWidth)
       const spreadHeight = spread.shape[1] as number
       const spreadWidth = spread.shape[2] as number
       const top = info.filterHeight - 1 - info.padInfo.top

@@ -4,18 +4,18 @@
 // DepthwiseConv2dNative on rearranged tensors, which reaches XNNPACK (SIMD, threads).
 
 import { backend_util, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs'
+import { fitBorder, spreadByStride, type ExplicitPadding } from './conv-borders'
 import { WasmKernelScope } from './wasm-kernel-scope'
 
-type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]]
-
-interface DepthwiseBackpropAttrs {
+export interface DepthwiseBackpropAttrs {
   strides: number | [number, number]
   pad: 'valid' | 'same' | number | ExplicitPadding
   dilations?: number | [number, number]
   dimRoundingMode?: 'floor' | 'round' | 'ceil'
 }
 
-function depthwiseInfo(
+/** The geometry of a depthwise convolution, as the forward kernel and both gradients see it. */
+export function depthwiseInfo(
   xShape: number[],
   filterShape: number[],
   attrs: DepthwiseBackpropAttrs,
@@ -29,40 +29,6 @@ function depthwiseInfo(
     attrs.dimRoundingMode,
     true,
   )
-}
-
-/**
- * Gives a [n, h, w, c] tensor the requested spatial border: positive amounts become the conv's
- * explicit padding (no copy), negative ones are cropped off first.
- */
-function fitBorder(
-  scope: WasmKernelScope,
-  t: TensorInfo,
-  [top, bottom]: [number, number],
-  [left, right]: [number, number],
-): { t: TensorInfo; pad: ExplicitPadding } {
-  const [cropTop, cropBottom, cropLeft, cropRight] = [top, bottom, left, right].map((amount) =>
-    Math.max(0, -amount),
-  ) as [number, number, number, number]
-  let fitted = t
-  if (cropTop + cropBottom + cropLeft + cropRight > 0) {
-    const [n, h, w, c] = t.shape as [number, number, number, number]
-    fitted = scope.run(
-      'Slice',
-      { x: t },
-      {
-        begin: [0, cropTop, cropLeft, 0],
-        size: [n, h - cropTop - cropBottom, w - cropLeft - cropRight, c],
-      },
-    )
-  }
-  const pad: ExplicitPadding = [
-    [0, 0],
-    [Math.max(0, top), Math.max(0, bottom)],
-    [Math.max(0, left), Math.max(0, right)],
-    [0, 0],
-  ]
-  return { t: fitted, pad }
 }
 
 function depthwiseConv(
@@ -97,34 +63,6 @@ function padRows(scope: WasmKernelScope, t: TensorInfo, above: number, below: nu
       constantValue: 0,
     },
   )
-}
-
-/** Puts stride − 1 zeros after every row and column of a [n, h, w, c] tensor. */
-function spreadByStride(
-  scope: WasmKernelScope,
-  t: TensorInfo,
-  strideHeight: number,
-  strideWidth: number,
-): TensorInfo {
-  if (strideHeight === 1 && strideWidth === 1) return t
-  const [n, h, w, c] = t.shape as [number, number, number, number]
-  const split = scope.run('Reshape', { x: t }, { shape: [n, h, 1, w, 1, c] })
-  const zeros = scope.run(
-    'PadV2',
-    { x: split },
-    {
-      paddings: [
-        [0, 0],
-        [0, 0],
-        [0, strideHeight - 1],
-        [0, 0],
-        [0, strideWidth - 1],
-        [0, 0],
-      ],
-      constantValue: 0,
-    },
-  )
-  return scope.run('Reshape', { x: zeros }, { shape: [n, h * strideHeight, w * strideWidth, c] })
 }
 
 /**

@@ -14,13 +14,13 @@ import { RESIZE_MODE, decodeImageBufferRgb } from '../dataset/decode-image'
 import { reasonOf } from '../dataset/image-input'
 import type { SampleSet } from '../engine/image-batches'
 import { storedImageSet } from '../engine/stored-image-set'
+import { progressGate } from './progress-gate'
 import type { TrainingMessage, TrainingRequest } from './training-protocol'
 
 /** More undecodable images than this share fails the run instead of training on the rest. */
 const DEFAULT_MAX_BAD_IMAGE_SHARE = 0.2
 /** Individual warnings for bad images; the rest are counted in one summary line. */
 const MAX_BAD_IMAGE_WARNINGS = 10
-const PROGRESS_INTERVAL_MS = 200
 const DECODE_CONCURRENCY = 4
 
 export interface DecodedDataset {
@@ -42,17 +42,6 @@ export interface DecodedDataset {
 /** The pixel cache for one input size: records of size×size RGB bytes. */
 export function pixelStoreDir(cacheDir: string, size: number): string {
   return join(cacheDir, 'pixels', `${size}px-${RESIZE_MODE}-rgb`)
-}
-
-/** True at most once per interval, and always when forced (the last step of a stage). */
-function progressGate(): (force: boolean) => boolean {
-  let last = 0
-  return (force) => {
-    const now = Date.now()
-    if (!force && now - last < PROGRESS_INTERVAL_MS) return false
-    last = now
-    return true
-  }
 }
 
 function imagePath(imagesDir: string, fileName: string): string {

@@ -28,6 +28,7 @@ import {
 } from '../engine/train-classifier'
 import { fineTuneEpochs, trainTransfer, type TrainedTransfer } from '../engine/train-transfer'
 import { decodeDataset, type DecodedDataset } from './decode-dataset'
+import { progressGate } from './progress-gate'
 import { embeddingStoreDir, loadRequestBackbone, transferFacts } from './transfer-training'
 import {
   MODEL_FILES,
@@ -39,20 +40,8 @@ import {
 
 /** Nice value of the training thread: below the thread that answers HTTP and IPC. */
 const TRAINING_NICENESS = 10
-const PROGRESS_INTERVAL_MS = 200
 
 type Post = (message: TrainingMessage) => void
-
-/** True at most once per interval, and always when forced (the last step of a stage). */
-function progressGate(): (force: boolean) => boolean {
-  let last = 0
-  return (force) => {
-    const now = Date.now()
-    if (!force && now - last < PROGRESS_INTERVAL_MS) return false
-    last = now
-    return true
-  }
-}
 
 /**
  * Decoded datasets of this run, closed before its outcome is posted: the parent stops the thread

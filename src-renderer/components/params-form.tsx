@@ -14,6 +14,7 @@ import {
   checkParamsDraft,
   COMMON_PARAM_FIELDS,
   FLAG_FIELDS,
+  type ParamField,
 } from '../jobs/train-params-draft'
 import { useAppStore } from '../store/store-context'
 import { ParamNumberField } from './param-number-field'
@@ -51,6 +52,16 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
   const resetParams = useAppStore((s) => s.resetParams)
   const { problems } = checkParamsDraft(draft)
   const backboneId = `${id}-backbone`
+  const numberField = (field: ParamField) => (
+    <ParamNumberField
+      key={field.key}
+      field={field}
+      inputId={`${id}-${field.key}`}
+      value={draft[field.key]}
+      problem={problems[field.key]}
+      onChange={(raw) => setParam(field.key, raw)}
+    />
+  )
 
   return (
     <fieldset className="params" disabled={disabled}>
@@ -70,16 +81,7 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
           ))}
         </select>
       </div>
-      {COMMON_PARAM_FIELDS.map((field) => (
-        <ParamNumberField
-          key={field.key}
-          field={field}
-          inputId={`${id}-${field.key}`}
-          value={draft[field.key]}
-          problem={problems[field.key]}
-          onChange={(raw) => setParam(field.key, raw)}
-        />
-      ))}
+      {COMMON_PARAM_FIELDS.map(numberField)}
       <div className="field field-wide">
         <label htmlFor={`${id}-architecture`}>Architecture</label>
         <select
@@ -121,16 +123,7 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
           </span>
         </div>
       )}
-      {architectureFields(draft.architecture).map((field) => (
-        <ParamNumberField
-          key={field.key}
-          field={field}
-          inputId={`${id}-${field.key}`}
-          value={draft[field.key]}
-          problem={problems[field.key]}
-          onChange={(raw) => setParam(field.key, raw)}
-        />
-      ))}
+      {architectureFields(draft.architecture).map(numberField)}
       {FLAG_FIELDS.map((field) => (
         <div className="field field-wide field-check" key={field.key}>
           <input

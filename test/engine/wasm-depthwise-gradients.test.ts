@@ -5,49 +5,17 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { seededRandom } from '../../src-shared/seeded-random'
-import { selectBackend } from '../../src-main/engine/select-backend'
-
-const TOLERANCE = 1e-4
+import { depthwiseInfo } from '../../src-main/engine/wasm-depthwise-gradients'
+import {
+  expectClose,
+  expectNoTensorsLeft,
+  expectSameOnWasm,
+  randomInput,
+  runOn,
+  setUpWasmBackend,
+} from './kernel-comparison'
 
 type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]]
-type Compute = (inputs: Record<string, tf.Tensor>) => tf.Tensor[]
-type Inputs = Record<string, { shape: number[]; values: Float32Array }>
-
-function input(shape: number[], random: () => number) {
-  const size = shape.reduce((a, b) => a * b, 1)
-  return { shape, values: Float32Array.from({ length: size }, () => random() * 2 - 1) }
-}
-
-/** Runs `compute` on one backend and reads the results back as plain arrays. */
-async function runOn(backend: string, inputs: Inputs, compute: Compute): Promise<Float32Array[]> {
-  await tf.setBackend(backend)
-  return tf.tidy(() => {
-    const tensors = Object.fromEntries(
-      Object.entries(inputs).map(([name, { shape, values }]) => [name, tf.tensor(values, shape)]),
-    )
-    return compute(tensors).map((t) => t.dataSync() as Float32Array)
-  })
-}
-
-function relativeError(expected: Float32Array, actual: Float32Array): number {
-  expect(actual.length).toBe(expected.length)
-  let worst = 0
-  let scale = 1e-12
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs((expected[i] as number) - (actual[i] as number)))
-    scale = Math.max(scale, Math.abs(expected[i] as number))
-  }
-  return worst / scale
-}
-
-async function expectSameOnWasm(inputs: Inputs, compute: Compute): Promise<void> {
-  const expected = await runOn('cpu', inputs, compute)
-  const actual = await runOn('wasm', inputs, compute)
-  expect(actual.length).toBe(expected.length)
-  expected.forEach((values, i) =>
-    expect(relativeError(values, actual[i] as Float32Array)).toBeLessThan(TOLERANCE),
-  )
-}
 
 interface DepthwiseCase {
   batch: number
@@ -135,10 +103,7 @@ function backpropBoth(
   ]
 }
 
-beforeAll(async () => {
-  await selectBackend('wasm', { threads: 2 })
-  tf.env().set('PROD', true)
-})
+beforeAll(setUpWasmBackend)
 
 describe('depthwise convolution gradients on wasm', () => {
   const cases = depthwiseCases(24, seededRandom(17))
@@ -149,25 +114,17 @@ describe('depthwise convolution gradients on wasm', () => {
       const random = seededRandom(c.height * 131 + c.width * 17 + c.channels * 3 + c.stride)
       const xShape = [c.batch, c.height, c.width, c.channels]
       const filterShape = [c.filterHeight, c.filterWidth, c.channels, c.multiplier]
-      const { outShape } = tf.backend_util.computeConv2DInfo(
-        xShape as [number, number, number, number],
-        filterShape as [number, number, number, number],
-        c.stride,
-        1,
-        c.pad,
-        c.dimRoundingMode,
-        true,
-      )
-      const inputs = {
-        x: input(xShape, random),
-        filter: input(filterShape, random),
-        dy: input(outShape, random),
-      }
       const attrs = {
         strides: c.stride,
         pad: c.pad,
         dilations: 1,
         dimRoundingMode: c.dimRoundingMode,
+      }
+      const { outShape } = depthwiseInfo(xShape, filterShape, attrs)
+      const inputs = {
+        x: randomInput(xShape, random),
+        filter: randomInput(filterShape, random),
+        dy: randomInput(outShape, random),
       }
       await expectSameOnWasm(inputs, (t) => backpropBoth(t, attrs, xShape, filterShape))
     },
@@ -188,19 +145,15 @@ describe('depthwise convolution gradients on wasm', () => {
       const filterShape = [size, size, 3, multiplier]
       const wide = (size - 1) * dilation + 1
       const wideShape = [wide, wide, 3, multiplier]
-      const { outShape } = tf.backend_util.computeConv2DInfo(
-        xShape as [number, number, number, number],
-        filterShape as [number, number, number, number],
-        1,
-        dilation,
+      const { outShape } = depthwiseInfo(xShape, filterShape, {
+        strides: 1,
         pad,
-        undefined,
-        true,
-      )
+        dilations: dilation,
+      })
       const inputs = {
-        x: input(xShape, random),
-        filter: input(filterShape, random),
-        dy: input(outShape, random),
+        x: randomInput(xShape, random),
+        filter: randomInput(filterShape, random),
+        dy: randomInput(outShape, random),
       }
       const spreadTaps = (t: tf.Tensor): tf.Tensor => {
         const split = t.reshape([size, 1, size, 1, 3 * multiplier])
@@ -229,18 +182,16 @@ describe('depthwise convolution gradients on wasm', () => {
       const actual = await runOn('wasm', inputs, (t) =>
         backpropBoth(t, { strides: 1, pad, dilations: dilation }, xShape, filterShape),
       )
-      expected.forEach((values, i) =>
-        expect(relativeError(values, actual[i] as Float32Array)).toBeLessThan(TOLERANCE),
-      )
+      expectClose(expected, actual)
     },
   )
 
   it('gives the same gradients through tf.grads of a depthwise layer with bias and relu6', async () => {
     const random = seededRandom(3)
     const inputs = {
-      x: input([3, 9, 10, 4], random),
-      filter: input([3, 3, 4, 2], random),
-      bias: input([8], random),
+      x: randomInput([3, 9, 10, 4], random),
+      filter: randomInput([3, 3, 4, 2], random),
+      bias: randomInput([8], random),
     }
     await expectSameOnWasm(inputs, ({ x, filter, bias }) =>
       tf.grads((a: tf.Tensor, f: tf.Tensor, b: tf.Tensor) =>
@@ -258,11 +209,10 @@ describe('depthwise convolution gradients on wasm', () => {
     const x = tf.ones([2, 9, 8, 3])
     const dy = tf.ones([2, 4, 3, 6])
     const filter = tf.ones([3, 3, 3, 2])
-    const before = tf.memory()
     const attrs = { strides: 2, pad: 'valid', dilations: 1 }
-    tf.dispose(backpropBoth({ x, dy, filter }, attrs, [2, 9, 8, 3], [3, 3, 3, 2]))
-    expect(tf.memory().numTensors).toBe(before.numTensors)
-    expect(tf.memory().numBytes).toBe(before.numBytes)
+    expectNoTensorsLeft(() =>
+      tf.dispose(backpropBoth({ x, dy, filter }, attrs, [2, 9, 8, 3], [3, 3, 3, 2])),
+    )
     tf.dispose([x, dy, filter])
   })
 })

@@ -2,60 +2,14 @@
 // paddings: every gradient must agree to a relative error below 1e-4.
 
 import * as tf from '@tensorflow/tfjs'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, it } from 'vitest'
 import { seededRandom } from '../../src-shared/seeded-random'
-import { selectBackend } from '../../src-main/engine/select-backend'
-
-const TOLERANCE = 1e-4
-
-type Inputs = Record<string, { shape: number[]; values: Float32Array }>
-type Compute = (inputs: Record<string, tf.Tensor>) => tf.Tensor | tf.Tensor[]
-
-function randomValues(size: number, random: () => number): Float32Array {
-  return Float32Array.from({ length: size }, () => random() * 2 - 1)
-}
-
-function input(shape: number[], random: () => number) {
-  return {
-    shape,
-    values: randomValues(
-      shape.reduce((a, b) => a * b, 1),
-      random,
-    ),
-  }
-}
-
-/** Runs `compute` on one backend and reads the results back as plain arrays. */
-async function runOn(backend: string, inputs: Inputs, compute: Compute): Promise<Float32Array[]> {
-  await tf.setBackend(backend)
-  return tf.tidy(() => {
-    const tensors = Object.fromEntries(
-      Object.entries(inputs).map(([name, { shape, values }]) => [name, tf.tensor(values, shape)]),
-    )
-    const out = compute(tensors)
-    return (Array.isArray(out) ? out : [out]).map((t) => t.dataSync() as Float32Array)
-  })
-}
-
-function relativeError(expected: Float32Array, actual: Float32Array): number {
-  expect(actual.length).toBe(expected.length)
-  let worst = 0
-  let scale = 1e-12
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs((expected[i] as number) - (actual[i] as number)))
-    scale = Math.max(scale, Math.abs(expected[i] as number))
-  }
-  return worst / scale
-}
-
-async function expectSameOnWasm(inputs: Inputs, compute: Compute): Promise<void> {
-  const expected = await runOn('cpu', inputs, compute)
-  const actual = await runOn('wasm', inputs, compute)
-  expect(actual.length).toBe(expected.length)
-  expected.forEach((values, i) =>
-    expect(relativeError(values, actual[i] as Float32Array)).toBeLessThan(TOLERANCE),
-  )
-}
+import {
+  expectNoTensorsLeft,
+  expectSameOnWasm,
+  randomInput,
+  setUpWasmBackend,
+} from './kernel-comparison'
 
 interface ConvCase {
   batch: number
@@ -96,10 +50,7 @@ function describeCase(c: ConvCase): string {
   )
 }
 
-beforeAll(async () => {
-  await selectBackend('wasm', { threads: 2 })
-  tf.env().set('PROD', true)
-})
+beforeAll(setUpWasmBackend)
 
 describe('convolution gradients on wasm', () => {
   const cases = convCases(16, seededRandom(7))
@@ -118,9 +69,9 @@ describe('convolution gradients on wasm', () => {
         c.pad,
       ).outShape
       const inputs = {
-        x: input(xShape, random),
-        filter: input(filterShape, random),
-        dy: input(outShape, random),
+        x: randomInput(xShape, random),
+        filter: randomInput(filterShape, random),
+        dy: randomInput(outShape, random),
       }
       await expectSameOnWasm(inputs, ({ x, filter, dy }) => [
         tf
@@ -144,9 +95,9 @@ describe('convolution gradients on wasm', () => {
   it('gives the same gradients through tf.grads of a conv layer with bias and relu', async () => {
     const random = seededRandom(3)
     const inputs = {
-      x: input([3, 9, 7, 2], random),
-      filter: input([3, 3, 2, 4], random),
-      bias: input([4], random),
+      x: randomInput([3, 9, 7, 2], random),
+      filter: randomInput([3, 3, 2, 4], random),
+      bias: randomInput([4], random),
     }
     await expectSameOnWasm(inputs, ({ x, filter, bias }) =>
       tf.grads((a: tf.Tensor, f: tf.Tensor, b: tf.Tensor) =>
@@ -162,26 +113,25 @@ describe('convolution gradients on wasm', () => {
     const x = tf.ones([2, 8, 8, 3])
     const dy = tf.ones([2, 4, 4, 5])
     const filter = tf.ones([3, 3, 3, 5])
-    const before = tf.memory()
     const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC' }
-    tf.dispose([
-      tf
-        .engine()
-        .runKernel(
-          'Conv2DBackpropFilter',
-          { x, dy },
-          { ...attrs, filterShape: [3, 3, 3, 5] },
-        ) as tf.Tensor,
-      tf
-        .engine()
-        .runKernel(
-          'Conv2DBackpropInput',
-          { dy, filter },
-          { ...attrs, inputShape: [2, 8, 8, 3] },
-        ) as tf.Tensor,
-    ])
-    expect(tf.memory().numTensors).toBe(before.numTensors)
-    expect(tf.memory().numBytes).toBe(before.numBytes)
+    expectNoTensorsLeft(() =>
+      tf.dispose([
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropFilter',
+            { x, dy },
+            { ...attrs, filterShape: [3, 3, 3, 5] },
+          ) as tf.Tensor,
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropInput',
+            { dy, filter },
+            { ...attrs, inputShape: [2, 8, 8, 3] },
+          ) as tf.Tensor,
+      ]),
+    )
     tf.dispose([x, dy, filter])
   })
 })
@@ -205,7 +155,7 @@ describe('pooling, matrix and batch-norm gradients on wasm', () => {
       pad,
     ).outShape
     // A different upstream gradient per output, so misrouted gradients cannot cancel out.
-    const inputs = { x: input(shape, random), weights: input(pooled, random) }
+    const inputs = { x: randomInput(shape, random), weights: randomInput(pooled, random) }
     await expectSameOnWasm(inputs, ({ x, weights }) =>
       tf.grad((a: tf.Tensor) =>
         tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), weights as tf.Tensor)),
@@ -232,7 +182,7 @@ describe('pooling, matrix and batch-norm gradients on wasm', () => {
     const random = seededRandom(11)
     const a = transposeA ? [2, 7, 5] : [2, 5, 7]
     const b = transposeB ? [2, 3, 7] : [2, 7, 3]
-    await expectSameOnWasm({ a: input(a, random), b: input(b, random) }, (t) =>
+    await expectSameOnWasm({ a: randomInput(a, random), b: randomInput(b, random) }, (t) =>
       tf.matMul(t.a as tf.Tensor3D, t.b as tf.Tensor3D, transposeA, transposeB),
     )
   })
@@ -240,9 +190,9 @@ describe('pooling, matrix and batch-norm gradients on wasm', () => {
   it('batch-norm training gradients match cpu', async () => {
     const random = seededRandom(5)
     const inputs = {
-      x: input([4, 5, 6, 3], random),
-      gamma: input([3], random),
-      beta: input([3], random),
+      x: randomInput([4, 5, 6, 3], random),
+      gamma: randomInput([3], random),
+      beta: randomInput([3], random),
     }
     await expectSameOnWasm(inputs, ({ x, gamma, beta }) =>
       tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {

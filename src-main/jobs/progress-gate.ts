@@ -1,0 +1,15 @@
+// How often a job stage reports progress: often enough for a live bar, rarely enough that the
+// messages to the parent do not slow the work they describe.
+
+export const PROGRESS_INTERVAL_MS = 200
+
+/** True at most once per interval, and always when forced (the last step of a stage). */
+export function progressGate(intervalMs = PROGRESS_INTERVAL_MS): (force: boolean) => boolean {
+  let last = 0
+  return (force) => {
+    const now = Date.now()
+    if (!force && now - last < intervalMs) return false
+    last = now
+    return true
+  }
+}
