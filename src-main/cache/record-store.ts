@@ -152,6 +152,17 @@ function closeQuietly(fd: number | undefined): void {
   }
 }
 
+/** Every store opened in this thread and not yet closed. */
+const openStores = new Set<RecordStore>()
+
+/**
+ * Closes every store this thread still has open: called when the thread is about to be stopped
+ * from outside, which would otherwise leave their files open in the process.
+ */
+export function closeOpenRecordStores(): void {
+  for (const store of [...openStores]) store.close()
+}
+
 export async function openRecordStore(dir: string, recordBytes: number): Promise<RecordStore> {
   if (!Number.isInteger(recordBytes) || recordBytes < 1)
     throw new AppFailure(
@@ -270,7 +281,7 @@ export async function openRecordStore(dir: string, recordBytes: number): Promise
     closeOwnFiles()
   }
 
-  return {
+  const store: RecordStore = {
     dir,
     recordBytes,
     get size() {
@@ -321,6 +332,7 @@ export async function openRecordStore(dir: string, recordBytes: number): Promise
       if (closed) return
       releaseFiles()
       closed = true
+      openStores.delete(store)
       // A shard whose first record failed is removed rather than left for every opener to read.
       if (own !== undefined && own.records === 0)
         for (const file of [own.data, own.index])
@@ -331,4 +343,6 @@ export async function openRecordStore(dir: string, recordBytes: number): Promise
           }
     },
   }
+  openStores.add(store)
+  return store
 }

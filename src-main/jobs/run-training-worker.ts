@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads'
 import { AppFailure, appError } from '../../src-shared/errors'
 import type { TrainingMetrics } from '../../src-shared/job-events'
-import type { TrainingMessage, TrainingRequest } from './training-protocol'
+import type { TrainingControl, TrainingMessage, TrainingRequest } from './training-protocol'
 
 /** Longest wait for a terminated worker thread to stop before settling anyway. */
 const TERMINATION_GRACE_MS = 1000
@@ -31,6 +31,33 @@ export function trainingWorkerEntry(): { url: URL; execArgv: string[] } {
     `const { register } = await import(${JSON.stringify(tsxApi)}); register();\n` +
     `await import(${JSON.stringify(entry)});\n`
   return { url: new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), execArgv: [] }
+}
+
+/**
+ * Longest wait for a worker to close its files when asked to stop: between two batches it answers
+ * at once; in the middle of a long kernel it is terminated anyway (its cache records stay
+ * consistent, only its open files outlive it).
+ */
+const STOP_WAIT_MS = 500
+
+function askToStop(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, STOP_WAIT_MS)
+    function done() {
+      clearTimeout(timer)
+      worker.off('message', onMessage)
+      resolve()
+    }
+    function onMessage(message: TrainingMessage) {
+      if (message.type === 'stopped') done()
+    }
+    worker.on('message', onMessage)
+    try {
+      worker.postMessage({ type: 'stop' } satisfies TrainingControl)
+    } catch {
+      done()
+    }
+  })
 }
 
 export function runTrainingWorker(
@@ -59,22 +86,38 @@ export function runTrainingWorker(
     // The promise settles only once the thread has stopped, so nothing it was doing (a file
     // being written, say) can still happen after the caller has moved on; termination takes
     // milliseconds even mid-kernel, the grace period only guards against a thread that hangs.
-    const settle = (outcome: () => void) => {
+    const settle = (outcome: () => void, stopFirst = false) => {
       if (settled) return
       settled = true
       if (timer !== undefined) clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
       const grace = new Promise((done) => setTimeout(done, TERMINATION_GRACE_MS).unref())
-      void Promise.race([worker.terminate(), grace]).finally(outcome)
+      void (stopFirst ? askToStop(worker) : Promise.resolve())
+        .then(() => Promise.race([worker.terminate(), grace]))
+        .finally(outcome)
     }
-    const fail = (code: string, message: string, details?: Record<string, unknown>) =>
-      settle(() => reject(new AppFailure(appError(code, message, details ? { details } : {}))))
-    const onAbort = () => fail('INTERRUPTED', 'Training was interrupted')
+    const fail = (
+      code: string,
+      message: string,
+      details?: Record<string, unknown>,
+      stopFirst = false,
+    ) =>
+      settle(
+        () => reject(new AppFailure(appError(code, message, details ? { details } : {}))),
+        stopFirst,
+      )
+    const onAbort = () => fail('INTERRUPTED', 'Training was interrupted', undefined, true)
 
     signal?.addEventListener('abort', onAbort, { once: true })
     if (timeoutMs !== undefined)
       timer = setTimeout(
-        () => fail('TRAINING_TIMEOUT', `Training took longer than ${timeoutMs} ms`, { timeoutMs }),
+        () =>
+          fail(
+            'TRAINING_TIMEOUT',
+            `Training took longer than ${timeoutMs} ms`,
+            { timeoutMs },
+            true,
+          ),
         timeoutMs,
       )
 

@@ -43,6 +43,13 @@ export type TrainingMessage =
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'done'; metrics: TrainingMetrics; files: string[] }
   | { type: 'error'; error: AppError }
+  | { type: 'stopped' }
+
+/**
+ * From the job to its worker: 'stop' comes just before the thread is terminated, so the worker
+ * closes its cache files first; it answers 'stopped'.
+ */
+export type TrainingControl = { type: 'stop' }
 
 /** The files a finished run leaves in outDir. */
 export const MODEL_FILES = {

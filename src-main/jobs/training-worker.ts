@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs'
 import { toAppError } from '../../src-shared/errors'
 import type { TrainingMetrics, TransferFacts } from '../../src-shared/job-events'
 import type { BackendName, TrainParams } from '../../src-shared/train-params'
-import { openRecordStore } from '../cache/record-store'
+import { closeOpenRecordStores, openRecordStore } from '../cache/record-store'
 import { RESIZE_MODE } from '../dataset/decode-image'
 import { writeJsonAtomically } from '../engine/atomic-file'
 import { classificationReport } from '../engine/classification-report'
@@ -34,6 +34,7 @@ import {
   MODEL_FILES,
   type LabelsFile,
   type MetricsFile,
+  type TrainingControl,
   type TrainingMessage,
   type TrainingRequest,
 } from './training-protocol'
@@ -259,6 +260,12 @@ if (parentPort !== null) {
     if (message.type === 'done' || message.type === 'error') closeDatasets()
     port.postMessage(message)
   }
+  port.on('message', (control: TrainingControl) => {
+    if (control.type !== 'stop') return
+    closeDatasets()
+    closeOpenRecordStores()
+    port.postMessage({ type: 'stopped' } satisfies TrainingMessage)
+  })
   run(workerData as TrainingRequest, post)
     .catch((error: unknown) => post({ type: 'error', error: toAppError(error, 'TRAINING_FAILED') }))
     .finally(closeDatasets)

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -250,6 +259,34 @@ describe('runTrainingWorker', () => {
     expect(performance.now() - abortedAt).toBeLessThan(2000)
     expect(lateMessages).toBe(0)
     expect(existsSync(join(root, 'stopped', 'model.h5'))).toBe(false)
+  })
+
+  it('closes its cache files when stopped while decoding', async () => {
+    const cacheDir = join(root, 'cache-stopped')
+    // Files of the process (every thread's) that lie in the cache folder.
+    const openCacheFiles = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(cacheDir)
+        } catch {
+          return false
+        }
+      })
+    let openWhenStopped = 0
+    const controller = new AbortController()
+    const error = await errorOf(
+      runTrainingWorker(request({ cacheDir, outDir: join(root, 'stopped-early') }), {
+        signal: controller.signal,
+        onMessage: (m) => {
+          if (m.type !== 'progress' || m.unit !== 'images' || controller.signal.aborted) return
+          openWhenStopped = openCacheFiles().length
+          controller.abort()
+        },
+      }),
+    )
+    expect(error).toMatchObject({ code: 'INTERRUPTED' })
+    expect(openWhenStopped).toBeGreaterThan(0)
+    expect(openCacheFiles()).toEqual([])
   })
 
   it('reports WORKER_DIED when the thread cannot even start', async () => {
