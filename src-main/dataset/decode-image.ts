@@ -2,9 +2,9 @@
 // may hold ends up the same way (8-bit sRGB, EXIF orientation applied, alpha on white, first
 // frame), so the model never sees a difference that comes from the file rather than the picture.
 
-import sharp, { type Sharp } from 'sharp'
+import type { Sharp } from 'sharp'
 import { AppFailure, appError } from '../../src-shared/errors'
-import { MAX_INPUT_PIXELS, openImage, reasonOf } from './image-input'
+import { openImage, reasonOf } from './image-input'
 
 /**
  * Images are stretched to the square input, not cropped: every pixel of the object stays in
@@ -64,8 +64,7 @@ export async function decodeImageBufferRgb(
 ): Promise<Uint8Array> {
   checkSize(size)
   try {
-    const image = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', pages: 1 })
-    return await toModelInput(image, size)
+    return await toModelInput(openImage(bytes), size)
   } catch (thrown) {
     throw unreadable(file, reasonOf(thrown).replace(/^Input buffer /, ''))
   }

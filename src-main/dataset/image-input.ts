@@ -24,10 +24,10 @@ export function pixelLimitProblem(width: number, height: number): string | undef
 }
 
 /**
- * A sharp pipeline on one file: first frame only, pixel limit on. Truncated or corrupt pixel data
+ * A sharp pipeline on one file (by path, or its bytes): first frame only, pixel limit on. Truncated or corrupt pixel data
  * is an error; mere decoder warnings (common in phone photos) are not.
  */
-export function openImage(file: string): Sharp {
+export function openImage(file: string | Uint8Array): Sharp {
   return sharp(file, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', pages: 1 })
 }
 

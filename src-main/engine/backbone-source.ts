@@ -5,6 +5,7 @@
 import { rm, stat } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
 import type * as tf from '@tensorflow/tfjs'
+import { classifyBackbone, type BackboneProblem } from '../../src-shared/backbone-reference'
 import { AppFailure } from '../../src-shared/errors'
 import { BACKBONE_MAX_LENGTH } from '../../src-shared/train-params'
 import {
@@ -38,9 +39,6 @@ export interface Backbone {
 }
 
 export type LoadBackboneOptions = DownloadOptions
-
-const URL_SCHEME = /^([a-z][a-z0-9+.-]*):/i
-const WINDOWS_DRIVE = /^[a-z]:[\\/]/i
 
 /** The format a file name or URL path stands for, by its extension. */
 function formatOf(name: string): BackboneFormat | undefined {
@@ -145,26 +143,19 @@ async function loadFromUrl(url: URL, options: LoadBackboneOptions): Promise<Back
  * an http(s) URL of model.json or .h5 (downloaded once into `<home>/backbones/`).
  */
 export async function loadBackbone(spec: string, options: LoadBackboneOptions): Promise<Backbone> {
-  if (spec.trim() === '') throw backboneInvalid(spec, 'backbone is empty')
-  if (spec.length > BACKBONE_MAX_LENGTH)
-    throw backboneInvalid(
-      spec.slice(0, 80),
-      `backbone is longer than ${BACKBONE_MAX_LENGTH} characters`,
-    )
-  const scheme = URL_SCHEME.exec(spec)?.[1]?.toLowerCase()
-  if (scheme !== undefined && !WINDOWS_DRIVE.test(spec)) {
-    if (scheme !== 'http' && scheme !== 'https')
-      throw backboneInvalid(
-        spec,
-        `backbone ${spec} uses the ${scheme}: scheme; give a path or an http(s) URL`,
-      )
-    let url: URL
-    try {
-      url = new URL(spec)
-    } catch {
-      throw backboneInvalid(spec, `backbone ${spec} is not a valid URL`)
+  const reference = classifyBackbone(spec)
+  if (reference.kind === 'url') return loadFromUrl(reference.url, options)
+  if (reference.kind === 'invalid') {
+    const messages: Record<BackboneProblem, string> = {
+      empty: 'backbone is empty',
+      'too-long': `backbone is longer than ${BACKBONE_MAX_LENGTH} characters`,
+      'control-characters': 'backbone contains control characters',
+      'unsupported-scheme': `backbone ${spec} uses the ${reference.scheme ?? ''}: scheme; give a path or an http(s) URL`,
+      'malformed-url': `backbone ${spec} is not a valid URL`,
     }
-    return loadFromUrl(url, options)
+    // A value too long to echo is named by its start only.
+    const named = reference.problem === 'too-long' ? spec.slice(0, 80) : spec
+    throw backboneInvalid(named, messages[reference.problem])
   }
   const { file, format } = await localModelFile(spec)
   return loadModelFile(file, format)

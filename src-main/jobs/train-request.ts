@@ -3,6 +3,7 @@
 // both refuse the same things with the same codes: INVALID_CLIENT_NAME, INVALID_TRAIN_TYPE,
 // NOT_IMPLEMENTED and INVALID_PARAMETER.
 
+import { classifyBackbone, type BackboneProblem } from '../../src-shared/backbone-reference'
 import { clientNameProblem } from '../../src-shared/client-names'
 import { AppFailure, appError } from '../../src-shared/errors'
 import {
@@ -137,16 +138,18 @@ export function checkBackbone(raw: unknown, field = 'backbone'): string {
         details: { maxLength: BACKBONE_MAX_LENGTH },
       }),
     )
-  if (typeof raw !== 'string' || raw.trim() === '')
+  if (typeof raw !== 'string')
     throw refuse('must be the path or http(s) URL of a model.json or .h5 file')
-  if (raw.length > BACKBONE_MAX_LENGTH)
-    throw refuse(`is longer than ${BACKBONE_MAX_LENGTH} characters`)
-  if ([...raw].some((char) => char < ' ' || char === '\x7f'))
-    throw refuse('contains control characters')
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1]?.toLowerCase()
-  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https')
-    throw refuse(`must be a path or an http(s) URL, not ${echo(scheme)}:`)
-  return raw
+  const reference = classifyBackbone(raw)
+  if (reference.kind !== 'invalid') return raw
+  const messages: Record<BackboneProblem, string> = {
+    empty: 'must be the path or http(s) URL of a model.json or .h5 file',
+    'too-long': `is longer than ${BACKBONE_MAX_LENGTH} characters`,
+    'control-characters': 'contains control characters',
+    'unsupported-scheme': `must be a path or an http(s) URL, not ${echo(reference.scheme ?? '')}:`,
+    'malformed-url': 'is not a valid URL',
+  }
+  throw refuse(messages[reference.problem])
 }
 
 /** Rules between parameters: a backbone means transfer learning, and transfer needs one. */

@@ -44,19 +44,8 @@ const TRAINING_NICENESS = 10
 
 type Post = (message: TrainingMessage) => void
 
-/**
- * Decoded datasets of this run, closed before its outcome is posted: the parent stops the thread
- * as soon as it reads 'done' or 'error', and open cache files would outlive it.
- */
-const openDatasets: DecodedDataset[] = []
-
-function closeDatasets(): void {
-  for (const dataset of openDatasets.splice(0)) dataset.close()
-}
-
 /** The training and validation parts, as subsets of the streamed set (no pixels are copied). */
 function splitDecoded(decoded: DecodedDataset, params: TrainingRequest['params'], post: Post) {
-  openDatasets.push(decoded)
   const { set, fileNames, keys, skipped } = decoded
   post({
     type: 'log',
@@ -257,16 +246,16 @@ async function reportAndExport(
 if (parentPort !== null) {
   const port = parentPort
   const post: Post = (message) => {
-    if (message.type === 'done' || message.type === 'error') closeDatasets()
+    // The parent stops the thread as soon as it reads the outcome: cache files close first.
+    if (message.type === 'done' || message.type === 'error') closeOpenRecordStores()
     port.postMessage(message)
   }
   port.on('message', (control: TrainingControl) => {
     if (control.type !== 'stop') return
-    closeDatasets()
     closeOpenRecordStores()
     port.postMessage({ type: 'stopped' } satisfies TrainingMessage)
   })
   run(workerData as TrainingRequest, post)
     .catch((error: unknown) => post({ type: 'error', error: toAppError(error, 'TRAINING_FAILED') }))
-    .finally(closeDatasets)
+    .finally(closeOpenRecordStores)
 }

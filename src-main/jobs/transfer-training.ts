@@ -3,6 +3,7 @@
 // fits the image pipeline, and where its embeddings are cached.
 
 import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { classifyBackbone } from '../../src-shared/backbone-reference'
 import { AppFailure, appError } from '../../src-shared/errors'
 import type { TransferFacts } from '../../src-shared/job-events'
 import { RESIZE_MODE } from '../dataset/decode-image'
@@ -10,7 +11,6 @@ import { loadBackbone, type Backbone } from '../engine/backbone-source'
 import type { TrainedTransfer } from '../engine/train-transfer'
 import type { TrainingMessage, TrainingRequest } from './training-protocol'
 
-const URL_SPEC = /^https?:\/\//i
 /** Hex digits of the backbone id that name its embedding cache. */
 const ID_DIGITS = 16
 
@@ -18,9 +18,9 @@ export function requestHome(request: TrainingRequest): string {
   return request.home ?? dirname(request.cacheDir)
 }
 
-/** The backbone as the loader should see it: URLs and absolute paths as given, the rest in home. */
+/** The backbone as the loader should see it: URLs (and refusals) and absolute paths as given, the rest in home. */
 export function backboneLocation(spec: string, home: string): string {
-  return URL_SPEC.test(spec) || isAbsolute(spec) ? spec : resolve(home, spec)
+  return classifyBackbone(spec).kind !== 'path' || isAbsolute(spec) ? spec : resolve(home, spec)
 }
 
 export async function loadRequestBackbone(
