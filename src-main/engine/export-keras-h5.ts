@@ -3,7 +3,7 @@
 
 import h5wasm from 'h5wasm/node'
 import type * as tf from '@tensorflow/tfjs'
-import { replaceAtomically } from './atomic-file'
+import { replaceAtomically } from '../platform/atomic-file'
 import {
   KERAS_BACKEND,
   KERAS_VERSION,

@@ -4,7 +4,7 @@
 
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { writeFileAtomically, writeJsonAtomically } from './atomic-file'
+import { writeFileAtomically, writeJsonAtomically } from '../platform/atomic-file'
 
 export const TFJS_MODEL_FILE = 'model.json'
 export const TFJS_WEIGHTS_FILE = 'weights.bin'

@@ -12,7 +12,7 @@ import type { TrainingMetrics, TransferFacts } from '../../src-shared/job-events
 import type { BackendName, TrainParams } from '../../src-shared/train-params'
 import { closeOpenRecordStores, openRecordStore } from '../cache/record-store'
 import { RESIZE_MODE } from '../dataset/decode-image'
-import { writeJsonAtomically } from '../engine/atomic-file'
+import { writeJsonAtomically } from '../platform/atomic-file'
 import { classificationReport } from '../engine/classification-report'
 import { predictProbabilities } from '../engine/classifier-step'
 import { saveKerasH5 } from '../engine/export-keras-h5'
