@@ -2,10 +2,11 @@
 // could still reach it: through DNS rebinding (a foreign Host header) or by sending the browser to
 // a URL that starts or stops work (cross-site requests). Typing the URL in the address bar, scripts
 // (curl, no browser headers) and the app's own UI stay allowed. An optional token closes the rest:
-// scripts send it as a Bearer header, the browser UI holds a session cookie made from it.
+// scripts send it as a Bearer header, the browser UI holds a session cookie it was given for it.
 
 import type { IncomingMessage } from 'node:http'
 import { appError, type AppError } from '../../src-shared/errors'
+import type { ServerContext } from './server-context'
 import { hasSession, tokenMatches } from './ui-session'
 
 export function allowedHosts(port: number): string[] {
@@ -50,12 +51,12 @@ export function originProblem(req: IncomingMessage, port: number): AppError | un
 export function tokenProblem(
   req: IncomingMessage,
   token: string | undefined,
-  port: number,
+  { port, sessions }: Pick<ServerContext, 'port' | 'sessions'>,
 ): AppError | undefined {
   if (token === undefined) return undefined
   const header = req.headers.authorization ?? ''
   const match = /^Bearer\s+(.+)$/i.exec(header)
-  if (tokenMatches(match?.[1]?.trim() ?? '', token) || hasSession(req, token, port))
+  if (tokenMatches(match?.[1]?.trim() ?? '', token) || hasSession(req, token, port, sessions))
     return undefined
   return appError(
     'UNAUTHORIZED',

@@ -8,7 +8,8 @@ import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AppError } from '../../src-shared/errors'
-import { sessionCookieName, sessionValue } from '../../src-main/http/ui-session'
+import { createHmac } from 'node:crypto'
+import { sessionCookieName } from '../../src-main/http/ui-session'
 import { rawRequest, startTestServer, type TestServer } from './server-fixture'
 
 const base = process.env.TRAINING_SERVER_HOME ?? ''
@@ -158,6 +159,13 @@ describe('with an access token', () => {
     expect(res.text).not.toContain(TOKEN)
   })
 
+  /** Opens a session from the address bar; returns the cookie to send back. */
+  async function openSession(): Promise<string> {
+    const res = await rawRequest(server.port, `/?token=${TOKEN}`, { headers: page })
+    expect(res.status).toBe(303)
+    return (res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? ''
+  }
+
   it('gives the address bar a session cookie for the right token, then leaves the token out', async () => {
     const res = await rawRequest(server.port, `/?token=${TOKEN}`, { headers: page })
     expect(res.status).toBe(303)
@@ -167,7 +175,10 @@ describe('with an access token', () => {
     expect(cookie).toMatch(/; HttpOnly/)
     expect(cookie).toMatch(/; SameSite=Strict/)
     expect(cookie).toMatch(/; Path=\//)
+    expect(cookie).toMatch(/; Max-Age=43200(;|$)/)
     expect(cookie).not.toContain(TOKEN)
+    // A new random value each time: a captured cookie is one session, not the token's stand-in.
+    expect(await openSession()).not.toBe(cookie.split(';')[0])
   })
 
   it('refuses a wrong token, and a token arriving from another site', async () => {
@@ -182,7 +193,7 @@ describe('with an access token', () => {
   })
 
   it('lets the session cookie in where the token is needed, but not past the site check', async () => {
-    const cookie = `${sessionCookieName(server.port)}=${sessionValue(TOKEN)}`
+    const cookie = await openSession()
     const ui = await rawRequest(server.port, '/', { headers: { ...page, cookie } })
     expect(ui.status).toBe(200)
     expect(ui.text).toContain('Training Server UI')
@@ -194,14 +205,34 @@ describe('with an access token', () => {
       const crossSite = await send(server.port, route, { cookie, 'sec-fetch-site': 'cross-site' })
       expect(crossSite.status, route.label).toBe(403)
     }
-    // Another value, or this value under another port's name, is no session.
+    // Another value, this value under another port's name, the token itself, or the fixed hash
+    // of the token that older versions handed out: none is a session.
+    const value = cookie.split('=')[1] ?? ''
+    const oldFormat = createHmac('sha256', TOKEN)
+      .update('training-server browser session v1')
+      .digest('base64url')
     for (const other of [
-      `${sessionCookieName(server.port)}=${sessionValue(`${TOKEN}x`)}`,
-      `${sessionCookieName(server.port + 1)}=${sessionValue(TOKEN)}`,
+      `${sessionCookieName(server.port)}=${value.slice(0, -1)}${value.endsWith('A') ? 'B' : 'A'}`,
+      `${sessionCookieName(server.port + 1)}=${value}`,
       `${sessionCookieName(server.port)}=${TOKEN}`,
+      `${sessionCookieName(server.port)}=${oldFormat}`,
     ]) {
       const res = await rawRequest(server.port, '/api/jobs', { headers: { cookie: other } })
       expect(res.status, other).toBe(401)
     }
+  })
+
+  it('ends the sessions opened with a token once the server runs with another', async () => {
+    const cookie = await openSession()
+    expect((await rawRequest(server.port, '/api/jobs', { headers: { cookie } })).status).toBe(200)
+    const settings = server.core.settings
+    settings.accessToken = `${TOKEN}-rotated`
+    try {
+      expect((await rawRequest(server.port, '/api/jobs', { headers: { cookie } })).status).toBe(401)
+    } finally {
+      settings.accessToken = TOKEN
+    }
+    // Revoked, not suspended: the old token back does not revive the session.
+    expect((await rawRequest(server.port, '/api/jobs', { headers: { cookie } })).status).toBe(401)
   })
 })
