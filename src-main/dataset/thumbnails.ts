@@ -7,10 +7,8 @@ import { mkdir, realpath, rename, rm, stat } from 'node:fs/promises'
 import { join, relative, resolve, sep, isAbsolute } from 'node:path'
 import { AppFailure, appError } from '../../src-shared/errors'
 import { fileNameProblem, normalizeFileName } from '../../src-shared/image-file-name'
+import { THUMBNAIL_SIZES } from '../../src-shared/thumbnail-path'
 import { openImage, reasonOf } from './image-input'
-
-export const MIN_THUMBNAIL_SIZE = 16
-export const MAX_THUMBNAIL_SIZE = 1024
 
 /** Requests for the same preview share one encoding instead of racing. */
 const inFlight = new Map<string, Promise<void>>()
@@ -55,12 +53,15 @@ export async function thumbnail(
   cacheDir: string,
   size = 128,
 ): Promise<{ path: string; contentType: 'image/webp' }> {
-  if (!Number.isInteger(size) || size < MIN_THUMBNAIL_SIZE || size > MAX_THUMBNAIL_SIZE)
+  if (!THUMBNAIL_SIZES.includes(size))
     throw new AppFailure(
       appError(
         'INVALID_THUMBNAIL_SIZE',
-        `thumbnail size must be an integer from ${MIN_THUMBNAIL_SIZE} to ${MAX_THUMBNAIL_SIZE}`,
-        { field: 'size', details: { size } },
+        `thumbnail size must be one of ${THUMBNAIL_SIZES.join(', ')}`,
+        {
+          field: 'size',
+          details: { allowed: [...THUMBNAIL_SIZES] },
+        },
       ),
     )
   const problem = fileNameProblem(file)

@@ -26,21 +26,31 @@ export function hostProblem(req: IncomingMessage, port: number): AppError | unde
   )
 }
 
-/** For requests that start or stop work: only same-origin pages, the address bar and non-browsers. */
-export function originProblem(req: IncomingMessage, port: number): AppError | undefined {
+/**
+ * Only same-origin pages, the address bar and non-browsers: for requests that start or stop work,
+ * and for every /api route, whose answers (thumbnails, file lists) a foreign page could display.
+ */
+export function originProblem(
+  req: IncomingMessage,
+  port: number,
+  refusedTo = 'start or stop jobs',
+): AppError | undefined {
   const origin = req.headers.origin
   if (origin !== undefined) {
     const own = allowedHosts(port).map((host) => `http://${host}`)
     if (!own.includes(origin.toLowerCase()))
       return appError(
         'FORBIDDEN_ORIGIN',
-        `requests from ${origin.slice(0, 100)} may not start or stop jobs`,
+        `requests from ${origin.slice(0, 100)} may not ${refusedTo}`,
       )
   }
   // 'same-site' is refused too: another local web app on a different port is same-site.
   const site = req.headers['sec-fetch-site']
   if (site !== undefined && site !== 'same-origin' && site !== 'none')
-    return appError('FORBIDDEN_ORIGIN', `${site} requests may not start or stop jobs`)
+    return appError(
+      'FORBIDDEN_ORIGIN',
+      `${String(site).slice(0, 40)} requests may not ${refusedTo}`,
+    )
   return undefined
 }
 

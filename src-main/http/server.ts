@@ -125,9 +125,8 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerConte
   }
 
   if (path === '/api' || path.startsWith('/api/')) {
-    const changesState = method !== 'GET' && method !== 'HEAD'
-    const refused =
-      (changesState ? originProblem(req, ctx.port) : undefined) ?? tokenProblem(req, token, ctx)
+    // Reads too: a foreign page could show thumbnails or learn which files exist.
+    const refused = originProblem(req, ctx.port, 'use the API') ?? tokenProblem(req, token, ctx)
     if (refused) return sendError(res, refused)
     return handleApi(req, res, url, apiSegments(path), ctx)
   }
