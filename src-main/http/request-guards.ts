@@ -54,6 +54,35 @@ export function originProblem(
   return undefined
 }
 
+/** Fetch destinations of a page's own loads (images, scripts, styles, frames…), never of curl. */
+const DOCUMENT_DESTINATIONS = ['document', 'empty']
+
+/**
+ * For GETs that start or stop work, when no token is set: a browser may send them only from the
+ * address bar or the UI (`Sec-Fetch-Site: none` or `same-origin`). Browsers that send no
+ * Sec-Fetch-Site (Safari before 16.4) cannot say where a request comes from, so an `<img>` on any
+ * page would look like the address bar: a request that looks like a browser's is refused then.
+ * Scripts (curl, python-requests, node fetch) send neither browser headers nor a `Mozilla/` agent.
+ */
+export function browserGetProblem(req: IncomingMessage): AppError | undefined {
+  const site = req.headers['sec-fetch-site']
+  if (site === 'none' || site === 'same-origin') return undefined
+  const dest = req.headers['sec-fetch-dest']
+  const accept = req.headers.accept ?? ''
+  const agent = req.headers['user-agent'] ?? ''
+  const fromPage =
+    (dest !== undefined && !DOCUMENT_DESTINATIONS.includes(dest)) ||
+    /image\/|text\/css/i.test(accept) ||
+    /^Mozilla\//.test(agent)
+  if (!fromPage) return undefined
+  return appError(
+    'FORBIDDEN_ORIGIN',
+    'this browser does not say where the request comes from, so it may not start or stop work ' +
+      "by GET; use the UI, a current browser's address bar, curl, or " +
+      'Authorization: Bearer <TRAINING_SERVER_TOKEN>',
+  )
+}
+
 /**
  * With a token set: the Bearer header (scripts), or the session cookie that opening
  * `/?token=<token>` gave this browser (the UI; see ui-session.ts).

@@ -11,7 +11,7 @@ import { handleApi } from './api-routes'
 import { BrowserSessions, type BrowserSessionsOptions } from './browser-sessions'
 import { handleHome } from './home-route'
 import { handleInterrupt, handleProgress, handleRetryUpload } from './progress-routes'
-import { hostProblem, originProblem, tokenProblem } from './request-guards'
+import { browserGetProblem, hostProblem, originProblem, tokenProblem } from './request-guards'
 import { sendError } from './responses'
 import type { ServerContext } from './server-context'
 import { findUiDir, serveUiFile } from './static-ui'
@@ -119,7 +119,11 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerConte
   const seedRoute = SEED_ROUTES[path]
   if (seedRoute) {
     if (method !== 'GET') return methodNotAllowed(res, 'GET')
-    const refused = originProblem(req, ctx.port) ?? tokenProblem(req, token, ctx)
+    // With a token set, the token (or the UI's SameSite cookie) already proves the caller.
+    const refused =
+      originProblem(req, ctx.port) ??
+      tokenProblem(req, token, ctx) ??
+      (token === undefined ? browserGetProblem(req) : undefined)
     if (refused) return sendError(res, refused)
     return seedRoute(req, res, url, ctx)
   }

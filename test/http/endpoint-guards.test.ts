@@ -120,6 +120,72 @@ describe('without a token', () => {
   })
 })
 
+describe('GETs that start or stop work from a browser that names no site', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer()
+  })
+  afterAll(() => server?.close())
+
+  const OLD_SAFARI =
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/15.6 Safari/605.1.15'
+  const CHROME =
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
+  const seedGets = WORK_ROUTES.filter((route) => route.method === 'GET')
+
+  it('refuses an <img>, <script> or <link> load from a page of any site', async () => {
+    const loads: Record<string, string>[] = [
+      // Safari 15: an <img src=…> on any page, with no Sec-Fetch or Origin header at all.
+      {
+        'user-agent': OLD_SAFARI,
+        accept: 'image/webp,image/png,image/svg+xml,image/*;q=0.8,video/*;q=0.8,*/*;q=0.5',
+      },
+      { 'user-agent': OLD_SAFARI, accept: '*/*' },
+      { 'user-agent': OLD_SAFARI, accept: 'text/css,*/*;q=0.1' },
+      { accept: 'image/webp,image/*,*/*' },
+      { 'sec-fetch-dest': 'image' },
+      { 'sec-fetch-dest': 'script', 'user-agent': 'curl/8.5.0' },
+    ]
+    for (const route of seedGets)
+      for (const headers of loads) {
+        const res = await send(server.port, route, headers)
+        expect(res.status, `${route.label} ${JSON.stringify(headers)}`).toBe(403)
+        const error = res.json<{ error: AppError }>().error
+        expect(error.code).toBe('FORBIDDEN_ORIGIN')
+        expect(error.message).toMatch(/address bar.*curl.*Bearer/)
+      }
+    expect(server.core.jobs.list()).toEqual([])
+  })
+
+  it("lets scripts and a current browser's address bar and own pages through", async () => {
+    const callers: Record<string, string>[] = [
+      { 'user-agent': 'curl/8.5.0', accept: '*/*' },
+      { 'user-agent': 'python-requests/2.31.0', accept: '*/*' },
+      { 'user-agent': 'node', accept: '*/*', 'sec-fetch-mode': 'cors' },
+      {
+        'user-agent': CHROME,
+        accept: 'text/html,application/xhtml+xml,image/avif,image/webp,*/*;q=0.8',
+        'sec-fetch-site': 'none',
+        'sec-fetch-mode': 'navigate',
+        'sec-fetch-dest': 'document',
+      },
+      { 'user-agent': CHROME, 'sec-fetch-site': 'same-origin', 'sec-fetch-dest': 'empty' },
+    ]
+    // 404 (no job, no model) means the request got past the guards; no job is started.
+    for (const route of seedGets.filter((r) => r.label !== '/progress'))
+      for (const headers of callers) {
+        const res = await send(server.port, route, headers)
+        expect(res.status, `${route.label} ${JSON.stringify(headers)}`).toBe(404)
+      }
+    const progress = await send(server.port, seedGets[0] as (typeof WORK_ROUTES)[number], {
+      'user-agent': 'curl/8.5.0',
+      accept: '*/*',
+    })
+    expect(progress.status).toBe(404)
+    expect(codeOf(progress)).toBe('BUCKET_NOT_FOUND')
+  })
+})
+
 describe('with an access token', () => {
   const TOKEN = 'a-long-random-token-1234'
   let server: TestServer
