@@ -87,7 +87,8 @@ function asFailure(err: unknown, bucket: string, key?: string): AppFailure {
     return new AppFailure(
       appError(
         'MIRROR_WRITE_FAILED',
-        `Cannot write the mirror of "${bucket}": ${fsError.message}`,
+        // The file system's message names local paths: only its code goes to the caller.
+        `Cannot write the mirror of "${bucket}"${key ? ` (object "${key.slice(0, 160)}")` : ''}: ${fsError.code ?? 'file system error'}`,
         {
           ...(key ? { file: key } : {}),
           details: { bucket, cause: fsError.code },
