@@ -122,11 +122,12 @@ describe('/api routes', () => {
       'sec-fetch-dest': 'image',
     })
     expect(own.status).toBe(200)
-    for (const headers of [
+    const foreignLoads: Record<string, string>[] = [
       { 'sec-fetch-site': 'cross-site', 'sec-fetch-dest': 'image' },
       { 'sec-fetch-site': 'same-site', 'sec-fetch-dest': 'image' },
       { origin: 'http://evil.example' },
-    ]) {
+    ]
+    for (const headers of foreignLoads) {
       for (const path of [
         thumbnailPath('client0', file, 160),
         thumbnailPath('client0', 'nope.jpg'),
