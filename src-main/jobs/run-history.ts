@@ -1,13 +1,13 @@
 // Run history: every job is kept as <home>/runs/<id>.json (params, events, metrics, result).
-// Files are replaced atomically (temp file, then rename) so a crash never leaves half a record,
+// Files are replaced atomically and flushed to disk, so a crash never leaves half a record,
 // and writes are throttled while a job runs but happen at once on every stage change. Jobs that
 // were still running when the app stopped are closed as interrupted (APP_STOPPED) on load.
 
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
 import { appError } from '../../src-shared/errors'
 import { isTerminal, type JobRecord, type JobSummary } from '../../src-shared/job-events'
+import { writeFileAtomically } from '../platform/atomic-file'
 import { Job } from './job'
 
 /** Job ids are file names here: only these characters ever reach the file system. */
@@ -131,15 +131,7 @@ export class RunHistory {
   }
 
   private async write(job: Job): Promise<void> {
-    const target = this.fileOf(job.id)
-    const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-    try {
-      await writeFile(temp, JSON.stringify(job.record()))
-      await rename(temp, target)
-    } catch (err) {
-      await rm(temp, { force: true })
-      throw err
-    }
+    await writeFileAtomically(this.fileOf(job.id), JSON.stringify(job.record()))
   }
 
   private async readFile(path: string): Promise<JobRecord | undefined> {
