@@ -174,6 +174,7 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
       s3,
       bucket: modelBucket,
       weights: paths.weights,
+      journalDir: paths.commits,
       training: 'Succesfull',
       metrics,
       skipped,

@@ -17,6 +17,7 @@ import {
   writeJsonAtomically,
 } from '../../src-main/platform/atomic-file'
 import { writeSettingsFile } from '../../src-main/config/settings-file'
+import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
 import { Job } from '../../src-main/jobs/job'
 import { RunHistory } from '../../src-main/jobs/run-history'
 import { manifestPath, writeManifest } from '../../src-main/storage/mirror-manifest'
@@ -163,7 +164,7 @@ describe('files that must survive a power cut', () => {
       id: 'client0-1',
       client: 'client0',
       trainType: 'classification',
-      params: { epochs: 1 } as never,
+      params: DEFAULT_TRAIN_PARAMS,
     })
     history.track(job)
     await history.close()
