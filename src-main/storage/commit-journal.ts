@@ -6,7 +6,8 @@
 
 import { readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { syncFolder, writeJsonAtomically } from '../platform/atomic-file'
+import { AppFailure, appError } from '../../src-shared/errors'
+import { removeStaleTemporaries, syncFolder, writeJsonAtomically } from '../platform/atomic-file'
 
 export interface JournaledFile {
   /** The final key; the staged copy is at `stagingPrefix + key`. */
@@ -34,12 +35,19 @@ const SUFFIX = '.json'
 
 export function journalPath(dir: string, bucket: string): string {
   if (!BUCKET_PATTERN.test(bucket) || bucket.includes('..'))
-    throw new Error(`"${bucket.slice(0, 80)}" is not a bucket name`)
+    throw new AppFailure(
+      appError('UPLOAD_FAILED', `"${bucket.slice(0, 80)}" is not a bucket name`, {
+        details: { bucket: bucket.slice(0, 80) },
+      }),
+    )
   return join(dir, `${bucket}${SUFFIX}`)
 }
 
 export async function writeJournal(dir: string, journal: CommitJournal): Promise<void> {
-  await writeJsonAtomically(journalPath(dir, journal.bucket), journal)
+  const file = journalPath(dir, journal.bucket)
+  // A write cut short by a kill leaves its temporary file behind; none is ever read.
+  await removeStaleTemporaries(file)
+  await writeJsonAtomically(file, journal)
 }
 
 function isJournal(value: unknown, bucket: string): value is CommitJournal {
