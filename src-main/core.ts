@@ -1,6 +1,7 @@
 // The core both shells drive (the Electron window and the headless server): the home folder,
 // the S3 store (the embedded one when no endpoint is configured), the one S3 client, the demo
-// clients on first start, and the job service with its run history. Composed once, closed once.
+// clients on first start, and the job service with its run history (which first finishes any model
+// commit the app was stopped in, so no job runs while a bucket is mixed). Composed once, closed once.
 
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'

@@ -256,5 +256,6 @@ export function localPaths(home: string, client: string) {
     weights: join(home, 'weights', client),
     runs: join(home, 'runs'),
     embeddedS3: join(home, 's3'),
+    commits: join(home, 'commits'),
   }
 }

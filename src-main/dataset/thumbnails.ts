@@ -2,12 +2,13 @@
 // key includes the source's size and modification time, so a re-synced image gets a new preview
 // without anyone having to clear the cache.
 
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, realpath, rename, rm, stat } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { mkdir, realpath, stat } from 'node:fs/promises'
 import { join, relative, resolve, sep, isAbsolute } from 'node:path'
 import { AppFailure, appError } from '../../src-shared/errors'
 import { fileNameProblem, normalizeFileName } from '../../src-shared/image-file-name'
 import { THUMBNAIL_SIZES } from '../../src-shared/thumbnail-path'
+import { replaceAtomically } from '../platform/atomic-file'
 import { openImage, reasonOf } from './image-input'
 
 /** Requests for the same preview share one encoding instead of racing. */
@@ -25,16 +26,15 @@ function unsafe(file: string, problem: string): AppFailure {
 }
 
 async function encode(source: string, target: string, size: number, file: string): Promise<void> {
-  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`
   try {
-    await openImage(source)
-      .autoOrient()
-      .resize(size, size, { fit: 'cover' })
-      .webp({ quality: 80 })
-      .toFile(temp)
-    await rename(temp, target)
+    await replaceAtomically(target, async (temp) => {
+      await openImage(source)
+        .autoOrient()
+        .resize(size, size, { fit: 'cover' })
+        .webp({ quality: 80 })
+        .toFile(temp)
+    })
   } catch (thrown) {
-    await rm(temp, { force: true })
     throw new AppFailure(
       appError(
         'IMAGE_UNREADABLE',

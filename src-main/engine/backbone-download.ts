@@ -4,9 +4,10 @@
 // model, and a cached model is used without touching the network.
 
 import { createHash, randomBytes } from 'node:crypto'
-import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { access, mkdir, open, readFile, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { AppFailure, appError } from '../../src-shared/errors'
+import { renameDurably } from '../platform/atomic-file'
 import {
   BACKBONE_FIELD,
   manifestBytes,
@@ -188,7 +189,7 @@ export async function downloadBackbone(
     if (format === 'h5') await transfer.fetchH5(temporary)
     else await transfer.fetchLayersModel(temporary)
     try {
-      await rename(temporary, dir)
+      await renameDurably(temporary, dir)
     } catch (error) {
       // Another job finished the same download first: theirs is as good as ours.
       if (!(await exists(file))) throw error

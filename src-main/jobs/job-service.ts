@@ -12,6 +12,7 @@ import { AppFailure, appError, toAppError } from '../../src-shared/errors'
 import type { JobEvent, JobRecord, JobSummary, ModelFile } from '../../src-shared/job-events'
 import type { BackendName } from '../../src-shared/train-params'
 import { clientThumbnail, listClients, listModelFiles } from './client-catalog'
+import { endStoppedUpload, recoverCommits } from './commit-recovery'
 import { describeLocalDataset, syncDataset } from './dataset-sync'
 import { Job, newJobId } from './job'
 import { joinTraining } from './job-join'
@@ -84,9 +85,15 @@ export class JobService {
     for (const job of past) this.past.set(job.id, job.summary())
   }
 
-  /** Loads the run history (closing jobs the app was stopped in) and returns a ready service. */
+  /**
+   * Finishes model commits the app was stopped in, loads the run history (closing jobs the app
+   * was stopped in) and returns a ready service: no job runs before the bucket is whole.
+   */
   static async create(opts: JobServiceOptions): Promise<JobService> {
-    const past = opts.history ? await opts.history.load() : []
+    const recoveries = await recoverCommits(opts.settings, opts.s3)
+    const past = opts.history
+      ? await opts.history.load(endStoppedUpload(opts.settings, recoveries))
+      : []
     return new JobService(opts, past)
   }
 

@@ -78,7 +78,7 @@ export async function runRetryUpload(
   source: JobSummary,
   ctx: { settings: Settings; s3: S3Client },
 ): Promise<void> {
-  const weights = localPaths(ctx.settings.home, job.client).weights
+  const { weights, commits } = localPaths(ctx.settings.home, job.client)
   job.append({
     type: 'log',
     level: 'info',
@@ -89,6 +89,7 @@ export async function runRetryUpload(
     s3: ctx.s3,
     bucket: modelBucketName(ctx.settings.bucketPrefix, job.client),
     weights,
+    journalDir: commits,
     training: 'Skipped',
     ...(result?.metrics !== undefined && { metrics: result.metrics }),
     ...(result?.skippedImageCount !== undefined && {

@@ -4,7 +4,7 @@
 // model bucket as one set, and delete the local model only once the upload is confirmed. Images
 // that cannot be decoded are skipped and listed, up to settings.maxBadImageRate of the dataset.
 
-import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { AnnotationReport } from '../../src-shared/annotation-report'
@@ -15,6 +15,7 @@ import type { BackendName, TrainParams } from '../../src-shared/train-params'
 import { localPaths, type Settings } from '../config/settings'
 import { loadDataset, type DatasetFacts } from '../dataset/load-dataset'
 import { datasetTrainDefaults } from '../engine/dataset-defaults'
+import { renameDurably } from '../platform/atomic-file'
 import { mirrorBucket } from '../storage/mirror-bucket'
 import { abortable } from './abortable'
 import type { Job, Outcome } from './job'
@@ -173,6 +174,7 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
       s3,
       bucket: modelBucket,
       weights: paths.weights,
+      journalDir: paths.commits,
       training: 'Succesfull',
       metrics,
       skipped,
@@ -249,7 +251,7 @@ async function prepareWeightsFolder(job: Job, home: string, weights: string): Pr
   if (leftover) {
     const aside = join(home, 'unsent-models', job.client, `before-${job.id}`)
     await mkdir(join(home, 'unsent-models', job.client), { recursive: true })
-    await rename(weights, aside)
+    await renameDurably(weights, aside)
     job.append({
       type: 'log',
       level: 'warn',
