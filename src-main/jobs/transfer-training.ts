@@ -38,6 +38,8 @@ export async function loadRequestBackbone(
   post({ type: 'log', level: 'info', message: `loading backbone ${spec}` })
   const backbone = await loadBackbone(backboneLocation(spec, home), {
     home,
+    ...(request.backboneMaxBytes !== undefined && { maxBytes: request.backboneMaxBytes }),
+    ...(request.backboneTimeoutMs !== undefined && { timeoutMs: request.backboneTimeoutMs }),
     onProgress: ({ done, total }) =>
       post({
         type: 'progress',
