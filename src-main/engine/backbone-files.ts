@@ -180,7 +180,7 @@ function groupFiles(file: string, model: LayersModelJson): { where: string; path
 function weightFileProblem(file: string, where: string, error: unknown): AppFailure {
   const reason =
     (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'cannot be read'
-  return backboneInvalid(file, `${file}: the weight file ${where} names ${reason}`, {
+  return backboneInvalid(file, `${file}: the weight file named at ${where} ${reason}`, {
     path: where,
   })
 }

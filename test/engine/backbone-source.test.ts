@@ -210,8 +210,11 @@ describe('loadBackbone from a path', () => {
     const absent = tfjsVariant('absent', ({ json, weights }) => ({ json, weights }))
     rmSync(join(absent, 'weights.bin'))
     const missing = await failure(loadBackbone(absent, { home }))
-    expect(missing).toMatchObject({ code: 'BACKBONE_INVALID' })
-    expect(missing.message).toContain('weights.bin is missing')
+    expect(missing).toMatchObject({
+      code: 'BACKBONE_INVALID',
+      path: '$.weightsManifest[0].paths[0]',
+    })
+    expect(missing.message).toContain('is missing')
   })
 
   it('refuses unparsable JSON, a graph model and an input of unknown size', async () => {
