@@ -184,5 +184,26 @@ describe('a transfer-learning job', () => {
       expect(stages).toEqual(['queued'])
       expect(await synced()).toBe(false)
     })
+
+    it('holds a URL to TRAINING_SERVER_BACKBONE_MAX_BYTES before the bucket is synced', async () => {
+      const small = await startTestServer({ env: { TRAINING_SERVER_BACKBONE_MAX_BYTES: '2048' } })
+      try {
+        await small.seedClient('fresh2', { classes: 2, imagesPerClass: 4, size: 32 })
+        const res = await rawRequest(
+          small.port,
+          `/progress?train_type=classification&bucket_name=fresh2&epochs=1` +
+            `&backbone=${encodeURIComponent(backboneUrl.replace('backbone.h5', 'large.h5'))}`,
+        )
+        const body = JSON.parse(res.text) as { result: JobResult }
+        expect(res.status).toBe(422)
+        expect(body.result.error).toMatchObject({
+          code: 'BACKBONE_TOO_LARGE',
+          details: { limit: 2048 },
+        })
+        expect(Object.keys(body.result.timings)).toEqual(['queued'])
+      } finally {
+        await small.close()
+      }
+    })
   })
 })
