@@ -20,6 +20,18 @@ export function backboneInvalid(
   )
 }
 
+/** BACKBONE_INVALID about one place in model.json, named by its JSON path. */
+function backboneInvalidAt(
+  file: string,
+  path: string,
+  message: string,
+  details?: Record<string, unknown>,
+): AppFailure {
+  return new AppFailure(
+    appError('BACKBONE_INVALID', message, { file, field: BACKBONE_FIELD, path, details }),
+  )
+}
+
 export function backboneNotFound(file: string): AppFailure {
   return new AppFailure(
     appError('BACKBONE_NOT_FOUND', `backbone ${file} does not exist`, {
@@ -39,7 +51,8 @@ const SYNTHETIC_MODEL_URL = 'http://backbone.invalid/model/model.json'
  * escapes). Checked against `modelUrl` when the model was fetched from there.
  */
 export function isContainedWeightPath(path: string, modelUrl = SYNTHETIC_MODEL_URL): boolean {
-  if (path === '' || /[\x00-\x1f\x7f\\:]/.test(path) || path.startsWith('/')) return false
+  const control = [...path].some((char) => char < ' ' || char === '\x7f')
+  if (path === '' || control || /[\\:]/.test(path) || path.startsWith('/')) return false
   if (!path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..'))
     return false
   const base = new URL(modelUrl)
@@ -81,9 +94,7 @@ function weightBytes(file: string, spec: tf.io.WeightsManifestEntry, where: stri
     !Array.isArray(spec.shape) ||
     !spec.shape.every((size) => Number.isInteger(size) && size >= 0)
   )
-    throw backboneInvalid(file, `${file}: ${where} has an unsupported dtype or shape`, {
-      path: where,
-    })
+    throw backboneInvalidAt(file, where, `${file}: ${where} has an unsupported dtype or shape`)
   return spec.shape.reduce((count, size) => count * size, 1) * bytes
 }
 
@@ -132,9 +143,7 @@ export function parseLayersModelJson(
     !Array.isArray(manifest) ||
     !manifest.every((group) => Array.isArray(group?.paths) && Array.isArray(group?.weights))
   )
-    throw backboneInvalid(file, `${file} has no valid weightsManifest`, {
-      path: '$.weightsManifest',
-    })
+    throw backboneInvalidAt(file, '$.weightsManifest', `${file} has no valid weightsManifest`)
   manifest.forEach((group, g) =>
     group.paths.forEach((path: unknown, p) => {
       if (typeof path !== 'string' || !isContainedWeightPath(path, modelUrl))
@@ -145,13 +154,11 @@ export function parseLayersModelJson(
 }
 
 function weightPathRefused(file: string, where: string): AppFailure {
-  return new AppFailure(
-    appError(
-      'BACKBONE_INVALID',
-      `${file}: ${where} names a weight file outside its folder, or one a URL would not reach as ` +
-        'written (weight paths must be plain relative names such as group1-shard1of1.bin)',
-      { file, field: BACKBONE_FIELD, path: where },
-    ),
+  return backboneInvalidAt(
+    file,
+    where,
+    `${file}: ${where} names a weight file outside its folder, or one a URL would not reach as ` +
+      'written (weight paths must be plain relative names such as group1-shard1of1.bin)',
   )
 }
 
@@ -180,17 +187,16 @@ function groupFiles(file: string, model: LayersModelJson): { where: string; path
 function weightFileProblem(file: string, where: string, error: unknown): AppFailure {
   const reason =
     (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'cannot be read'
-  return backboneInvalid(file, `${file}: the weight file named at ${where} ${reason}`, {
-    path: where,
-  })
+  return backboneInvalidAt(file, where, `${file}: the weight file named at ${where} ${reason}`)
 }
 
 function sizeMismatch(file: string, group: number, actual: number, expected: number): AppFailure {
   const where = `$.weightsManifest[${group}]`
-  return backboneInvalid(
+  return backboneInvalidAt(
     file,
+    where,
     `${file}: the weight files of ${where} hold ${actual} bytes, the manifest needs ${expected}`,
-    { path: where, bytes: actual, expectedBytes: expected },
+    { bytes: actual, expectedBytes: expected },
   )
 }
 

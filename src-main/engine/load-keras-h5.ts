@@ -40,12 +40,7 @@ function nameList(group: Group, name: string): string[] {
   return names
 }
 
-function readLayerWeights(
-  file: string,
-  group: Group,
-  names: string[],
-  layer: number,
-): tf.Tensor[] {
+function readLayerWeights(file: string, group: Group, names: string[], layer: number): tf.Tensor[] {
   return names.map((name, index) => {
     const where = `weight ${index} of layer ${layer} in layer_names`
     const dataset = group.get(name)

@@ -221,7 +221,8 @@ describe('weight paths of a manifest', () => {
   ]
 
   it('accepts plain relative names only', () => {
-    for (const path of refused) expect(isContainedWeightPath(path), JSON.stringify(path)).toBe(false)
+    for (const path of refused)
+      expect(isContainedWeightPath(path), JSON.stringify(path)).toBe(false)
     for (const path of ['group1-shard1of2.bin', 'weights/part_1.bin', 'w.bin'])
       expect(isContainedWeightPath(path), path).toBe(true)
   })
