@@ -20,6 +20,20 @@ export function backboneInvalid(
   )
 }
 
+/**
+ * The error with `local` (a file or folder on this machine the caller resolved) named as the
+ * user gave it instead, so messages do not show folders of the machine, such as the home folder.
+ */
+export function relabelled(error: unknown, local: string, shown: string): unknown {
+  if (!(error instanceof AppFailure) || local === shown) return error
+  const { message, file } = error.error
+  return new AppFailure({
+    ...error.error,
+    message: message.replaceAll(local, shown),
+    ...(file !== undefined && { file: file.replaceAll(local, shown) }),
+  })
+}
+
 /** BACKBONE_INVALID about one place in model.json, named by its JSON path. */
 function backboneInvalidAt(
   file: string,

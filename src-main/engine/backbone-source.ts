@@ -20,6 +20,7 @@ import {
   checkLayersModelFiles,
   fileSha256,
   loadLayersModelFile,
+  relabelled,
 } from './backbone-files'
 import {
   BACKBONE_LOCAL_FILE,
@@ -155,7 +156,8 @@ async function fromUrl<T>(
   } catch (error) {
     if (error instanceof AppFailure && error.error.code === 'BACKBONE_INVALID')
       await rm(dir, { recursive: true, force: true })
-    throw error
+    // The cached copy is named by the URL it came from.
+    throw relabelled(error, file, url.href)
   }
 }
 

@@ -3,6 +3,7 @@
 // missing path or a broken file fails the job before anything is synced or decoded.
 
 import type { Settings } from '../config/settings'
+import { relabelled } from '../engine/backbone-files'
 import { checkBackbone } from '../engine/backbone-source'
 import type { Job } from './job'
 import { backboneLocation } from './transfer-training'
@@ -17,7 +18,8 @@ export async function prepareBackbone(job: Job, settings: Settings): Promise<voi
   const spec = job.params.backbone
   if (job.params.architecture !== 'transfer' || spec === undefined) return
   job.append({ type: 'log', level: 'info', message: `checking backbone ${spec}` })
-  await checkBackbone(backboneLocation(spec, settings.home), {
+  const location = backboneLocation(spec, settings.home)
+  await checkBackbone(location, {
     home: settings.home,
     signal: job.controller.signal,
     ...backboneLimits(settings),
@@ -30,5 +32,7 @@ export async function prepareBackbone(job: Job, settings: Settings): Promise<voi
         done,
         total: total ?? done,
       }),
+  }).catch((error: unknown) => {
+    throw relabelled(error, location, spec)
   })
 }

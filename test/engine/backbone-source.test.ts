@@ -342,6 +342,9 @@ describe('loadBackbone from a URL', () => {
     const error = await failure(loadBackbone(short, { home }))
     expect(error.code).toBe('BACKBONE_INVALID')
     expect(error.message).toContain('the manifest needs')
+    // The cached copy is named by its URL, not by where the home folder is.
+    expect(error).toMatchObject({ file: short })
+    expect(error.message).not.toContain(home)
     expect((await failure(loadBackbone(short, { home }))).code).toBe('BACKBONE_INVALID')
     expect(requests.filter((path) => path === '/short/model.json')).toHaveLength(2)
 

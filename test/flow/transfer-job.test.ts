@@ -164,6 +164,9 @@ describe('a transfer-learning job', () => {
         Storing: 'Skipped',
         error: { code: 'BACKBONE_NOT_FOUND', field: 'backbone' },
       })
+      // Named as given, not as a folder of this machine.
+      expect(result.error?.message).toContain('no-such-folder/backbone.h5')
+      expect(JSON.stringify(result.error)).not.toContain(server.home)
       expect(stages).toEqual(['queued'])
       expect(await synced()).toBe(false)
     })
@@ -173,6 +176,7 @@ describe('a transfer-learning job', () => {
       const { status, result, stages } = await refused('not-a-model.h5')
       expect(status).toBe(422)
       expect(result).toMatchObject({ state: 'failed', error: { code: 'BACKBONE_INVALID' } })
+      expect(JSON.stringify(result.error)).not.toContain(server.home)
       expect(stages).toEqual(['queued'])
       expect(await synced()).toBe(false)
     })
@@ -181,6 +185,7 @@ describe('a transfer-learning job', () => {
       const { result, stages } = await refused(backboneUrl.replace('/backbone.h5', '/gone.json'))
       // The test's server answers every path with the .h5 bytes, which are not JSON.
       expect(result).toMatchObject({ state: 'failed', error: { code: 'BACKBONE_INVALID' } })
+      expect(JSON.stringify(result.error)).not.toContain(server.home)
       expect(stages).toEqual(['queued'])
       expect(await synced()).toBe(false)
     })
