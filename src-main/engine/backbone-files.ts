@@ -1,6 +1,7 @@
 // A backbone's files on disk: the errors that name them, the checks on a TF.js layers model's
-// model.json and weight manifest, and loading that model from disk (tfjs has no file:// handler in
-// Node without tfjs-node, so the files are read here and handed over in memory).
+// model.json and weight manifest (which weight paths it may name, their sizes, quickly without
+// reading them), and loading that model from disk (tfjs has no file:// handler in Node without
+// tfjs-node, so the files are read here and handed over in memory).
 
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
