@@ -19,6 +19,7 @@ import { renameDurably } from '../platform/atomic-file'
 import { mirrorBucket } from '../storage/mirror-bucket'
 import { abortable } from './abortable'
 import type { Job, Outcome } from './job'
+import { prepareBackbone } from './prepare-backbone'
 import { runTrainingWorker } from './run-training-worker'
 import {
   badImageProblem,
@@ -68,6 +69,8 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
   let metrics: TrainingMetrics | undefined
 
   try {
+    // A backbone that cannot be used ends the job before the bucket is synced.
+    await abortable(prepareBackbone(job, settings), signal)
     job.transition('syncing')
     const datasetBucket = datasetBucketName(prefix, job.client)
     job.append({
@@ -145,6 +148,8 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
           cacheDir: join(settings.home, 'cache'),
           home: settings.home,
           maxBadImageShare: settings.maxBadImageRate,
+          backboneMaxBytes: settings.backboneMaxBytes,
+          backboneTimeoutMs: settings.backboneDownloadTimeoutMs,
         },
         { signal, onMessage: (message) => relay(job, message, ctx) },
       ),
