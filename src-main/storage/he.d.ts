@@ -1,0 +1,5 @@
+// The part of `he` 1.2 the store's multi-delete check uses (the package ships no declarations).
+
+declare module 'he' {
+  export function decode(text: string): string
+}
