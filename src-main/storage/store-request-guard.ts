@@ -150,17 +150,21 @@ async function readCapped(req: IncomingMessage, cap: number): Promise<Buffer | u
 function deleteKeysProblem(body: Buffer): StoreRefusal | undefined {
   const text = body.toString('utf8')
   if (validateXml(text) !== true) return badRequest('MalformedXML', 'The XML is not well-formed')
-  const tree = parseXml(text, { tagValueProcessor: (value: string) => decodeEntities(value) }) as {
-    Delete?: { Object?: unknown }
-  }
-  const objects = tree.Delete?.Object
-  if (objects === undefined) return undefined // s3rver answers MalformedXML itself
-  for (const object of ([] as unknown[]).concat(objects)) {
-    const key = (object as { Key?: unknown } | null)?.Key
-    if (typeof key !== 'string' && typeof key !== 'number')
-      return badRequest('MalformedXML', 'Each Object must hold exactly one Key')
-    const problem = keyProblem(String(key))
-    if (problem) return keyRefusal('key', problem)
+  // s3rver's view first; then untrimmed, since a key that only trimming makes good is not.
+  for (const trimValues of [true, false]) {
+    const tree = parseXml(text, {
+      trimValues,
+      tagValueProcessor: (value: string) => decodeEntities(value),
+    }) as { Delete?: { Object?: unknown } }
+    const objects = tree.Delete?.Object
+    if (objects === undefined) return undefined // s3rver answers MalformedXML itself
+    for (const object of ([] as unknown[]).concat(objects)) {
+      const key = (object as { Key?: unknown } | null)?.Key
+      if (typeof key !== 'string' && typeof key !== 'number')
+        return badRequest('MalformedXML', 'Each Object must hold exactly one Key')
+      const problem = keyProblem(String(key))
+      if (problem) return keyRefusal('key', problem)
+    }
   }
   return undefined
 }

@@ -44,7 +44,7 @@ const PRESIGN_PARAMS = [
 ]
 
 /** node:crypto in the shape the signer takes: a hash, or an HMAC when given a key. */
-class Sha256 {
+export class Sha256 {
   private readonly hash: Hash | Hmac
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
     this.hash =
