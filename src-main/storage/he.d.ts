@@ -1,5 +1,6 @@
 // The part of `he` 1.2 the store's multi-delete check uses (the package ships no declarations).
 
 declare module 'he' {
-  export function decode(text: string): string
+  const he: { decode(text: string): string }
+  export default he
 }

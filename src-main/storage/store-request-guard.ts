@@ -5,8 +5,9 @@
 
 import type { IncomingMessage } from 'node:http'
 import { parse as parseQuerystring } from 'node:querystring'
-import { parse as parseXml, validate as validateXml } from 'fast-xml-parser'
-import { decode as decodeEntities } from 'he'
+// CommonJS packages: Node's ESM loader offers them as a default export only.
+import xmlParser from 'fast-xml-parser'
+import he from 'he'
 import type { StoreCredentials } from './store-credentials'
 import {
   bucketNameProblem,
@@ -149,12 +150,12 @@ async function readCapped(req: IncomingMessage, cap: number): Promise<Buffer | u
 /** The keys s3rver's multi-delete will use: its parser, its options, its reading of the tree. */
 function deleteKeysProblem(body: Buffer): StoreRefusal | undefined {
   const text = body.toString('utf8')
-  if (validateXml(text) !== true) return badRequest('MalformedXML', 'The XML is not well-formed')
+  if (xmlParser.validate(text) !== true) return badRequest('MalformedXML', 'The XML is not well-formed')
   // s3rver's view first; then untrimmed, since a key that only trimming makes good is not.
   for (const trimValues of [true, false]) {
-    const tree = parseXml(text, {
+    const tree = xmlParser.parse(text, {
       trimValues,
-      tagValueProcessor: (value: string) => decodeEntities(value),
+      tagValueProcessor: (value: string) => he.decode(value),
     }) as { Delete?: { Object?: unknown } }
     const objects = tree.Delete?.Object
     if (objects === undefined) return undefined // s3rver answers MalformedXML itself
