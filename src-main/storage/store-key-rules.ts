@@ -6,6 +6,7 @@
 export const MAX_KEY_BYTES = 1024
 
 // C0 controls, DEL and C1 controls: never in a file name we want, and NUL truncates paths.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 // `.`, `..` and, because Windows drops trailing dots and spaces from names, `...` or `. .` too.

@@ -150,7 +150,8 @@ async function readCapped(req: IncomingMessage, cap: number): Promise<Buffer | u
 /** The keys s3rver's multi-delete will use: its parser, its options, its reading of the tree. */
 function deleteKeysProblem(body: Buffer): StoreRefusal | undefined {
   const text = body.toString('utf8')
-  if (xmlParser.validate(text) !== true) return badRequest('MalformedXML', 'The XML is not well-formed')
+  if (xmlParser.validate(text) !== true)
+    return badRequest('MalformedXML', 'The XML is not well-formed')
   // s3rver's view first; then untrimmed, since a key that only trimming makes good is not.
   for (const trimValues of [true, false]) {
     const tree = xmlParser.parse(text, {
