@@ -57,10 +57,11 @@ describe('the embedded store refuses', () => {
       headers: { host: `evil.example:${store.port}` },
     })
     expect(foreign.status).toBe(403)
-    for (const headers of [
+    const browserHeaders: Record<string, string>[] = [
       { origin: 'http://127.0.0.1:9999' },
       { 'sec-fetch-site': 'same-site' },
-    ]) {
+    ]
+    for (const headers of browserHeaders) {
       const res = await sendSigned(store.port, store.credentials, {
         method: 'GET',
         target: '/',
