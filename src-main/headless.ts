@@ -5,7 +5,6 @@ import { AppFailure } from '../src-shared/errors'
 import { loadSettings } from './config/settings'
 import { startCore, type Core } from './core'
 import { startHttpServer, type HttpServer } from './http/server'
-import { EMBEDDED_S3_CREDENTIALS } from './storage/embedded-s3'
 
 async function main(): Promise<void> {
   let core: Core | undefined
@@ -28,7 +27,7 @@ async function main(): Promise<void> {
     http = await startHttpServer(core)
     const health = core.health()
     const s3 = health.s3.embedded
-      ? `embedded S3 at ${core.s3Endpoint} (access key ${EMBEDDED_S3_CREDENTIALS.accessKeyId}, secret ${EMBEDDED_S3_CREDENTIALS.secretAccessKey})`
+      ? `embedded S3 at ${core.s3Endpoint} (its access key and secret are in ${health.s3.credentialsFile})`
       : `S3 at ${core.s3Endpoint}`
     console.log(
       `Training Server ${health.version} listening on ${http.url} — ${s3}; data in ${settings.home}. ` +

@@ -74,6 +74,8 @@ export interface SettingsView {
   canStoreSecrets: boolean
   /** Saved fields that differ from what is running now: they take effect after a restart. */
   pendingRestart: SettingsField[]
+  /** When the embedded store runs: its URL and the file with its access key (never the secret). */
+  embeddedStore?: { endpoint: string; credentialsFile: string }
 }
 
 /** What testConnection answers: the client buckets the given settings can see. */

@@ -212,7 +212,7 @@ describe('mirrorBucket failures', () => {
     const s3 = createS3Client({
       endpoint: `http://127.0.0.1:${await closedPort()}`,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      credentials: store.credentials,
       maxAttempts: 1,
     })
     const error = await failureOf(mirrorBucket({ s3, bucket: 'anything', dest: await freshDest() }))
