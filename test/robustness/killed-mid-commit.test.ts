@@ -21,11 +21,8 @@ import { loadSettings, localPaths, type Settings } from '../../src-main/config/s
 import { JobService } from '../../src-main/jobs/job-service'
 import { RunHistory } from '../../src-main/jobs/run-history'
 import { listObjects } from '../../src-main/storage/bucket-objects'
-import {
-  EMBEDDED_S3_CREDENTIALS,
-  startEmbeddedS3,
-  type EmbeddedS3,
-} from '../../src-main/storage/embedded-s3'
+import { startEmbeddedS3, type EmbeddedS3 } from '../../src-main/storage/embedded-s3'
+import { generateStoreCredentials } from '../../src-main/storage/store-credentials'
 import { createS3Client } from '../../src-main/storage/s3-client'
 import { resultOf } from './fault-fixture'
 
@@ -33,6 +30,9 @@ const ROOT = resolve(import.meta.dirname, '../..')
 const BUCKET = modelBucketName('training-server-', 'client0')
 /** Long enough that the kill always lands before the third copy starts, even on a busy machine. */
 const COPY_DELAY_MS = 1500
+
+/** One store secret for the whole file: the store is stopped and started again on the same data. */
+const CREDENTIALS = generateStoreCredentials()
 
 const OLD_SET: Record<string, string> = {
   'labels.json': 'old labels',
@@ -60,14 +60,14 @@ function client(): S3Client {
   const made = createS3Client({
     endpoint: `http://127.0.0.1:${port}`,
     region: 'us-east-1',
-    credentials: EMBEDDED_S3_CREDENTIALS,
+    credentials: CREDENTIALS,
   })
   clients.push(made)
   return made
 }
 
 async function startStore(): Promise<void> {
-  store = await startEmbeddedS3({ directory: join(home, 's3'), port })
+  store = await startEmbeddedS3({ directory: join(home, 's3'), port, credentials: CREDENTIALS })
   port = Number(new URL(store.endpoint).port)
 }
 
@@ -94,7 +94,7 @@ async function killAfterTwoCopies(): Promise<string> {
       ...process.env,
       COMMIT_CHILD_HOME: home,
       COMMIT_CHILD_S3_ENDPOINT: `http://127.0.0.1:${port}`,
-      COMMIT_CHILD_S3_CREDENTIALS: JSON.stringify(EMBEDDED_S3_CREDENTIALS),
+      COMMIT_CHILD_S3_CREDENTIALS: JSON.stringify(CREDENTIALS),
       COMMIT_CHILD_COPY_DELAY_MS: String(COPY_DELAY_MS),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
