@@ -15,13 +15,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pLimit from 'p-limit'
 import sharp from 'sharp'
-import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../src-main/storage/embedded-s3'
+import { startEmbeddedS3 } from '../src-main/storage/embedded-s3'
+import { generateStoreCredentials } from '../src-main/storage/store-credentials'
 import { mirrorBucket } from '../src-main/storage/mirror-bucket'
 import { ensureBucket } from '../src-main/storage/upload-folder'
 import { createS3Client } from '../src-main/storage/s3-client'
 import { positiveIntegerOption } from './bench-options'
 
 type Tool = 'training-server' | 'awscli'
+
+const STORE_KEYS = generateStoreCredentials()
 type Phase = 'fresh' | 'unchanged'
 
 /**
@@ -97,8 +100,8 @@ function runAwsSync(
       stdio: ['ignore', 'ignore', 'pipe'],
       env: {
         ...process.env,
-        AWS_ACCESS_KEY_ID: EMBEDDED_S3_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: EMBEDDED_S3_CREDENTIALS.secretAccessKey,
+        AWS_ACCESS_KEY_ID: STORE_KEYS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: STORE_KEYS.secretAccessKey,
         AWS_DEFAULT_REGION: 'us-east-1',
         AWS_REGION: 'us-east-1',
         // Keep a user's own profile and settings out of the measurement.
@@ -127,11 +130,15 @@ async function main(): Promise<void> {
   const objects = positiveIntegerOption('objects', 2000)
   const cli = awsCli()
   const work = await mkdtemp(join(tmpdir(), 'mirror-bench-'))
-  const store = await startEmbeddedS3({ directory: join(work, 's3'), port: 0 })
+  const store = await startEmbeddedS3({
+    directory: join(work, 's3'),
+    port: 0,
+    credentials: STORE_KEYS,
+  })
   const s3 = createS3Client({
     endpoint: store.endpoint,
     region: 'us-east-1',
-    credentials: EMBEDDED_S3_CREDENTIALS,
+    credentials: STORE_KEYS,
   })
   const bucket = 'training-server-bench'
   const results: { tool: Tool; phase: Phase; ms: number }[] = []

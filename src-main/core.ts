@@ -1,6 +1,7 @@
 // The core both shells drive (the Electron window and the headless server): the home folder,
 // the S3 store (the embedded one when no endpoint is configured), the one S3 client, the demo
-// clients on first start, and the job service with its run history. Composed once, closed once.
+// clients on first start, and the job service with its run history (which first finishes any model
+// commit the app was stopped in, so no job runs while a bucket is mixed). Composed once, closed once.
 
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
@@ -12,7 +13,8 @@ import { credentialOptions, localPaths, type Settings } from './config/settings'
 import { JobService } from './jobs/job-service'
 import { RunHistory } from './jobs/run-history'
 import { seedDemoClients } from './jobs/demo-clients'
-import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3, type EmbeddedS3 } from './storage/embedded-s3'
+import { startEmbeddedS3, type EmbeddedS3 } from './storage/embedded-s3'
+import { loadStoreCredentials, storeCredentialsFile } from './storage/store-credentials'
 import { createS3Client } from './storage/s3-client'
 
 export interface Core {
@@ -35,10 +37,12 @@ export interface CoreOptions {
 export async function startCore(settings: Settings, opts: CoreOptions = {}): Promise<Core> {
   await mkdir(settings.home, { recursive: true })
   let embedded: EmbeddedS3 | undefined
+  const credentialsFile = storeCredentialsFile(settings.home)
   if (settings.s3.embedded)
     embedded = await startEmbeddedS3({
       directory: localPaths(settings.home, '').embeddedS3,
       port: settings.s3.embeddedPort,
+      credentials: await loadStoreCredentials(credentialsFile),
     })
   const s3Endpoint =
     embedded?.endpoint ?? settings.s3.endpoint ?? `https://s3.${settings.s3.region}.amazonaws.com`
@@ -46,7 +50,7 @@ export async function startCore(settings: Settings, opts: CoreOptions = {}): Pro
     ...((embedded || settings.s3.endpoint) && { endpoint: s3Endpoint }),
     region: settings.s3.region,
     ...(embedded
-      ? { credentials: EMBEDDED_S3_CREDENTIALS }
+      ? { credentials: embedded.credentials }
       : credentialOptions(settings.s3.credentials)),
   })
 
@@ -76,7 +80,12 @@ export async function startCore(settings: Settings, opts: CoreOptions = {}): Pro
       name: 'training-server',
       version,
       backend: jobs.backend,
-      s3: { endpoint: s3Endpoint, embedded: embedded !== undefined, region: settings.s3.region },
+      s3: {
+        endpoint: s3Endpoint,
+        embedded: embedded !== undefined,
+        region: settings.s3.region,
+        ...(embedded && { credentialsFile }),
+      },
       bucketPrefix: settings.bucketPrefix,
       home: settings.home,
     }),

@@ -9,7 +9,6 @@ import { startCore, type Core } from './core'
 import { startHttpServer, type HttpServer } from './http/server'
 import { reportJobActivity } from './jobs/job-activity'
 import { watchParent } from './platform/parent-watch'
-import { EMBEDDED_S3_CREDENTIALS } from './storage/embedded-s3'
 
 async function main(): Promise<void> {
   let core: Core | undefined
@@ -39,7 +38,7 @@ async function main(): Promise<void> {
     http = await startHttpServer(core)
     const health = core.health()
     const s3 = health.s3.embedded
-      ? `embedded S3 at ${core.s3Endpoint} (access key ${EMBEDDED_S3_CREDENTIALS.accessKeyId}, secret ${EMBEDDED_S3_CREDENTIALS.secretAccessKey})`
+      ? `embedded S3 at ${core.s3Endpoint} (its access key and secret are in ${health.s3.credentialsFile})`
       : `S3 at ${core.s3Endpoint}`
     console.log(
       `Training Server ${health.version} listening on ${http.url} — ${s3}; data in ${settings.home}. ` +

@@ -23,7 +23,8 @@ import {
 import { readSettingsFile, settingsFilePath, writeSettingsFile } from './config/settings-file'
 import { credentialOptions, localPaths } from './config/settings'
 import type { Core } from './core'
-import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from './storage/embedded-s3'
+import { startEmbeddedS3 } from './storage/embedded-s3'
+import { loadStoreCredentials, storeCredentialsFile } from './storage/store-credentials'
 import { listClientBuckets } from './storage/list-client-buckets'
 import { createS3Client, type S3ClientOptions } from './storage/s3-client'
 
@@ -84,6 +85,12 @@ export function createSettingsService(
       document.credentials !== undefined && 'secretAccessKeyEncrypted' in document.credentials,
     canStoreSecrets: cipher?.available() ?? false,
     pendingRestart: pendingRestart(running, document, cipher),
+    ...(running.s3.embedded && {
+      embeddedStore: {
+        endpoint: core.s3Endpoint,
+        credentialsFile: storeCredentialsFile(running.home),
+      },
+    }),
   })
 
   /** The file as it is now; a file broken since start counts as empty so it can be saved over. */
@@ -118,12 +125,13 @@ export function createSettingsService(
       clients,
       elapsedMs: Date.now() - started,
     })
-    const embeddedOptions = (endpoint: string) => ({
-      endpoint,
-      region: values.region,
-      credentials: EMBEDDED_S3_CREDENTIALS,
-    })
     if (values.s3Endpoint === '') {
+      const credentials = await loadStoreCredentials(storeCredentialsFile(running.home))
+      const embeddedOptions = (endpoint: string) => ({
+        endpoint,
+        region: values.region,
+        credentials,
+      })
       if (running.s3.embedded)
         return answer(
           core.s3Endpoint,
@@ -134,6 +142,7 @@ export function createSettingsService(
       const store = await startEmbeddedS3({
         directory: localPaths(running.home, '').embeddedS3,
         port: 0,
+        credentials,
       })
       try {
         return answer(

@@ -74,6 +74,8 @@ export interface SettingsView {
   canStoreSecrets: boolean
   /** Saved fields that differ from what is running now: they take effect after a restart. */
   pendingRestart: SettingsField[]
+  /** When the embedded store runs: its URL and the file with its access key (never the secret). */
+  embeddedStore?: { endpoint: string; credentialsFile: string }
 }
 
 /** What testConnection answers: the client buckets the given settings can see. */
@@ -124,3 +126,14 @@ const LABELS: Record<SettingsFieldPath, string> = {
 export function settingsFieldLabel(field: SettingsFieldPath): string {
   return LABELS[field]
 }
+
+/**
+ * Limits on downloading a backbone by URL, set by environment variables only
+ * (TRAINING_SERVER_BACKBONE_MAX_BYTES, TRAINING_SERVER_BACKBONE_TIMEOUT_MS). MobileNet v2 1.0 224
+ * as a TF.js layers model is about 14 MB, so 200 MiB leaves room for far larger backbones while a
+ * wrong URL cannot fill the disk; ten minutes fetch that much over a slow link.
+ */
+export const DEFAULT_BACKBONE_MAX_BYTES = 200 * 1024 * 1024
+export const DEFAULT_BACKBONE_DOWNLOAD_TIMEOUT_MS = 10 * 60 * 1000
+export const BACKBONE_MAX_BYTES_RANGE = { min: 1024, max: 16 * 1024 * 1024 * 1024 }
+export const BACKBONE_DOWNLOAD_TIMEOUT_RANGE = { min: 100, max: 24 * 60 * 60 * 1000 }

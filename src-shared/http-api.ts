@@ -41,7 +41,8 @@ export interface HealthResponse {
   name: 'training-server'
   version: string
   backend: BackendName | 'pending'
-  s3: { endpoint: string; embedded: boolean; region: string }
+  /** `credentialsFile`: where the embedded store's access key and secret are (embedded only). */
+  s3: { endpoint: string; embedded: boolean; region: string; credentialsFile?: string }
   bucketPrefix: string
   home: string
 }

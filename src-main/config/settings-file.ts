@@ -1,13 +1,13 @@
 // `<home>/settings.json`: read and checked once at start (an invalid file is a clear error naming
-// the file and the field, never a crash), and written whole through a temp file and a rename, so
-// a crash mid-save leaves the previous file in place.
+// the file and the field, never a crash), and written whole through a temp file and a rename
+// (both flushed to disk), so a crash or a power cut mid-save leaves the previous file in place.
 
 import { readFileSync } from 'node:fs'
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { SETTINGS_FILE_NAME, type SettingsDocument } from '../../src-shared/app-settings'
 import { checkSettingsDocument } from '../../src-shared/settings-checks'
 import { AppFailure, appError } from '../../src-shared/errors'
+import { writeFileAtomically } from '../platform/atomic-file'
 
 export function settingsFilePath(home: string): string {
   return join(home, SETTINGS_FILE_NAME)
@@ -42,24 +42,16 @@ export function readSettingsFile(file: string): SettingsDocument {
   return checked.document
 }
 
-let tempCounter = 0
-
 /** Checks the document, then replaces the file in one rename. */
 export async function writeSettingsFile(file: string, document: SettingsDocument): Promise<void> {
   const checked = checkSettingsDocument(document)
   if (!checked.ok) throw new AppFailure({ ...checked.error, file })
-  await mkdir(dirname(file), { recursive: true })
-  tempCounter += 1
-  const temp = `${file}.${process.pid}.${tempCounter}.tmp`
   try {
     // Owner-only: the file may hold a profile name or a sealed secret.
-    await writeFile(temp, `${JSON.stringify(checked.document, null, 2)}\n`, {
+    await writeFileAtomically(file, `${JSON.stringify(checked.document, null, 2)}\n`, {
       mode: 0o600,
-      flush: true,
     })
-    await rename(temp, file)
   } catch (thrown) {
-    await rm(temp, { force: true })
     throw new AppFailure(
       appError('SETTINGS_NOT_SAVED', `${file} could not be written: ${(thrown as Error).message}`, {
         file,

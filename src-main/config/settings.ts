@@ -5,12 +5,18 @@
 import { homedir, platform } from 'node:os'
 import { join, resolve } from 'node:path'
 import {
+  DEFAULT_BACKBONE_DOWNLOAD_TIMEOUT_MS,
+  DEFAULT_BACKBONE_MAX_BYTES,
   DEFAULT_SETTINGS,
   type SettingsDocument,
   type SettingsField,
 } from '../../src-shared/app-settings'
 import { BACKENDS, type BackendName } from '../../src-shared/train-params'
 import { AppFailure, appError } from '../../src-shared/errors'
+import {
+  backboneDownloadTimeoutProblem,
+  backboneMaxBytesProblem,
+} from '../../src-shared/settings-checks'
 import type { SecretCipher } from './secret-cipher'
 import { readSettingsFile, settingsFilePath } from './settings-file'
 
@@ -45,6 +51,10 @@ export interface Settings {
   accessToken?: string
   /** Share of a dataset's images (0..1) that may be unreadable and skipped before a job fails. */
   maxBadImageRate: number
+  /** Bytes a backbone downloaded by URL may take, model.json and weights together. */
+  backboneMaxBytes: number
+  /** Milliseconds a backbone download may take in all. */
+  backboneDownloadTimeoutMs: number
   /** Fields an environment variable set, over the settings file, by the variable's name. */
   overriddenBy?: Partial<Record<SettingsField, string>>
 }
@@ -99,6 +109,21 @@ function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = Number(percent ? raw.slice(0, -1) : raw) / (percent ? 100 : 1)
   if (!/^\d*\.?\d+%?$/.test(raw) || !(value >= 0 && value <= 1))
     throw invalidVariable(name, `${name} must be a share from 0 to 1 (or 0% to 100%), got "${raw}"`)
+  return value
+}
+
+/** A whole number the shared settings check accepts. */
+function checkedInteger(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  problem: (value: unknown) => string | undefined,
+): number {
+  const raw = env[name]?.trim()
+  if (raw === undefined || raw === '') return fallback
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN
+  const found = problem(value)
+  if (found !== undefined) throw invalidVariable(name, `${name} ${found}, got "${raw}"`)
   return value
 }
 
@@ -232,6 +257,18 @@ export function loadSettings(
     backend: environmentBackend(env) ?? document.backend,
     accessToken: env.TRAINING_SERVER_TOKEN || undefined,
     maxBadImageRate: share(env, 'TRAINING_SERVER_MAX_BAD_IMAGE_RATE', DEFAULT_MAX_BAD_IMAGE_RATE),
+    backboneMaxBytes: checkedInteger(
+      env,
+      'TRAINING_SERVER_BACKBONE_MAX_BYTES',
+      DEFAULT_BACKBONE_MAX_BYTES,
+      backboneMaxBytesProblem,
+    ),
+    backboneDownloadTimeoutMs: checkedInteger(
+      env,
+      'TRAINING_SERVER_BACKBONE_TIMEOUT_MS',
+      DEFAULT_BACKBONE_DOWNLOAD_TIMEOUT_MS,
+      backboneDownloadTimeoutProblem,
+    ),
     overriddenBy,
   }
 }
@@ -256,5 +293,6 @@ export function localPaths(home: string, client: string) {
     weights: join(home, 'weights', client),
     runs: join(home, 'runs'),
     embeddedS3: join(home, 's3'),
+    commits: join(home, 'commits'),
   }
 }

@@ -2,15 +2,14 @@
 // key includes the source's size and modification time, so a re-synced image gets a new preview
 // without anyone having to clear the cache.
 
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, realpath, rename, rm, stat } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { mkdir, realpath, stat } from 'node:fs/promises'
 import { join, relative, resolve, sep, isAbsolute } from 'node:path'
 import { AppFailure, appError } from '../../src-shared/errors'
 import { fileNameProblem, normalizeFileName } from '../../src-shared/image-file-name'
+import { THUMBNAIL_SIZES } from '../../src-shared/thumbnail-path'
+import { replaceAtomically } from '../platform/atomic-file'
 import { openImage, reasonOf } from './image-input'
-
-export const MIN_THUMBNAIL_SIZE = 16
-export const MAX_THUMBNAIL_SIZE = 1024
 
 /** Requests for the same preview share one encoding instead of racing. */
 const inFlight = new Map<string, Promise<void>>()
@@ -27,16 +26,15 @@ function unsafe(file: string, problem: string): AppFailure {
 }
 
 async function encode(source: string, target: string, size: number, file: string): Promise<void> {
-  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`
   try {
-    await openImage(source)
-      .autoOrient()
-      .resize(size, size, { fit: 'cover' })
-      .webp({ quality: 80 })
-      .toFile(temp)
-    await rename(temp, target)
+    await replaceAtomically(target, async (temp) => {
+      await openImage(source)
+        .autoOrient()
+        .resize(size, size, { fit: 'cover' })
+        .webp({ quality: 80 })
+        .toFile(temp)
+    })
   } catch (thrown) {
-    await rm(temp, { force: true })
     throw new AppFailure(
       appError(
         'IMAGE_UNREADABLE',
@@ -55,12 +53,15 @@ export async function thumbnail(
   cacheDir: string,
   size = 128,
 ): Promise<{ path: string; contentType: 'image/webp' }> {
-  if (!Number.isInteger(size) || size < MIN_THUMBNAIL_SIZE || size > MAX_THUMBNAIL_SIZE)
+  if (!THUMBNAIL_SIZES.includes(size))
     throw new AppFailure(
       appError(
         'INVALID_THUMBNAIL_SIZE',
-        `thumbnail size must be an integer from ${MIN_THUMBNAIL_SIZE} to ${MAX_THUMBNAIL_SIZE}`,
-        { field: 'size', details: { size } },
+        `thumbnail size must be one of ${THUMBNAIL_SIZES.join(', ')}`,
+        {
+          field: 'size',
+          details: { allowed: [...THUMBNAIL_SIZES] },
+        },
       ),
     )
   const problem = fileNameProblem(file)

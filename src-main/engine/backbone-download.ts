@@ -4,9 +4,14 @@
 // model, and a cached model is used without touching the network.
 
 import { createHash, randomBytes } from 'node:crypto'
-import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { access, mkdir, open, readFile, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import {
+  DEFAULT_BACKBONE_DOWNLOAD_TIMEOUT_MS,
+  DEFAULT_BACKBONE_MAX_BYTES,
+} from '../../src-shared/app-settings'
 import { AppFailure, appError } from '../../src-shared/errors'
+import { renameDurably } from '../platform/atomic-file'
 import {
   BACKBONE_FIELD,
   manifestBytes,
@@ -29,11 +34,17 @@ export interface DownloadOptions {
   fetch?: typeof fetch
   /** How long a download may receive nothing before it fails; default 30 s. */
   idleTimeoutMs?: number
+  /** How long the whole backbone may take to download; default 10 min. */
+  timeoutMs?: number
+  /** Bytes the whole backbone (model.json and every weight file) may take; default 200 MiB. */
+  maxBytes?: number
 }
 
 /** A download that receives nothing for this long fails rather than hanging the job. */
 const DEFAULT_IDLE_TIMEOUT_MS = 30_000
 const PROGRESS_INTERVAL_MS = 200
+/** Same-origin redirects followed per file; more is a loop or a misconfigured server. */
+const MAX_REDIRECTS = 5
 
 export const BACKBONE_LOCAL_FILE: Record<BackboneFormat, string> = {
   tfjs: 'model.json',
@@ -46,14 +57,50 @@ export function backboneCacheDir(home: string, url: string): string {
   return join(home, 'backbones', key)
 }
 
-function downloadFailed(url: string, message: string, status?: number): AppFailure {
+function downloadFailed(
+  url: string,
+  message: string,
+  extra: { status?: number; cause?: string } = {},
+): AppFailure {
   return new AppFailure(
     appError('BACKBONE_DOWNLOAD_FAILED', `downloading ${url} failed: ${message}`, {
       field: BACKBONE_FIELD,
       file: url,
-      details: { url, ...(status === undefined ? {} : { status }) },
+      details: { url, ...extra },
     }),
   )
+}
+
+function tooLarge(url: string, limit: number, bytes: number, declared: boolean): AppFailure {
+  const size = declared ? `would take ${bytes} bytes` : `sent more than ${limit} bytes`
+  return new AppFailure(
+    appError(
+      'BACKBONE_TOO_LARGE',
+      `backbone ${url} ${size}; a whole backbone may take at most ${limit} bytes ` +
+        '(TRAINING_SERVER_BACKBONE_MAX_BYTES)',
+      { field: BACKBONE_FIELD, file: url, details: { url, limit, bytes } },
+    ),
+  )
+}
+
+function redirectRefused(from: URL, to: string): AppFailure {
+  return new AppFailure(
+    appError(
+      'BACKBONE_REDIRECT_REFUSED',
+      `${from.href} redirects to another host, port or scheme; a backbone is fetched only from ` +
+        'the origin its URL names (give the final URL instead)',
+      { field: BACKBONE_FIELD, file: from.href, details: { url: from.href, location: to } },
+    ),
+  )
+}
+
+/** What an error page was, without any of its bytes: status, a media type and its size. */
+function describeResponse(response: Response): string {
+  const type = /^[\w.+-]+\/[\w.+-]+/.exec(response.headers.get('content-type') ?? '')?.[0]
+  const length = response.headers.get('content-length')
+  const parts = [type, length !== null && /^\d+$/.test(length) ? `${length} bytes` : undefined]
+  const about = parts.filter((part) => part !== undefined).join(', ')
+  return `HTTP ${response.status}${about === '' ? '' : ` (${about})`}`
 }
 
 function interrupted(signal: AbortSignal): AppFailure {
@@ -83,15 +130,64 @@ class Transfer {
   done = 0
   total: number | undefined
   private readonly report: ReturnType<typeof progressReporter>
+  private readonly maxBytes: number
+  private readonly timeoutMs: number
+  /** Aborts every request when the whole download's deadline passes. */
+  private readonly deadline = new AbortController()
+  private readonly deadlineTimer: NodeJS.Timeout
 
   constructor(
     private readonly options: DownloadOptions,
     private readonly url: string,
   ) {
     this.report = progressReporter(options.onProgress)
+    this.maxBytes = options.maxBytes ?? DEFAULT_BACKBONE_MAX_BYTES
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_BACKBONE_DOWNLOAD_TIMEOUT_MS
+    this.deadlineTimer = setTimeout(() => this.deadline.abort(), this.timeoutMs)
   }
 
-  /** Fetches `url` into `file`, failing on HTTP errors, stalls and short bodies. */
+  dispose(): void {
+    clearTimeout(this.deadlineTimer)
+  }
+
+  /** Fails when `bytes` more would take the backbone over its limit. */
+  private checkSize(url: URL, bytes: number, declared: boolean): void {
+    if (this.done + bytes > this.maxBytes)
+      throw tooLarge(url.href, this.maxBytes, this.done + bytes, declared)
+  }
+
+  /**
+   * The response for `url`, following redirects that stay within its origin: a redirect is
+   * never followed automatically, since another host could answer with anything.
+   */
+  private async request(url: URL, signal: AbortSignal): Promise<Response> {
+    let current = url
+    for (let hop = 0; ; hop++) {
+      const response = await (this.options.fetch ?? fetch)(current, {
+        signal,
+        redirect: 'manual',
+      })
+      const location = response.headers.get('location')
+      if (response.status < 300 || response.status >= 400 || location === null) return response
+      await response.body?.cancel().catch(() => {})
+      let next: URL
+      try {
+        next = new URL(location, current)
+      } catch {
+        throw downloadFailed(url.href, `HTTP ${response.status} with an invalid Location`, {
+          status: response.status,
+        })
+      }
+      if (next.origin !== current.origin) throw redirectRefused(current, next.origin)
+      if (hop >= MAX_REDIRECTS)
+        throw downloadFailed(url.href, `more than ${MAX_REDIRECTS} redirects`, {
+          status: response.status,
+        })
+      current = next
+    }
+  }
+
+  /** Fetches `url` into `file`, failing on HTTP errors, stalls, deadlines, size and short bodies. */
   async fetchTo(url: URL, file: string, name: string): Promise<void> {
     const { signal } = this.options
     if (signal?.aborted) throw interrupted(signal)
@@ -105,13 +201,15 @@ class Transfer {
     let timer = setTimeout(stall, idleTimeout)
     const onAbort = () => controller.abort()
     signal?.addEventListener('abort', onAbort)
+    this.deadline.signal.addEventListener('abort', onAbort)
+    if (this.deadline.signal.aborted) controller.abort()
     await mkdir(dirname(file), { recursive: true })
     const handle = await open(file, 'w')
     try {
-      const response = await (this.options.fetch ?? fetch)(url, { signal: controller.signal })
+      const response = await this.request(url, controller.signal)
       if (!response.ok || response.body === null) {
         await response.body?.cancel().catch(() => {})
-        throw downloadFailed(url.href, `HTTP ${response.status}`, response.status)
+        throw downloadFailed(url.href, describeResponse(response), { status: response.status })
       }
       // Content-Length counts encoded bytes; a compressed body arrives decoded and longer.
       const encoding = response.headers.get('content-encoding') ?? 'identity'
@@ -119,10 +217,13 @@ class Transfer {
         encoding === 'identity'
           ? Number(response.headers.get('content-length') ?? Number.NaN)
           : Number.NaN
+      if (Number.isFinite(length)) this.checkSize(url, length, true)
       let received = 0
       for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
         clearTimeout(timer)
         timer = setTimeout(stall, idleTimeout)
+        // What arrives counts, whatever the headers said (or left out).
+        this.checkSize(url, chunk.byteLength, false)
         await handle.write(chunk)
         received += chunk.byteLength
         this.done += chunk.byteLength
@@ -132,13 +233,19 @@ class Transfer {
         throw downloadFailed(url.href, `the body ended after ${received} of ${length} bytes`)
     } catch (error) {
       if (signal?.aborted) throw interrupted(signal)
-      if (stalled) throw downloadFailed(url.href, `no data for ${idleTimeout / 1000} s`)
       if (error instanceof AppFailure) throw error
+      if (this.deadline.signal.aborted)
+        throw downloadFailed(url.href, `not finished within ${this.timeoutMs / 1000} s`, {
+          cause: 'timeout',
+        })
+      if (stalled)
+        throw downloadFailed(url.href, `no data for ${idleTimeout / 1000} s`, { cause: 'timeout' })
       const cause = (error as Error & { cause?: Error }).cause?.message
       throw downloadFailed(url.href, cause ?? (error as Error).message)
     } finally {
       clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
+      this.deadline.signal.removeEventListener('abort', onAbort)
       await handle.close()
     }
   }
@@ -152,8 +259,11 @@ class Transfer {
     const modelUrl = new URL(this.url)
     const jsonFile = join(folder, BACKBONE_LOCAL_FILE.tfjs)
     await this.fetchTo(modelUrl, jsonFile, BACKBONE_LOCAL_FILE.tfjs)
-    const model = parseLayersModelJson(this.url, await readFile(jsonFile, 'utf8'))
-    this.total = this.done + manifestBytes(this.url, model)
+    const model = parseLayersModelJson(this.url, await readFile(jsonFile, 'utf8'), modelUrl.href)
+    const weights = manifestBytes(this.url, model)
+    // The manifest says how large the weights are: refuse before fetching any of them.
+    this.checkSize(modelUrl, weights, true)
+    this.total = this.done + weights
     for (const path of manifestPaths(model))
       await this.fetchTo(new URL(path, modelUrl), join(folder, path), path)
     this.finish(manifestPaths(model).at(-1) ?? BACKBONE_LOCAL_FILE.tfjs)
@@ -185,10 +295,14 @@ export async function downloadBackbone(
   try {
     await mkdir(temporary, { recursive: true })
     const transfer = new Transfer(options, url)
-    if (format === 'h5') await transfer.fetchH5(temporary)
-    else await transfer.fetchLayersModel(temporary)
     try {
-      await rename(temporary, dir)
+      if (format === 'h5') await transfer.fetchH5(temporary)
+      else await transfer.fetchLayersModel(temporary)
+    } finally {
+      transfer.dispose()
+    }
+    try {
+      await renameDurably(temporary, dir)
     } catch (error) {
       // Another job finished the same download first: theirs is as good as ours.
       if (!(await exists(file))) throw error

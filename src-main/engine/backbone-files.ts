@@ -1,10 +1,11 @@
 // A backbone's files on disk: the errors that name them, the checks on a TF.js layers model's
-// model.json and weight manifest, and loading that model from disk (tfjs has no file:// handler in
-// Node without tfjs-node, so the files are read here and handed over in memory).
+// model.json and weight manifest (which weight paths it may name, their sizes, quickly without
+// reading them), and loading that model from disk (tfjs has no file:// handler in Node without
+// tfjs-node, so the files are read here and handed over in memory).
 
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { readFile, stat } from 'node:fs/promises'
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { AppFailure, appError } from '../../src-shared/errors'
 
@@ -20,6 +21,32 @@ export function backboneInvalid(
   )
 }
 
+/**
+ * The error with `local` (a file or folder on this machine the caller resolved) named as the
+ * user gave it instead, so messages do not show folders of the machine, such as the home folder.
+ */
+export function relabelled(error: unknown, local: string, shown: string): unknown {
+  if (!(error instanceof AppFailure) || local === shown) return error
+  const { message, file } = error.error
+  return new AppFailure({
+    ...error.error,
+    message: message.replaceAll(local, shown),
+    ...(file !== undefined && { file: file.replaceAll(local, shown) }),
+  })
+}
+
+/** BACKBONE_INVALID about one place in model.json, named by its JSON path. */
+function backboneInvalidAt(
+  file: string,
+  path: string,
+  message: string,
+  details?: Record<string, unknown>,
+): AppFailure {
+  return new AppFailure(
+    appError('BACKBONE_INVALID', message, { file, field: BACKBONE_FIELD, path, details }),
+  )
+}
+
 export function backboneNotFound(file: string): AppFailure {
   return new AppFailure(
     appError('BACKBONE_NOT_FOUND', `backbone ${file} does not exist`, {
@@ -29,13 +56,40 @@ export function backboneNotFound(file: string): AppFailure {
   )
 }
 
+/** The folder a model.json lives in, as a URL path, for checking where weight paths resolve. */
+const SYNTHETIC_MODEL_URL = 'http://backbone.invalid/model/model.json'
+
 /**
- * True for a weight path that stays inside the model's folder: relative, forward slashes, no
- * empty, `.` or `..` segments, no drive letters or URL schemes.
+ * True for a weight path that names a file in the model's own folder exactly as written: no
+ * control characters, backslashes, schemes, `//host`, empty, `.` or `..` segments, and nothing
+ * the URL parser would change (tabs and newlines it drops, `%2e%2e`, `?`, `#`, characters it
+ * escapes). Checked against `modelUrl` when the model was fetched from there.
  */
-export function isContainedWeightPath(path: string): boolean {
-  if (path === '' || path.startsWith('/') || path.includes('\\') || path.includes(':')) return false
-  return path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..')
+export function isContainedWeightPath(path: string, modelUrl = SYNTHETIC_MODEL_URL): boolean {
+  const control = [...path].some((char) => char < ' ' || char === '\x7f')
+  if (path === '' || control || /[\\:]/.test(path) || path.startsWith('/')) return false
+  if (!path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..'))
+    return false
+  const base = new URL(modelUrl)
+  let resolved: URL
+  try {
+    resolved = new URL(path, base)
+  } catch {
+    return false
+  }
+  const folder = base.pathname.slice(0, base.pathname.lastIndexOf('/') + 1)
+  return (
+    resolved.origin === base.origin &&
+    resolved.pathname === folder + path &&
+    resolved.search === '' &&
+    resolved.hash === ''
+  )
+}
+
+/** True when `path` (already a contained weight path) resolves to a file inside `folder`. */
+export function staysInFolder(folder: string, path: string): boolean {
+  const inside = relative(resolve(folder), resolve(folder, path))
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside)
 }
 
 const BYTES_PER_ELEMENT: Record<string, number> = {
@@ -47,12 +101,25 @@ const BYTES_PER_ELEMENT: Record<string, number> = {
   float16: 2,
 }
 
-function weightBytes(file: string, spec: tf.io.WeightsManifestEntry): number {
+function weightBytes(file: string, spec: tf.io.WeightsManifestEntry, where: string): number {
   const dtype = spec.quantization?.dtype ?? spec.dtype
   const bytes = BYTES_PER_ELEMENT[dtype]
-  if (bytes === undefined || !Array.isArray(spec.shape))
-    throw backboneInvalid(file, `${file}: weight ${spec.name} has an unsupported dtype or shape`)
+  if (
+    bytes === undefined ||
+    !Array.isArray(spec.shape) ||
+    !spec.shape.every((size) => Number.isInteger(size) && size >= 0)
+  )
+    throw backboneInvalidAt(file, where, `${file}: ${where} has an unsupported dtype or shape`)
   return spec.shape.reduce((count, size) => count * size, 1) * bytes
+}
+
+/** The bytes one manifest group's weights take. */
+function groupBytes(file: string, model: LayersModelJson, group: number): number {
+  return (model.manifest[group]?.weights ?? []).reduce(
+    (sum, spec, index) =>
+      sum + weightBytes(file, spec, `$.weightsManifest[${group}].weights[${index}]`),
+    0,
+  )
 }
 
 export interface LayersModelJson {
@@ -60,13 +127,24 @@ export interface LayersModelJson {
   manifest: tf.io.WeightsManifestConfig
 }
 
-/** Parses and checks a model.json: a layers model whose weight paths stay in its folder. */
-export function parseLayersModelJson(file: string, text: string): LayersModelJson {
+/**
+ * Parses and checks a model.json: a layers model whose weight paths name files in its folder.
+ * `modelUrl` is where it was fetched from, when it was. Messages never quote the file's bytes: it
+ * may be an error page or some other file, so they say what was expected and where (a JSON path).
+ */
+export function parseLayersModelJson(
+  file: string,
+  text: string,
+  modelUrl?: string,
+): LayersModelJson {
   let json: Partial<tf.io.ModelJSON>
   try {
     json = JSON.parse(text) as Partial<tf.io.ModelJSON>
-  } catch (error) {
-    throw backboneInvalid(file, `${file} is not valid JSON: ${(error as Error).message}`)
+  } catch {
+    throw backboneInvalid(
+      file,
+      `${file} is not valid JSON (${Buffer.byteLength(text)} bytes): a TF.js model.json was expected`,
+    )
   }
   if (typeof json !== 'object' || json === null || typeof json.modelTopology !== 'object')
     throw backboneInvalid(file, `${file} has no modelTopology: it is not a TF.js model.json`)
@@ -80,13 +158,23 @@ export function parseLayersModelJson(file: string, text: string): LayersModelJso
     !Array.isArray(manifest) ||
     !manifest.every((group) => Array.isArray(group?.paths) && Array.isArray(group?.weights))
   )
-    throw backboneInvalid(file, `${file} has no valid weightsManifest`)
-  for (const path of manifest.flatMap((group) => group.paths))
-    if (typeof path !== 'string' || !isContainedWeightPath(path))
-      throw backboneInvalid(file, `${file} lists weight file ${String(path)} outside its folder`, {
-        path,
-      })
+    throw backboneInvalidAt(file, '$.weightsManifest', `${file} has no valid weightsManifest`)
+  manifest.forEach((group, g) =>
+    group.paths.forEach((path: unknown, p) => {
+      if (typeof path !== 'string' || !isContainedWeightPath(path, modelUrl))
+        throw weightPathRefused(file, `$.weightsManifest[${g}].paths[${p}]`)
+    }),
+  )
   return { modelTopology: json.modelTopology as object, manifest }
+}
+
+function weightPathRefused(file: string, where: string): AppFailure {
+  return backboneInvalidAt(
+    file,
+    where,
+    `${file}: ${where} names a weight file outside its folder, or one a URL would not reach as ` +
+      'written (weight paths must be plain relative names such as group1-shard1of1.bin)',
+  )
 }
 
 /** Every weight path of the manifest, in order. */
@@ -96,18 +184,55 @@ export function manifestPaths(model: LayersModelJson): string[] {
 
 /** The bytes the manifest's weights take. */
 export function manifestBytes(file: string, model: LayersModelJson): number {
-  return model.manifest
-    .flatMap((group) => group.weights)
-    .reduce((sum, spec) => sum + weightBytes(file, spec), 0)
+  return model.manifest.reduce((sum, _group, index) => sum + groupBytes(file, model, index), 0)
 }
 
-async function readWeightFile(modelFile: string, path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(join(dirname(modelFile), path))
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'cannot be read'
-    throw backboneInvalid(modelFile, `${modelFile}: weight file ${path} ${reason}`, { path })
+/** Each group's weight files on disk, named by their JSON path for errors. */
+function groupFiles(file: string, model: LayersModelJson): { where: string; path: string }[][] {
+  const folder = dirname(file)
+  return model.manifest.map((group, g) =>
+    group.paths.map((path, p) => {
+      const where = `$.weightsManifest[${g}].paths[${p}]`
+      if (!staysInFolder(folder, path)) throw weightPathRefused(file, where)
+      return { where, path: join(folder, path) }
+    }),
+  )
+}
+
+function weightFileProblem(file: string, where: string, error: unknown): AppFailure {
+  const reason =
+    (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'cannot be read'
+  return backboneInvalidAt(file, where, `${file}: the weight file named at ${where} ${reason}`)
+}
+
+function sizeMismatch(file: string, group: number, actual: number, expected: number): AppFailure {
+  const where = `$.weightsManifest[${group}]`
+  return backboneInvalidAt(
+    file,
+    where,
+    `${file}: the weight files of ${where} hold ${actual} bytes, the manifest needs ${expected}`,
+    { bytes: actual, expectedBytes: expected },
+  )
+}
+
+/**
+ * Checks model.json and that every weight file exists with the size its manifest needs, without
+ * reading the weights: cheap enough to run before a job syncs its dataset.
+ */
+export async function checkLayersModelFiles(file: string): Promise<void> {
+  const model = parseLayersModelJson(file, await readFile(file, 'utf8'))
+  const groups = groupFiles(file, model)
+  for (const [g, parts] of groups.entries()) {
+    let actual = 0
+    for (const { where, path } of parts) {
+      const info = await stat(path).catch((error: unknown) => {
+        throw weightFileProblem(file, where, error)
+      })
+      if (!info.isFile()) throw weightFileProblem(file, where, { code: 'ENOENT' })
+      actual += info.size
+    }
+    const expected = groupBytes(file, model, g)
+    if (actual !== expected) throw sizeMismatch(file, g, actual, expected)
   }
 }
 
@@ -117,17 +242,17 @@ async function readLayersModelFiles(file: string) {
   const model = parseLayersModelJson(file, jsonBytes.toString('utf8'))
   const hash = createHash('sha256').update(jsonBytes)
   const buffers: Uint8Array[] = []
-  for (const group of model.manifest) {
-    const parts = []
-    for (const path of group.paths) parts.push(await readWeightFile(file, path))
-    const actual = parts.reduce((sum, part) => sum + part.byteLength, 0)
-    const expected = group.weights.reduce((sum, spec) => sum + weightBytes(file, spec), 0)
-    if (actual !== expected)
-      throw backboneInvalid(
-        file,
-        `${file}: weight files ${group.paths.join(', ')} hold ${actual} bytes, the manifest needs ${expected}`,
-        { paths: group.paths, bytes: actual, expectedBytes: expected },
+  for (const [g, files] of groupFiles(file, model).entries()) {
+    const parts: Uint8Array[] = []
+    for (const { where, path } of files)
+      parts.push(
+        await readFile(path).catch((error: unknown) => {
+          throw weightFileProblem(file, where, error)
+        }),
       )
+    const actual = parts.reduce((sum, part) => sum + part.byteLength, 0)
+    const expected = groupBytes(file, model, g)
+    if (actual !== expected) throw sizeMismatch(file, g, actual, expected)
     for (const part of parts) hash.update(part)
     buffers.push(...parts)
   }
@@ -155,9 +280,16 @@ export async function loadLayersModelFile(
     const model = await tf.loadLayersModel({ load: async () => artifacts }, { strict: true })
     return { model, id }
   } catch (error) {
+    // tfjs quotes the topology (layer names, class names) in its messages: say what kind of
+    // problem it is without repeating the file's contents.
+    const unknownLayer = /^Unknown (layer|initializer|regularizer|constraint|activation)/.exec(
+      (error as Error).message,
+    )?.[1]
     throw backboneInvalid(
       file,
-      `${file} cannot be built as a layers model: ${(error as Error).message}`,
+      unknownLayer === undefined
+        ? `${file} cannot be built as a TF.js layers model from its modelTopology and weights`
+        : `${file} uses a ${unknownLayer} that tfjs does not know; a backbone must use standard layers`,
     )
   }
 }

@@ -1,18 +1,26 @@
 // The pretrained network a transfer model starts from, given as a path or an http(s) URL of a
 // TF.js layers model (model.json) or a Keras .h5 file: resolved, downloaded once when remote,
 // loaded with its weights and described (input size, pixel scaling, a content id for caches).
+// checkBackbone does the same short of building the model, so a job can refuse a missing or
+// broken backbone before it syncs anything.
 
 import { rm, stat } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
 import type * as tf from '@tensorflow/tfjs'
-import { classifyBackbone, type BackboneProblem } from '../../src-shared/backbone-reference'
+import {
+  classifyBackbone,
+  type BackboneProblem,
+  type BackboneReference,
+} from '../../src-shared/backbone-reference'
 import { AppFailure } from '../../src-shared/errors'
 import { BACKBONE_MAX_LENGTH } from '../../src-shared/train-params'
 import {
   backboneInvalid,
   backboneNotFound,
+  checkLayersModelFiles,
   fileSha256,
   loadLayersModelFile,
+  relabelled,
 } from './backbone-files'
 import {
   BACKBONE_LOCAL_FILE,
@@ -20,7 +28,7 @@ import {
   type DownloadOptions,
   downloadBackbone,
 } from './backbone-download'
-import { loadKerasH5 } from './load-keras-h5'
+import { checkKerasH5, loadKerasH5 } from './load-keras-h5'
 
 export interface Backbone {
   /** As loaded, weights set. */
@@ -76,15 +84,22 @@ async function localModelFile(spec: string): Promise<{ file: string; format: Bac
   return { file: path, format }
 }
 
-async function loadH5(file: string): Promise<{ model: tf.LayersModel; id: string }> {
+/** The Keras reader's MODEL_FILE_* errors, as backbone errors. */
+async function asBackbone<T>(file: string, read: () => Promise<T>): Promise<T> {
   try {
-    const model = await loadKerasH5(file)
-    return { model, id: await fileSha256(file) }
+    return await read()
   } catch (error) {
     if (!(error instanceof AppFailure)) throw error
     if (error.error.code === 'MODEL_FILE_MISSING') throw backboneNotFound(file)
     throw backboneInvalid(file, error.error.message)
   }
+}
+
+async function loadH5(file: string): Promise<{ model: tf.LayersModel; id: string }> {
+  return asBackbone(file, async () => {
+    const model = await loadKerasH5(file)
+    return { model, id: await fileSha256(file) }
+  })
 }
 
 /** Input size and pixel scaling; refuses what a classifier head cannot sit on. */
@@ -123,19 +138,56 @@ async function loadModelFile(file: string, format: BackboneFormat): Promise<Back
   }
 }
 
-async function loadFromUrl(url: URL, options: LoadBackboneOptions): Promise<Backbone> {
+/**
+ * A URL's backbone on disk, downloaded unless cached, then `use`d. A download that does not load
+ * would fail from the cache forever: it is dropped, so the next attempt fetches it again (perhaps
+ * fixed at its source).
+ */
+async function fromUrl<T>(
+  url: URL,
+  options: LoadBackboneOptions,
+  use: (file: string, format: BackboneFormat) => Promise<T>,
+): Promise<T> {
   const format = formatOf(url.pathname)
   if (format === undefined) throw unknownFormat(url.href)
   const { file, dir } = await downloadBackbone(url.href, format, options)
   try {
-    return await loadModelFile(file, format)
+    return await use(file, format)
   } catch (error) {
-    // A download that does not load would fail from the cache forever: drop it, so the next
-    // attempt fetches the model again (perhaps fixed at its source).
     if (error instanceof AppFailure && error.error.code === 'BACKBONE_INVALID')
       await rm(dir, { recursive: true, force: true })
-    throw error
+    // The cached copy is named by the URL it came from.
+    throw relabelled(error, file, url.href)
   }
+}
+
+function referenceRefused(
+  spec: string,
+  reference: Extract<BackboneReference, { kind: 'invalid' }>,
+): AppFailure {
+  const messages: Record<BackboneProblem, string> = {
+    empty: 'backbone is empty',
+    'too-long': `backbone is longer than ${BACKBONE_MAX_LENGTH} characters`,
+    'control-characters': 'backbone contains control characters',
+    'unsupported-scheme': `backbone ${spec} uses the ${reference.scheme ?? ''}: scheme; give a path or an http(s) URL`,
+    'malformed-url': `backbone ${spec} is not a valid URL`,
+  }
+  // A value too long to echo is named by its start only.
+  const named = reference.problem === 'too-long' ? spec.slice(0, 80) : spec
+  return backboneInvalid(named, messages[reference.problem])
+}
+
+/** The model file `spec` names and its format, downloaded first when it is a URL. */
+async function withModelFile<T>(
+  spec: string,
+  options: LoadBackboneOptions,
+  use: (file: string, format: BackboneFormat) => Promise<T>,
+): Promise<T> {
+  const reference = classifyBackbone(spec)
+  if (reference.kind === 'url') return fromUrl(reference.url, options, use)
+  if (reference.kind === 'invalid') throw referenceRefused(spec, reference)
+  const { file, format } = await localModelFile(spec)
+  return use(file, format)
 }
 
 /**
@@ -143,20 +195,18 @@ async function loadFromUrl(url: URL, options: LoadBackboneOptions): Promise<Back
  * an http(s) URL of model.json or .h5 (downloaded once into `<home>/backbones/`).
  */
 export async function loadBackbone(spec: string, options: LoadBackboneOptions): Promise<Backbone> {
-  const reference = classifyBackbone(spec)
-  if (reference.kind === 'url') return loadFromUrl(reference.url, options)
-  if (reference.kind === 'invalid') {
-    const messages: Record<BackboneProblem, string> = {
-      empty: 'backbone is empty',
-      'too-long': `backbone is longer than ${BACKBONE_MAX_LENGTH} characters`,
-      'control-characters': 'backbone contains control characters',
-      'unsupported-scheme': `backbone ${spec} uses the ${reference.scheme ?? ''}: scheme; give a path or an http(s) URL`,
-      'malformed-url': `backbone ${spec} is not a valid URL`,
-    }
-    // A value too long to echo is named by its start only.
-    const named = reference.problem === 'too-long' ? spec.slice(0, 80) : spec
-    throw backboneInvalid(named, messages[reference.problem])
-  }
-  const { file, format } = await localModelFile(spec)
-  return loadModelFile(file, format)
+  return withModelFile(spec, options, loadModelFile)
+}
+
+/**
+ * Finds the backbone `spec` names (downloading a URL once, as loadBackbone would) and checks its
+ * files without building the model: model.json and the size of every weight file, or a .h5 that
+ * holds an architecture. Answers the local model file.
+ */
+export async function checkBackbone(spec: string, options: LoadBackboneOptions): Promise<string> {
+  return withModelFile(spec, options, async (file, format) => {
+    if (format === 'h5') await asBackbone(file, () => checkKerasH5(file))
+    else await checkLayersModelFiles(file)
+    return file
+  })
 }

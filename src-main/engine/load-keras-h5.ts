@@ -1,6 +1,8 @@
 // Reads a Keras HDF5 model (the layout keras-h5-layout.ts describes) back into a tfjs model: the
 // architecture from model_config, then every layer's weights by name. Used to check exports and
-// to start training from an earlier model.
+// to start training from an earlier model, and checked quickly (architecture present) before a
+// job that needs one starts. Messages never quote the file's strings (layer or weight names, the
+// config): they say what was expected and where, by position.
 
 import { open } from 'node:fs/promises'
 import * as tf from '@tensorflow/tfjs'
@@ -38,13 +40,14 @@ function nameList(group: Group, name: string): string[] {
   return names
 }
 
-function readLayerWeights(file: string, group: Group, names: string[]): tf.Tensor[] {
-  return names.map((name) => {
+function readLayerWeights(file: string, group: Group, names: string[], layer: number): tf.Tensor[] {
+  return names.map((name, index) => {
+    const where = `weight ${index} of layer ${layer} in layer_names`
     const dataset = group.get(name)
-    if (!(dataset instanceof h5wasm.Dataset)) throw invalid(file, `weight ${name} is missing`)
+    if (!(dataset instanceof h5wasm.Dataset)) throw invalid(file, `${where} is missing`)
     const values = dataset.value
     if (!(values instanceof Float32Array || values instanceof Float64Array))
-      throw invalid(file, `weight ${name} is not a float array`)
+      throw invalid(file, `${where} is not a float array`)
     return tf.tensor(values, dataset.shape ?? [], 'float32')
   })
 }
@@ -88,7 +91,7 @@ function adaptLayerConfig(file: string, layer: LayerConfig): void {
   }
   if (layer.class_name === 'BatchNormalization' && Array.isArray(config.axis)) {
     if (config.axis.length !== 1)
-      throw invalid(file, `layer ${String(config.name)} normalises over several axes`)
+      throw invalid(file, 'a BatchNormalization layer normalises over several axes')
     config.axis = config.axis[0]
   }
   if (layer.class_name === 'ReLU') {
@@ -96,7 +99,7 @@ function adaptLayerConfig(file: string, layer: LayerConfig): void {
       if (config[key] !== undefined && config[key] !== null && config[key] !== 0)
         throw invalid(
           file,
-          `layer ${String(config.name)} is a ReLU with ${key} ${String(config[key])}, which tfjs cannot compute`,
+          `a ReLU layer has ${key}${typeof config[key] === 'number' ? ` ${config[key]}` : ''}, which tfjs cannot compute`,
         )
   }
   const nested = config.layers
@@ -105,32 +108,38 @@ function adaptLayerConfig(file: string, layer: LayerConfig): void {
 }
 
 async function readModel(file: string, h5: InstanceType<typeof h5wasm.File>) {
-  const configText = textOf(h5.attrs.model_config?.value)
-  if (configText === undefined) {
-    const weightsOnly = h5.get(MODEL_WEIGHTS_GROUP) !== null || h5.attrs.layer_names !== undefined
-    throw invalid(
-      file,
-      weightsOnly
-        ? 'it holds weights only (no model_config): save the model with its architecture (model.save), not model.save_weights'
-        : 'it has no model_config attribute',
-    )
-  }
-  const topology = JSON.parse(configText) as LayerConfig
+  const configText = modelConfigText(file, h5)
+  const topology = parseModelConfig(file, configText)
   adaptLayerConfig(file, topology)
-  const model = await tf.models.modelFromJSON({
-    modelTopology: topology as tf.io.ModelJSON['modelTopology'],
-  })
+  const model = await tf.models
+    .modelFromJSON({ modelTopology: topology as tf.io.ModelJSON['modelTopology'] })
+    .catch((error: unknown) => {
+      // tfjs quotes the config (layer and class names) in its messages; name the kind only.
+      const unknown = /^Unknown (layer|initializer|regularizer|constraint|activation)/.exec(
+        error instanceof Error ? error.message : '',
+      )?.[1]
+      throw invalid(
+        file,
+        unknown === undefined
+          ? 'its model_config cannot be built as a tfjs model'
+          : `its model_config uses a ${unknown} that tfjs does not know; use standard Keras layers`,
+      )
+    })
   const weights = h5.get(MODEL_WEIGHTS_GROUP)
   const weightsGroup = weights instanceof h5wasm.Group ? weights : h5
   try {
-    for (const layerName of nameList(weightsGroup, 'layer_names')) {
+    for (const [index, layerName] of nameList(weightsGroup, 'layer_names').entries()) {
       const group = weightsGroup.get(layerName)
-      if (!(group instanceof h5wasm.Group)) throw invalid(file, `layer ${layerName} is missing`)
+      if (!(group instanceof h5wasm.Group))
+        throw invalid(file, `layer ${index} in layer_names has no weights group`)
       const weightNames = nameList(group, 'weight_names')
       if (weightNames.length === 0) continue
-      const tensors = readLayerWeights(file, group, weightNames)
+      const tensors = readLayerWeights(file, group, weightNames, index)
       try {
         model.getLayer(layerName).setWeights(tensors)
+      } catch (error) {
+        if (error instanceof AppFailure) throw error
+        throw invalid(file, `layer ${index} in layer_names does not match its weights`)
       } finally {
         tf.dispose(tensors)
       }
@@ -142,7 +151,32 @@ async function readModel(file: string, h5: InstanceType<typeof h5wasm.File>) {
   return model
 }
 
-export async function loadKerasH5(file: string): Promise<tf.LayersModel> {
+function parseModelConfig(file: string, text: string): LayerConfig {
+  try {
+    const parsed = JSON.parse(text) as unknown
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      return parsed as LayerConfig
+  } catch {
+    // Reported below, without the text.
+  }
+  throw invalid(file, 'its model_config is not a JSON object describing a Keras model')
+}
+
+/** The model_config attribute's text, or why there is none. */
+function modelConfigText(file: string, h5: InstanceType<typeof h5wasm.File>): string {
+  const configText = textOf(h5.attrs.model_config?.value)
+  if (configText !== undefined) return configText
+  const weightsOnly = h5.get(MODEL_WEIGHTS_GROUP) !== null || h5.attrs.layer_names !== undefined
+  throw invalid(
+    file,
+    weightsOnly
+      ? 'it holds weights only (no model_config): save the model with its architecture (model.save), not model.save_weights'
+      : 'it has no model_config attribute',
+  )
+}
+
+/** Opens `file` as HDF5 after checking its signature; MODEL_FILE_* errors otherwise. */
+async function openHdf5(file: string): Promise<InstanceType<typeof h5wasm.File>> {
   let hdf5: boolean
   try {
     hdf5 = await isHdf5(file)
@@ -156,12 +190,34 @@ export async function loadKerasH5(file: string): Promise<tf.LayersModel> {
   }
   if (!hdf5) throw invalid(file, 'not an HDF5 file')
   await h5wasm.ready
-  const h5 = new h5wasm.File(file, 'r')
+  return new h5wasm.File(file, 'r')
+}
+
+export async function loadKerasH5(file: string): Promise<tf.LayersModel> {
+  const h5 = await openHdf5(file)
   try {
     return await readModel(file, h5)
   } catch (error) {
     if (error instanceof AppFailure) throw error
-    throw invalid(file, error instanceof Error ? error.message : String(error))
+    throw invalid(file, 'it cannot be read as a Keras model')
+  } finally {
+    h5.close()
+  }
+}
+
+/**
+ * Checks, without building the model or reading weights, that `file` is HDF5 with a Keras
+ * architecture: what a job can afford to find out before it syncs its dataset.
+ */
+export async function checkKerasH5(file: string): Promise<void> {
+  const h5 = await openHdf5(file)
+  try {
+    const topology = parseModelConfig(file, modelConfigText(file, h5))
+    if (typeof topology.class_name !== 'string' || typeof topology.config !== 'object')
+      throw invalid(file, 'its model_config has no class_name and config: it is not a Keras model')
+  } catch (error) {
+    if (error instanceof AppFailure) throw error
+    throw invalid(file, 'it cannot be read as a Keras model')
   } finally {
     h5.close()
   }

@@ -18,8 +18,8 @@ export async function handleHome(
 ): Promise<void> {
   const token = ctx.core.settings.accessToken
   if (token !== undefined && url.searchParams.has('token'))
-    return openSession(req, res, url.searchParams.get('token') ?? '', token, ctx.port)
-  const refused = tokenProblem(req, token, ctx.port)
+    return openSession(req, res, url.searchParams.get('token') ?? '', token, ctx)
+  const refused = tokenProblem(req, token, ctx)
   if (ctx.uiDir && prefersHtml(req)) {
     if (refused) return sendPage(res, 401, sessionNeededPage(ctx.port))
     if (await serveUiFile(res, ctx.uiDir, '/')) return
@@ -38,9 +38,9 @@ function openSession(
   res: ServerResponse,
   given: string,
   token: string,
-  port: number,
+  ctx: ServerContext,
 ): void {
-  const crossSite = originProblem(req, port)
+  const crossSite = originProblem(req, ctx.port)
   if (crossSite) return sendError(res, crossSite)
   if (!tokenMatches(given, token))
     return sendError(
@@ -52,7 +52,7 @@ function openSession(
   res.writeHead(303, {
     ...COMMON_HEADERS,
     location: '/',
-    'set-cookie': sessionCookie(token, port),
+    'set-cookie': sessionCookie(token, ctx.port, ctx.sessions),
     'referrer-policy': 'no-referrer',
     'content-length': 0,
   })

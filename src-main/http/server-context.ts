@@ -2,6 +2,7 @@
 
 import type { ServerResponse } from 'node:http'
 import type { Core } from '../core'
+import type { BrowserSessions } from './browser-sessions'
 
 export interface ServerContext {
   core: Core
@@ -11,4 +12,6 @@ export interface ServerContext {
   openStreams: Set<ServerResponse>
   /** Folder of the built web UI, when there is one. */
   uiDir: string | undefined
+  /** The browser UI's sessions (in memory: a restart asks the browser for the token again). */
+  sessions: BrowserSessions
 }

@@ -8,9 +8,10 @@ import { AppFailure, appError, toAppError } from '../../src-shared/errors'
 import { ROUTES } from '../../src-shared/http-api'
 import type { Core } from '../core'
 import { handleApi } from './api-routes'
+import { BrowserSessions, type BrowserSessionsOptions } from './browser-sessions'
 import { handleHome } from './home-route'
 import { handleInterrupt, handleProgress, handleRetryUpload } from './progress-routes'
-import { hostProblem, originProblem, tokenProblem } from './request-guards'
+import { browserGetProblem, hostProblem, originProblem, tokenProblem } from './request-guards'
 import { sendError } from './responses'
 import type { ServerContext } from './server-context'
 import { findUiDir, serveUiFile } from './static-ui'
@@ -26,6 +27,8 @@ export interface HttpServerOptions {
   port?: number
   /** Folder of the built web UI; found next to the app when not given. */
   uiDir?: string
+  /** The browser sessions' clock and lifetime (tests). */
+  sessions?: BrowserSessionsOptions
 }
 
 const HOST = '127.0.0.1'
@@ -40,6 +43,7 @@ export async function startHttpServer(
     port: wanted,
     openStreams: new Set(),
     uiDir: opts.uiDir ?? findUiDir(),
+    sessions: new BrowserSessions(opts.sessions),
   }
   const server = createServer({ noDelay: true }, (req, res) => {
     route(req, res, ctx).catch((err: unknown) => {
@@ -115,16 +119,18 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerConte
   const seedRoute = SEED_ROUTES[path]
   if (seedRoute) {
     if (method !== 'GET') return methodNotAllowed(res, 'GET')
-    const refused = originProblem(req, ctx.port) ?? tokenProblem(req, token, ctx.port)
+    // With a token set, the token (or the UI's SameSite cookie) already proves the caller.
+    const refused =
+      originProblem(req, ctx.port) ??
+      tokenProblem(req, token, ctx) ??
+      (token === undefined ? browserGetProblem(req) : undefined)
     if (refused) return sendError(res, refused)
     return seedRoute(req, res, url, ctx)
   }
 
   if (path === '/api' || path.startsWith('/api/')) {
-    const changesState = method !== 'GET' && method !== 'HEAD'
-    const refused =
-      (changesState ? originProblem(req, ctx.port) : undefined) ??
-      tokenProblem(req, token, ctx.port)
+    // Reads too: a foreign page could show thumbnails or learn which files exist.
+    const refused = originProblem(req, ctx.port, 'use the API') ?? tokenProblem(req, token, ctx)
     if (refused) return sendError(res, refused)
     return handleApi(req, res, url, apiSegments(path), ctx)
   }

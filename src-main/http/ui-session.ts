@@ -3,21 +3,18 @@
 // instead: opening `/?token=<token>` once, from the address bar or a bookmark, answers with an
 // HttpOnly, SameSite=Strict cookie and a redirect to `/` (the token leaves the address bar and
 // the history). Pages of other sites can neither read the cookie nor make the browser send it.
-// The cookie holds a keyed hash of the token, not the token itself, and is named after the port
-// because browsers share cookies between all ports of a host.
+// The cookie holds a random session value kept by the server (browser-sessions.ts), never the
+// token nor anything made from it, and is named after the port because browsers share cookies
+// between all ports of a host.
 
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import { SESSION_LIFETIME_MS, type BrowserSessions } from './browser-sessions'
 
 const COOKIE_PREFIX = 'training_server_session_'
-const SESSION_CONTEXT = 'training-server browser session v1'
 
 export function sessionCookieName(port: number): string {
   return `${COOKIE_PREFIX}${port}`
-}
-
-export function sessionValue(token: string): string {
-  return createHmac('sha256', token).update(SESSION_CONTEXT).digest('base64url')
 }
 
 function sameText(a: string, b: string): boolean {
@@ -39,14 +36,22 @@ function cookieValue(req: IncomingMessage, name: string): string | undefined {
   return undefined
 }
 
-/** True when the request carries the session cookie this token gives. */
-export function hasSession(req: IncomingMessage, token: string, port: number): boolean {
+/** True when the request carries a live session of this server, opened with the current token. */
+export function hasSession(
+  req: IncomingMessage,
+  token: string,
+  port: number,
+  sessions: BrowserSessions,
+): boolean {
   const value = cookieValue(req, sessionCookieName(port))
-  return value !== undefined && sameText(value, sessionValue(token))
+  return value !== undefined && sessions.isValid(value, token)
 }
 
-export function sessionCookie(token: string, port: number): string {
-  return `${sessionCookieName(port)}=${sessionValue(token)}; Path=/; HttpOnly; SameSite=Strict`
+/** Opens a session and returns the Set-Cookie header that hands it to the browser. */
+export function sessionCookie(token: string, port: number, sessions: BrowserSessions): string {
+  const value = sessions.open(token)
+  const maxAge = Math.floor(sessions.lifetimeMs / 1000)
+  return `${sessionCookieName(port)}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict`
 }
 
 /** A page for a browser that has no session yet: how to open the UI with the token. */
@@ -56,6 +61,7 @@ export function sessionNeededPage(port: number): string {
 <body><main><h1>Training Server needs its access token</h1>
 <p>This server was started with <code>TRAINING_SERVER_TOKEN</code>. Open
 <code>http://127.0.0.1:${port}/?token=&lt;your token&gt;</code> once in this browser; it then
-remembers the session and the address bar shows the plain address again.</p></main></body></html>
+remembers the session and the address bar shows the plain address again. A session lasts ${SESSION_LIFETIME_MS / 3_600_000} hours
+and ends when the server restarts or its token changes: open that address again then.</p></main></body></html>
 `
 }

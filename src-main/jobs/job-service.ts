@@ -1,4 +1,5 @@
-// The job queue: at most one active job per client (asking again joins it), jobs of different
+// The job queue: at most one active job per client (asking again joins it when the request asks
+// for the same job, see job-join.ts; otherwise CLIENT_BUSY), jobs of different
 // clients run up to settings.concurrency at once and wait in order otherwise, and any job can be
 // interrupted. It also answers the UI's questions about clients, datasets and model files, and
 // keeps every job in the run history.
@@ -11,8 +12,10 @@ import { AppFailure, appError, toAppError } from '../../src-shared/errors'
 import type { JobEvent, JobRecord, JobSummary, ModelFile } from '../../src-shared/job-events'
 import type { BackendName } from '../../src-shared/train-params'
 import { clientThumbnail, listClients, listModelFiles } from './client-catalog'
+import { endStoppedUpload, recoverCommits } from './commit-recovery'
 import { describeLocalDataset, syncDataset } from './dataset-sync'
 import { Job, newJobId } from './job'
+import { joinTraining } from './job-join'
 import { RunHistory, newestFirst } from './run-history'
 import { joinRetry, modelToRetry, runRetryUpload } from './retry-upload'
 import { checkClientName, resolveTrainRequest } from './train-request'
@@ -83,9 +86,15 @@ export class JobService {
     for (const job of past) this.past.set(job.id, job.summary())
   }
 
-  /** Loads the run history (closing jobs the app was stopped in) and returns a ready service. */
+  /**
+   * Finishes model commits the app was stopped in, loads the run history (closing jobs the app
+   * was stopped in) and returns a ready service: no job runs before the bucket is whole.
+   */
   static async create(opts: JobServiceOptions): Promise<JobService> {
-    const past = opts.history ? await opts.history.load() : []
+    const recoveries = await recoverCommits(opts.settings, opts.s3)
+    const past = opts.history
+      ? await opts.history.load(endStoppedUpload(opts.settings, recoveries))
+      : []
     return new JobService(opts, past)
   }
 
@@ -94,14 +103,18 @@ export class JobService {
     return this.announcedBackend ?? 'pending'
   }
 
-  /** Starts a job for the client, or joins the one it already has (queued or running). */
+  /**
+   * Starts a job for the client, or joins the one it already has (queued or running) when that is
+   * a training run of the same type with the same values for every parameter the request gives.
+   * Throws CLIENT_BUSY otherwise.
+   */
   start(request: { client?: unknown; trainType?: unknown; params?: unknown }): StartedJob {
     const { client, trainType, params, given } = resolveTrainRequest(
       request,
       this.settings.bucketPrefix,
     )
     const active = this.activeJob(client)
-    if (active) return { job: active, joined: true }
+    if (active) return joinTraining(active, { trainType, params, given })
     this.assertOpen()
     const job = Job.create({ id: newJobId(client), client, trainType, params, given })
     this.enqueue(job)
@@ -147,12 +160,12 @@ export class JobService {
     const client =
       named?.client ??
       checkClientName('client' in target ? target.client : undefined, this.settings.bucketPrefix)
-    const before = joinRetry(this.activeJob(client), client)
+    const before = joinRetry(this.activeJob(client))
     if (before) return before
     this.assertOpen()
     const source = await modelToRetry(this.settings, client, this.list(client), named?.id)
     // Looking at the disk took a moment: another request may have started one meanwhile.
-    const after = joinRetry(this.activeJob(client), client)
+    const after = joinRetry(this.activeJob(client))
     if (after) return after
     this.assertOpen()
     const job = Job.create({

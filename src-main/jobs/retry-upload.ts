@@ -10,6 +10,7 @@ import { AppFailure, appError } from '../../src-shared/errors'
 import type { JobSummary } from '../../src-shared/job-events'
 import { localPaths, type Settings } from '../config/settings'
 import type { Job } from './job'
+import { clientBusy } from './job-join'
 import { storeModel } from './store-model'
 import { MODEL_FILES } from './training-protocol'
 
@@ -17,17 +18,9 @@ import { MODEL_FILES } from './training-protocol'
  * What a retry request meets when the client already has a job: a retried upload under way is
  * joined, anything else (a training run) must end first.
  */
-export function joinRetry(
-  active: Job | undefined,
-  client: string,
-): { job: Job; joined: true } | undefined {
+export function joinRetry(active: Job | undefined): { job: Job; joined: true } | undefined {
   if (active?.retryOf !== undefined) return { job: active, joined: true }
-  if (active)
-    throw new AppFailure(
-      appError('CLIENT_BUSY', `client ${client} has a job running; retry once it has ended`, {
-        details: { jobId: active.id },
-      }),
-    )
+  if (active) throw new AppFailure(clientBusy(active, 'retry the upload once it has ended'))
   return undefined
 }
 
@@ -85,7 +78,7 @@ export async function runRetryUpload(
   source: JobSummary,
   ctx: { settings: Settings; s3: S3Client },
 ): Promise<void> {
-  const weights = localPaths(ctx.settings.home, job.client).weights
+  const { weights, commits } = localPaths(ctx.settings.home, job.client)
   job.append({
     type: 'log',
     level: 'info',
@@ -96,6 +89,7 @@ export async function runRetryUpload(
     s3: ctx.s3,
     bucket: modelBucketName(ctx.settings.bucketPrefix, job.client),
     weights,
+    journalDir: commits,
     training: 'Skipped',
     ...(result?.metrics !== undefined && { metrics: result.metrics }),
     ...(result?.skippedImageCount !== undefined && {

@@ -1,19 +1,26 @@
 // Run history: every job is kept as <home>/runs/<id>.json (params, events, metrics, result).
-// Files are replaced atomically (temp file, then rename) so a crash never leaves half a record,
+// Files are replaced atomically and flushed to disk, so a crash never leaves half a record,
 // and writes are throttled while a job runs but happen at once on every stage change. Jobs that
-// were still running when the app stopped are closed as interrupted (APP_STOPPED) on load.
+// were still running when the app stopped are closed as interrupted (APP_STOPPED) on load, unless
+// the caller knows better (a model whose commit was finished at start makes its job done).
 
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
-import { appError } from '../../src-shared/errors'
+import { appError, type AppError } from '../../src-shared/errors'
 import { isTerminal, type JobRecord, type JobSummary } from '../../src-shared/job-events'
-import { Job } from './job'
+import { writeFileAtomically } from '../platform/atomic-file'
+import { Job, type JobEnding } from './job'
 
 /** Job ids are file names here: only these characters ever reach the file system. */
 export const JOB_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,99}$/
 
 const DEFAULT_THROTTLE_MS = 500
+
+/**
+ * How a job the app stopped in ends, given the APP_STOPPED error it would end with; undefined
+ * leaves the usual ending (interrupted, nothing stored).
+ */
+export type StoppedJobEnding = (job: Job, stopped: AppError) => Promise<JobEnding | undefined>
 
 interface Tracked {
   job: Job
@@ -34,9 +41,10 @@ export class RunHistory {
 
   /**
    * Reads every saved job. Jobs saved in a working state (the app stopped mid-job) are ended as
-   * interrupted with an APP_STOPPED error and saved again. Unreadable files are skipped.
+   * interrupted with an APP_STOPPED error (or as `endStopped` says) and saved again. Unreadable
+   * files are skipped.
    */
-  async load(): Promise<Job[]> {
+  async load(endStopped?: StoppedJobEnding): Promise<Job[]> {
     await mkdir(this.dir, { recursive: true })
     const all = await readdir(this.dir)
     // Temp files of writes cut short when the app stopped: never a record, so they go.
@@ -50,16 +58,19 @@ export class RunHistory {
       if (!record) continue
       const job = Job.fromRecord(record)
       if (!isTerminal(job.state)) {
-        job.finish({
-          state: 'interrupted',
-          Training: 'Interrupted',
-          Storing: 'Skipped',
-          error: appError(
-            'APP_STOPPED',
-            `the app stopped while this job was ${record.state}; it did not finish`,
-            { details: { stateWhenStopped: record.state } },
-          ),
-        })
+        const stopped = appError(
+          'APP_STOPPED',
+          `the app stopped while this job was ${record.state}; it did not finish`,
+          { details: { stateWhenStopped: record.state } },
+        )
+        job.finish(
+          (await endStopped?.(job, stopped)) ?? {
+            state: 'interrupted',
+            Training: 'Interrupted',
+            Storing: 'Skipped',
+            error: stopped,
+          },
+        )
         await this.write(job)
       }
       jobs.push(job)
@@ -131,15 +142,7 @@ export class RunHistory {
   }
 
   private async write(job: Job): Promise<void> {
-    const target = this.fileOf(job.id)
-    const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-    try {
-      await writeFile(temp, JSON.stringify(job.record()))
-      await rename(temp, target)
-    } catch (err) {
-      await rm(temp, { force: true })
-      throw err
-    }
+    await writeFileAtomically(this.fileOf(job.id), JSON.stringify(job.record()))
   }
 
   private async readFile(path: string): Promise<JobRecord | undefined> {

@@ -16,6 +16,8 @@ export interface StoreModelInput {
   bucket: string
   /** The folder holding model.h5 and the other exports. */
   weights: string
+  /** Where the commit of the set is journaled (`<home>/commits`). */
+  journalDir: string
   /** What the result says about training ('Skipped' for a retried upload). */
   training: Outcome
   metrics?: TrainingMetrics
@@ -44,6 +46,7 @@ export async function storeModel(job: Job, input: StoreModelInput): Promise<void
       folder: weights,
       createBucket: true,
       stagingId: job.id,
+      journalDir: input.journalDir,
       signal,
       onProgress: (p) =>
         job.append({

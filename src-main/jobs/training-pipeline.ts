@@ -4,7 +4,7 @@
 // model bucket as one set, and delete the local model only once the upload is confirmed. Images
 // that cannot be decoded are skipped and listed, up to settings.maxBadImageRate of the dataset.
 
-import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { AnnotationReport } from '../../src-shared/annotation-report'
@@ -15,9 +15,11 @@ import type { BackendName, TrainParams } from '../../src-shared/train-params'
 import { localPaths, type Settings } from '../config/settings'
 import { loadDataset, type DatasetFacts } from '../dataset/load-dataset'
 import { datasetTrainDefaults } from '../engine/dataset-defaults'
+import { renameDurably } from '../platform/atomic-file'
 import { mirrorBucket } from '../storage/mirror-bucket'
 import { abortable } from './abortable'
 import type { Job, Outcome } from './job'
+import { prepareBackbone } from './prepare-backbone'
 import { runTrainingWorker } from './run-training-worker'
 import {
   badImageProblem,
@@ -67,6 +69,8 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
   let metrics: TrainingMetrics | undefined
 
   try {
+    // A backbone that cannot be used ends the job before the bucket is synced.
+    await abortable(prepareBackbone(job, settings), signal)
     job.transition('syncing')
     const datasetBucket = datasetBucketName(prefix, job.client)
     job.append({
@@ -144,6 +148,8 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
           cacheDir: join(settings.home, 'cache'),
           home: settings.home,
           maxBadImageShare: settings.maxBadImageRate,
+          backboneMaxBytes: settings.backboneMaxBytes,
+          backboneTimeoutMs: settings.backboneDownloadTimeoutMs,
         },
         { signal, onMessage: (message) => relay(job, message, ctx) },
       ),
@@ -173,6 +179,7 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
       s3,
       bucket: modelBucket,
       weights: paths.weights,
+      journalDir: paths.commits,
       training: 'Succesfull',
       metrics,
       skipped,
@@ -249,7 +256,7 @@ async function prepareWeightsFolder(job: Job, home: string, weights: string): Pr
   if (leftover) {
     const aside = join(home, 'unsent-models', job.client, `before-${job.id}`)
     await mkdir(join(home, 'unsent-models', job.client), { recursive: true })
-    await rename(weights, aside)
+    await renameDurably(weights, aside)
     job.append({
       type: 'log',
       level: 'warn',

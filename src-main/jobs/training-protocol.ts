@@ -27,6 +27,9 @@ export interface TrainingRequest {
   threads?: number
   /** Share of the images that may fail to decode and be skipped (default 0.2); above it the run fails. */
   maxBadImageShare?: number
+  /** Limits on downloading a backbone by URL (bytes, milliseconds); defaults when absent. */
+  backboneMaxBytes?: number
+  backboneTimeoutMs?: number
 }
 
 export type TrainingMessage =

@@ -7,6 +7,7 @@ import { classifyBackbone } from '../../src-shared/backbone-reference'
 import { AppFailure, appError } from '../../src-shared/errors'
 import type { TransferFacts } from '../../src-shared/job-events'
 import { RESIZE_MODE } from '../dataset/decode-image'
+import { relabelled } from '../engine/backbone-files'
 import { loadBackbone, type Backbone } from '../engine/backbone-source'
 import type { TrainedTransfer } from '../engine/train-transfer'
 import type { TrainingMessage, TrainingRequest } from './training-protocol'
@@ -36,8 +37,11 @@ export async function loadRequestBackbone(
     )
   const home = requestHome(request)
   post({ type: 'log', level: 'info', message: `loading backbone ${spec}` })
-  const backbone = await loadBackbone(backboneLocation(spec, home), {
+  const location = backboneLocation(spec, home)
+  const backbone = await loadBackbone(location, {
     home,
+    ...(request.backboneMaxBytes !== undefined && { maxBytes: request.backboneMaxBytes }),
+    ...(request.backboneTimeoutMs !== undefined && { timeoutMs: request.backboneTimeoutMs }),
     onProgress: ({ done, total }) =>
       post({
         type: 'progress',
@@ -46,6 +50,8 @@ export async function loadRequestBackbone(
         done,
         total: total ?? done,
       }),
+  }).catch((error: unknown) => {
+    throw relabelled(error, location, spec)
   })
   const [height, width] = backbone.inputShape
   // Images are brought to a square; a backbone with another aspect would see them stretched twice.
@@ -55,7 +61,7 @@ export async function loadRequestBackbone(
       appError(
         'BACKBONE_INVALID',
         `${spec} takes ${height}×${width} images; only square inputs are supported`,
-        { field: 'backbone', file: backbone.file },
+        { field: 'backbone', file: spec },
       ),
     )
   }

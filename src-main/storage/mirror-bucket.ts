@@ -8,12 +8,13 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdir, readdir, rename, rm } from 'node:fs/promises'
+import { mkdir, readdir, rm } from 'node:fs/promises'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import pLimit from 'p-limit'
 import { AppFailure, appError } from '../../src-shared/errors'
+import { moveIntoPlace } from '../platform/atomic-file'
 import { AbortGroup } from './abort-group'
 import { bareEtag, listObjects, type BucketObject } from './bucket-objects'
 import { listLocalFiles, removeEmptyFolders } from './local-tree'
@@ -87,7 +88,8 @@ function asFailure(err: unknown, bucket: string, key?: string): AppFailure {
     return new AppFailure(
       appError(
         'MIRROR_WRITE_FAILED',
-        `Cannot write the mirror of "${bucket}": ${fsError.message}`,
+        // The file system's message names local paths: only its code goes to the caller.
+        `Cannot write the mirror of "${bucket}"${key ? ` (object "${key.slice(0, 160)}")` : ''}: ${fsError.code ?? 'file system error'}`,
         {
           ...(key ? { file: key } : {}),
           details: { bucket, cause: fsError.code },
@@ -151,7 +153,7 @@ async function downloadObject(
     let made = ctx.folders.get(folder)
     if (!made) ctx.folders.set(folder, (made = mkdir(folder, { recursive: true })))
     await made
-    await rename(temp, target)
+    await moveIntoPlace(temp, target)
     ctx.progress.addFile()
     return { bytes: counted, etag: bareEtag(response.ETag) || object.etag }
   } catch (err) {

@@ -1,11 +1,11 @@
 // The record of what a mirror folder holds: per key the size and ETag at its last download, and
 // whether the last sync finished. It sits next to the folder, never inside it, so the folder ends
-// exactly like the bucket. Written atomically (temp file, then rename): a crash leaves either the
-// old record or the new one, never half of one.
+// exactly like the bucket. Written atomically and flushed to disk: a crash or a power cut leaves
+// either the old record or the new one, never half of one.
 
-import { randomBytes } from 'node:crypto'
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
+import { removeStaleTemporaries, writeFileAtomically } from '../platform/atomic-file'
 
 export interface MirroredFile {
   bytes: number
@@ -75,13 +75,9 @@ export async function writeManifest(dest: string, manifest: MirrorManifest): Pro
     ),
   }
   const target = manifestPath(dest)
-  const temp = `${target}.tmp-${randomBytes(6).toString('hex')}`
-  try {
-    await writeFile(temp, JSON.stringify(body))
-    await rename(temp, target)
-  } finally {
-    await rm(temp, { force: true })
-  }
+  // A write cut short by a kill leaves its temporary file beside the manifest; none is ever read.
+  await removeStaleTemporaries(target)
+  await writeFileAtomically(target, JSON.stringify(body))
 }
 
 /** True when the last sync into `dest` finished and the folder is still there. */

@@ -1,7 +1,18 @@
 // Which object keys may become local file paths. A bucket is outside our control, so a key must
-// never name a place outside the mirror folder, nor two keys claim the same path as file and folder.
+// never name a place outside the mirror folder, nor two keys claim the same path as file and folder,
+// nor hold a segment no file system can name (checked here, so the failure names the key, not a
+// local path from the file system's error).
 
 import { AppFailure, appError } from '../../src-shared/errors'
+
+/** The longest file name ext4, APFS, NTFS and most others allow, in bytes. */
+export const MAX_KEY_SEGMENT_BYTES = 255
+/** Keys quoted in messages are shortened to this many characters; `file` keeps the whole key. */
+const QUOTE_LIMIT = 160
+
+function quoted(key: string): string {
+  return key.length <= QUOTE_LIMIT ? key : `${key.slice(0, QUOTE_LIMIT - 41)}…${key.slice(-40)}`
+}
 
 /** Why a key cannot be stored as a file under the mirror folder, or undefined when it can. */
 export function unsafeKeyReason(key: string): string | undefined {
@@ -13,6 +24,8 @@ export function unsafeKeyReason(key: string): string | undefined {
   const segments = key.split('/')
   if (segments.some((s) => s === '')) return 'has an empty path segment'
   if (segments.some((s) => s === '..' || s === '.')) return 'has a "." or ".." path segment'
+  if (segments.some((s) => Buffer.byteLength(s) > MAX_KEY_SEGMENT_BYTES))
+    return `has a path segment longer than ${MAX_KEY_SEGMENT_BYTES} bytes, which no local file can be named`
   return undefined
 }
 
@@ -30,10 +43,14 @@ export function assertMirrorableKeys(bucket: string, keys: readonly string[]): v
     const reason = unsafeKeyReason(key)
     if (reason)
       throw new AppFailure(
-        appError('UNSAFE_OBJECT_KEY', `Object key "${key}" in bucket "${bucket}" ${reason}`, {
-          file: key,
-          details: { bucket },
-        }),
+        appError(
+          'UNSAFE_OBJECT_KEY',
+          `Object key "${quoted(key)}" in bucket "${bucket}" ${reason}`,
+          {
+            file: key,
+            details: { bucket },
+          },
+        ),
       )
   }
   const files = new Set(keys)

@@ -3,6 +3,8 @@
 // there are they copied to their final keys. An upload that fails or is interrupted removes what it
 // staged and leaves the final keys as they were. The copies run server-side in a moment and are
 // not interrupted; model.h5 comes last, so a reader that waits for it finds the rest in place.
+// The copies are journaled before the first one (commit-journal.ts): a commit the app was killed
+// in is finished at the next start, or before the next publish to the bucket.
 
 import {
   CopyObjectCommand,
@@ -10,9 +12,17 @@ import {
   HeadObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
-import { AppFailure, appError } from '../../src-shared/errors'
+import { AppFailure, appError, toAppError, type AppError } from '../../src-shared/errors'
 import type { ModelFile } from '../../src-shared/job-events'
-import { listObjects } from './bucket-objects'
+import { bareEtag, listObjects } from './bucket-objects'
+import {
+  journaledBuckets,
+  readJournal,
+  removeJournal,
+  writeJournal,
+  type CommitJournal,
+  type JournaledFile,
+} from './commit-journal'
 import { uploadFailure, uploadFolder, type UploadFolderOptions } from './upload-folder'
 
 /** Keys under this prefix are unfinished uploads, never a model; listings leave them out. */
@@ -27,6 +37,8 @@ const LAST_KEY = 'model.h5'
 export interface PublishFolderOptions extends Omit<UploadFolderOptions, 'keyPrefix'> {
   /** Names this publication's staging area (a job id: letters, digits and hyphens). */
   stagingId: string
+  /** Where commits are journaled (`<home>/commits`). */
+  journalDir: string
 }
 
 export function isStagingKey(key: string): boolean {
@@ -51,41 +63,143 @@ async function removeStaged(s3: S3Client, bucket: string, prefix: string): Promi
   }
 }
 
-async function commit(
+function isMissing(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } }
+  return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404
+}
+
+/** The staged copies as they are now, in commit order (model.h5 last), from one HEAD each. */
+async function stagedState(
   s3: S3Client,
   bucket: string,
   staging: string,
   staged: ModelFile[],
-): Promise<ModelFile[]> {
+): Promise<JournaledFile[]> {
   const order = [...staged].sort(
     (a, b) => Number(a.key === staging + LAST_KEY) - Number(b.key === staging + LAST_KEY),
   )
-  const published: ModelFile[] = []
+  const files: JournaledFile[] = []
   for (const file of order) {
-    const key = file.key.slice(staging.length)
+    const head = await s3
+      .send(new HeadObjectCommand({ Bucket: bucket, Key: file.key }))
+      .catch((err: unknown) => Promise.reject(uploadFailure(err, bucket, file.key)))
+    files.push({
+      key: file.key.slice(staging.length),
+      bytes: head.ContentLength ?? file.bytes,
+      etag: bareEtag(head.ETag),
+    })
+  }
+  return files
+}
+
+/** The staged copies are gone or changed: the journaled set can no longer be committed. */
+class StagedSetGone extends AppFailure {}
+
+/**
+ * Copies every journaled file from staging to its final key, confirming each, in the journal's
+ * order. Copying again what an earlier attempt already copied is harmless, so a commit cut short
+ * is finished by running this once more.
+ */
+async function copyJournaled(
+  s3: S3Client,
+  journal: CommitJournal,
+  signal?: AbortSignal,
+): Promise<ModelFile[]> {
+  const { bucket, stagingPrefix } = journal
+  for (const file of journal.files) {
+    const source = stagingPrefix + file.key
     try {
+      const staged = await s3
+        .send(new HeadObjectCommand({ Bucket: bucket, Key: source }), { abortSignal: signal })
+        .catch((err: unknown) => {
+          if (isMissing(err)) return undefined
+          throw err
+        })
+      if (staged?.ContentLength !== file.bytes || bareEtag(staged.ETag) !== file.etag)
+        throw new StagedSetGone(
+          appError(
+            'UPLOAD_FAILED',
+            `the staged copy of s3://${bucket}/${file.key} is gone or changed; the set cannot be committed`,
+            { file: file.key, details: { bucket, stagingId: journal.stagingId } },
+          ),
+        )
       await s3.send(
         new CopyObjectCommand({
           Bucket: bucket,
-          Key: key,
-          CopySource: copySource(bucket, file.key),
+          Key: file.key,
+          CopySource: copySource(bucket, source),
         }),
+        { abortSignal: signal },
       )
-      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
+      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: file.key }), {
+        abortSignal: signal,
+      })
       if (head.ContentLength !== file.bytes)
         throw new AppFailure(
           appError(
             'UPLOAD_FAILED',
-            `s3://${bucket}/${key} holds ${head.ContentLength ?? 'no'} bytes after publishing, expected ${file.bytes}`,
-            { file: key, details: { bucket, expected: file.bytes, stored: head.ContentLength } },
+            `s3://${bucket}/${file.key} holds ${head.ContentLength ?? 'no'} bytes after publishing, expected ${file.bytes}`,
+            {
+              file: file.key,
+              details: { bucket, expected: file.bytes, stored: head.ContentLength },
+            },
           ),
         )
     } catch (err) {
-      throw uploadFailure(err, bucket, key)
+      if (err instanceof StagedSetGone) throw err
+      throw uploadFailure(err, bucket, file.key)
     }
-    published.push({ key, bytes: file.bytes })
   }
-  return published.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  return journal.files
+    .map(({ key, bytes }) => ({ key, bytes }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+}
+
+/** What became of a commit the app found journaled, unfinished. */
+export type CommitRecovery = { bucket: string; stagingId: string } & (
+  | { outcome: 'finished'; files: ModelFile[] }
+  /** Not finished now (the store unreachable, say); the journal stays for the next attempt. */
+  | { outcome: 'pending'; error: AppError }
+  /** The staged copies are gone: the journal is dropped; only sending the model again helps. */
+  | { outcome: 'abandoned'; error: AppError }
+)
+
+/** Finishes the bucket's journaled commit, if it has one; undefined when it has none. */
+export async function resumeCommit(
+  s3: S3Client,
+  journalDir: string,
+  bucket: string,
+  signal?: AbortSignal,
+): Promise<CommitRecovery | undefined> {
+  const journal = await readJournal(journalDir, bucket)
+  if (!journal) return undefined
+  const { stagingId } = journal
+  try {
+    const files = await copyJournaled(s3, journal, signal)
+    await removeStaged(s3, bucket, STAGING_PREFIX)
+    await removeJournal(journalDir, bucket)
+    return { bucket, stagingId, outcome: 'finished', files }
+  } catch (err) {
+    if (!(err instanceof StagedSetGone))
+      return { bucket, stagingId, outcome: 'pending', error: toAppError(err) }
+    await removeStaged(s3, bucket, journal.stagingPrefix)
+    await removeJournal(journalDir, bucket)
+    return { bucket, stagingId, outcome: 'abandoned', error: err.error }
+  }
+}
+
+/** Finishes every journaled commit (at start, before any job runs). */
+export async function resumeCommits(
+  s3: S3Client,
+  journalDir: string,
+  signal?: AbortSignal,
+): Promise<CommitRecovery[]> {
+  const recoveries: CommitRecovery[] = []
+  for (const bucket of await journaledBuckets(journalDir)) {
+    const recovery = await resumeCommit(s3, journalDir, bucket, signal)
+    if (recovery) recoveries.push(recovery)
+  }
+  return recoveries
 }
 
 /**
@@ -100,16 +214,32 @@ export async function publishFolder(opts: PublishFolderOptions): Promise<ModelFi
         details: { bucket },
       }),
     )
+  // An older set whose commit was cut short is made whole first: were this upload to fail, the
+  // bucket would otherwise keep half of it.
+  const earlier = await resumeCommit(s3, opts.journalDir, bucket, opts.signal)
+  if (earlier?.outcome === 'pending') throw new AppFailure(earlier.error)
   const staging = `${STAGING_PREFIX}${stagingId}/`
-  let staged: ModelFile[]
+  let journal: CommitJournal
   try {
-    staged = await uploadFolder({ ...opts, keyPrefix: staging })
+    const staged = await uploadFolder({ ...opts, keyPrefix: staging })
+    journal = {
+      version: 1,
+      bucket,
+      stagingId,
+      stagingPrefix: staging,
+      startedAt: new Date().toISOString(),
+      files: await stagedState(s3, bucket, staging, staged),
+    }
+    await writeJournal(opts.journalDir, journal)
   } catch (err) {
     await removeStaged(s3, bucket, staging)
     throw err
   }
-  const published = await commit(s3, bucket, staging, staged)
+  // From here on the set is committed whatever happens: if this process dies, the journal
+  // lets the next start (or the next publish) finish the copies.
+  const published = await copyJournaled(s3, journal)
   // Also clears what earlier publications left when the app stopped in the middle of them.
   await removeStaged(s3, bucket, STAGING_PREFIX)
+  await removeJournal(opts.journalDir, bucket)
   return published
 }

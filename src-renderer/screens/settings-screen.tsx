@@ -170,6 +170,22 @@ export function SettingsScreen() {
               )}
             </span>
           </div>
+          {view.embeddedStore && (
+            <div className="field field-wide">
+              <label htmlFor={`${id}-store`}>Embedded store</label>
+              <input
+                id={`${id}-store`}
+                className="mono"
+                value={view.embeddedStore.endpoint}
+                readOnly
+                aria-describedby={`${id}-store-hint`}
+              />
+              <span id={`${id}-store-hint`} className="field-hint">
+                Running now. S3 tools (<code>aws s3 ls --endpoint-url …</code>) sign with the access
+                key and secret in <code>{view.embeddedStore.credentialsFile}</code>.
+              </span>
+            </div>
+          )}
           <div className="field field-wide">
             <label htmlFor={`${id}-home`}>Data folder</label>
             <input

@@ -12,7 +12,10 @@ import {
 } from '../../src-shared/app-settings'
 import type { ErrorBody } from '../../src-shared/http-api'
 import { settingsFilePath } from '../../src-main/config/settings-file'
-import { EMBEDDED_S3_CREDENTIALS } from '../../src-main/storage/embedded-s3'
+import {
+  loadStoreCredentials,
+  storeCredentialsFile,
+} from '../../src-main/storage/store-credentials'
 import { rawRequest, startTestServer, type TestServer } from '../http/server-fixture'
 import { closedPort } from '../storage/store-fixture'
 
@@ -52,7 +55,14 @@ describe('/api/settings', () => {
       secretStored: false,
       canStoreSecrets: false,
       pendingRestart: [],
+      // Where the running embedded store's key is, so S3 tools can use it; never the secret.
+      embeddedStore: {
+        endpoint: server.core.s3Endpoint,
+        credentialsFile: storeCredentialsFile(server.home),
+      },
     })
+    const { secretAccessKey } = await loadStoreCredentials(storeCredentialsFile(server.home))
+    expect(JSON.stringify(view)).not.toContain(secretAccessKey)
   })
 
   it('saves valid settings to the file and says which of them wait for a restart', async () => {
@@ -132,22 +142,23 @@ describe('/api/settings/test', () => {
   })
 
   it('signs with the access key given, and reports an unknown one as ACCESS_DENIED', async () => {
+    const own = await loadStoreCredentials(storeCredentialsFile(server.home))
     const keys = (accessKeyId: string) =>
       values({
         s3Endpoint: server.core.s3Endpoint,
         credentials: {
           kind: 'keys',
           accessKeyId,
-          secretAccessKey: EMBEDDED_S3_CREDENTIALS.secretAccessKey,
+          secretAccessKey: own.secretAccessKey,
         },
       })
-    const good = await send('POST', '/api/settings/test', keys(EMBEDDED_S3_CREDENTIALS.accessKeyId))
+    const good = await send('POST', '/api/settings/test', keys(own.accessKeyId))
     expect(good.status).toBe(200)
     expect(good.json<ConnectionTest>()).toMatchObject({
       embedded: false,
       clients: [{ client: 'client0' }],
     })
-    // The embedded store knows one access key (it does not check v4 signatures).
+    // The embedded store knows one access key: its own.
     const bad = await send('POST', '/api/settings/test', keys('AKIAUNKNOWN'))
     expect(bad.status).toBe(502)
     expect(bad.json<ErrorBody>().error.code).toBe('ACCESS_DENIED')

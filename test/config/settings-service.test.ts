@@ -11,7 +11,11 @@ import { DEFAULT_SETTINGS, type EditableSettings } from '../../src-shared/app-se
 import type { SecretCipher } from '../../src-main/config/secret-cipher'
 import { loadSettings, localPaths, type Settings } from '../../src-main/config/settings'
 import { createSettingsService } from '../../src-main/settings-service'
-import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../../src-main/storage/embedded-s3'
+import { startEmbeddedS3 } from '../../src-main/storage/embedded-s3'
+import {
+  loadStoreCredentials,
+  storeCredentialsFile,
+} from '../../src-main/storage/store-credentials'
 import { createS3Client } from '../../src-main/storage/s3-client'
 import { closedPort, startStore, type StoreFixture } from '../storage/store-fixture'
 
@@ -26,6 +30,8 @@ const cipher: SecretCipher = {
 
 let store: StoreFixture
 let home: string
+const ID = () => store.credentials.accessKeyId
+const SECRET = () => store.credentials.secretAccessKey
 
 beforeAll(async () => {
   store = await startStore()
@@ -54,8 +60,8 @@ function runningOnStore(): Settings {
     s3: {
       ...settings.s3,
       credentials: {
-        accessKeyId: EMBEDDED_S3_CREDENTIALS.accessKeyId,
-        secretAccessKey: EMBEDDED_S3_CREDENTIALS.secretAccessKey,
+        accessKeyId: ID(),
+        secretAccessKey: SECRET(),
       },
     },
   }
@@ -73,24 +79,24 @@ describe('settings service', () => {
       { settings: runningOnStore(), s3Endpoint: store.endpoint },
       { cipher },
     )
-    const view = await service.save(keys('S3RVER', 'S3RVER'))
+    const view = await service.save(keys(ID(), SECRET()))
     expect(view.secretStored).toBe(true)
     expect(view.canStoreSecrets).toBe(true)
-    expect(view.values.credentials).toEqual({ kind: 'keys', accessKeyId: 'S3RVER' })
+    expect(view.values.credentials).toEqual({ kind: 'keys', accessKeyId: ID() })
     // Same endpoint, key and secret as the running ones: nothing waits for a restart.
     expect(view.pendingRestart).toEqual([])
     const text = await readFile(view.file, 'utf8')
     expect(JSON.parse(text).credentials).toEqual({
-      accessKeyId: 'S3RVER',
-      secretAccessKeyEncrypted: cipher.seal('S3RVER'),
+      accessKeyId: ID(),
+      secretAccessKeyEncrypted: cipher.seal(SECRET()),
     })
 
-    const kept = await service.save({ ...keys('S3RVER'), concurrency: 2 })
+    const kept = await service.save({ ...keys(ID()), concurrency: 2 })
     expect(kept.secretStored).toBe(true)
     expect(kept.pendingRestart).toEqual(['concurrency'])
-    expect(await readFile(view.file, 'utf8')).toContain(cipher.seal('S3RVER'))
+    expect(await readFile(view.file, 'utf8')).toContain(cipher.seal(SECRET()))
 
-    const changed = await service.save(keys('S3RVER', 'rotated'))
+    const changed = await service.save(keys(ID(), 'rotated'))
     expect(changed.pendingRestart).toEqual(['credentials'])
 
     await expect(service.save(keys('AKIAOTHER'))).rejects.toMatchObject({
@@ -103,7 +109,7 @@ describe('settings service', () => {
       { settings: runningOnStore(), s3Endpoint: store.endpoint },
       { cipher: { ...cipher, available: () => false } },
     )
-    await expect(service.save(keys('S3RVER', 'S3RVER'))).rejects.toMatchObject({
+    await expect(service.save(keys(ID(), SECRET()))).rejects.toMatchObject({
       error: { field: 'credentials.secretAccessKey', message: expect.stringMatching(/keychain/) },
     })
     expect((await service.get()).canStoreSecrets).toBe(false)
@@ -114,8 +120,8 @@ describe('settings service', () => {
       { settings: runningOnStore(), s3Endpoint: store.endpoint },
       { cipher },
     )
-    await service.save(keys('S3RVER', 'S3RVER'))
-    const test = await service.testConnection(keys('S3RVER'))
+    await service.save(keys(ID(), SECRET()))
+    const test = await service.testConnection(keys(ID()))
     expect(test).toMatchObject({
       endpoint: store.endpoint,
       embedded: false,
@@ -128,11 +134,15 @@ describe('settings service', () => {
 
   it('opens the embedded store briefly to test it while another store is running', async () => {
     // Put a client bucket into the embedded store's folder of this home, then close that store.
-    const seeded = await startEmbeddedS3({ directory: localPaths(home, '').embeddedS3, port: 0 })
+    const seeded = await startEmbeddedS3({
+      directory: localPaths(home, '').embeddedS3,
+      port: 0,
+      credentials: await loadStoreCredentials(storeCredentialsFile(home)),
+    })
     const s3 = createS3Client({
       endpoint: seeded.endpoint,
       region: 'us-east-1',
-      credentials: EMBEDDED_S3_CREDENTIALS,
+      credentials: seeded.credentials,
     })
     await s3.send(new CreateBucketCommand({ Bucket: 'training-server-local' }))
     s3.destroy()
@@ -155,7 +165,7 @@ describe('settings service', () => {
       { cipher, testTimeoutMs: 3000 },
     )
     const unreachable = {
-      ...keys('S3RVER', 'S3RVER'),
+      ...keys(ID(), SECRET()),
       s3Endpoint: `http://127.0.0.1:${await closedPort()}`,
     }
     await expect(service.testConnection(unreachable)).rejects.toMatchObject({

@@ -55,15 +55,15 @@ describe('thumbnail', () => {
   })
 
   it('keys the cache by size and by the source file', async () => {
-    const small = await thumbnail(images, 'sub/b.png', cache, 32)
-    const large = await thumbnail(images, 'sub/b.png', cache, 64)
+    const small = await thumbnail(images, 'sub/b.png', cache, 64)
+    const large = await thumbnail(images, 'sub/b.png', cache, 128)
     expect(small.path).not.toBe(large.path)
-    expect((await sharp(small.path).metadata()).width).toBe(32)
+    expect((await sharp(small.path).metadata()).width).toBe(64)
 
     await sharp({ create: { width: 50, height: 50, channels: 3, background: '#0000ff' } })
       .png()
       .toFile(join(images, 'sub', 'b.png'))
-    const changed = await thumbnail(images, 'sub/b.png', cache, 32)
+    const changed = await thumbnail(images, 'sub/b.png', cache, 64)
     expect(changed.path).not.toBe(small.path)
     const { data } = await sharp(changed.path).raw().toBuffer({ resolveWithObject: true })
     expect(data[2]).toBeGreaterThan(200) // blue now
@@ -99,5 +99,13 @@ describe('thumbnail', () => {
       code: 'INVALID_THUMBNAIL_SIZE',
       field: 'size',
     })
+    // Any other size, even within the old range, would be one more cached file per image.
+    const before = await readdir(cache)
+    for (const size of [100, 127, 129, 512, 1024, 128.5]) {
+      const refused = (await failure('a.jpg', size)).error
+      expect(refused, String(size)).toMatchObject({ code: 'INVALID_THUMBNAIL_SIZE' })
+      expect(refused.details?.allowed).toEqual([64, 128, 160, 256, 320])
+    }
+    expect(await readdir(cache)).toEqual(before)
   })
 })

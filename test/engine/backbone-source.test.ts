@@ -210,8 +210,11 @@ describe('loadBackbone from a path', () => {
     const absent = tfjsVariant('absent', ({ json, weights }) => ({ json, weights }))
     rmSync(join(absent, 'weights.bin'))
     const missing = await failure(loadBackbone(absent, { home }))
-    expect(missing).toMatchObject({ code: 'BACKBONE_INVALID' })
-    expect(missing.message).toContain('weights.bin is missing')
+    expect(missing).toMatchObject({
+      code: 'BACKBONE_INVALID',
+      path: '$.weightsManifest[0].paths[0]',
+    })
+    expect(missing.message).toContain('is missing')
   })
 
   it('refuses unparsable JSON, a graph model and an input of unknown size', async () => {
@@ -339,6 +342,9 @@ describe('loadBackbone from a URL', () => {
     const error = await failure(loadBackbone(short, { home }))
     expect(error.code).toBe('BACKBONE_INVALID')
     expect(error.message).toContain('the manifest needs')
+    // The cached copy is named by its URL, not by where the home folder is.
+    expect(error).toMatchObject({ file: short })
+    expect(error.message).not.toContain(home)
     expect((await failure(loadBackbone(short, { home }))).code).toBe('BACKBONE_INVALID')
     expect(requests.filter((path) => path === '/short/model.json')).toHaveLength(2)
 

@@ -12,6 +12,7 @@ import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
 import { decodeImageRgb } from '../../src-main/dataset/decode-image'
 import { loadKerasH5 } from '../../src-main/engine/load-keras-h5'
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src-main/storage/embedded-s3'
+import { generateStoreCredentials } from '../../src-main/storage/store-credentials'
 import { rawRequest, startTestServer, type TestServer } from '../http/server-fixture'
 
 async function exists(path: string): Promise<boolean> {
@@ -109,14 +110,15 @@ describe('an upload that fails', () => {
   let store: EmbeddedS3
   let server: TestServer
   let storeDir: string
+  const keys = generateStoreCredentials()
   const credentials = {
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ACCESS_KEY_ID: keys.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
   }
   beforeAll(async () => {
     storeDir = await mkdtemp(join(process.env.TRAINING_SERVER_HOME ?? '', 'store-'))
-    store = await startEmbeddedS3({ directory: storeDir, port: 0 })
+    store = await startEmbeddedS3({ directory: storeDir, port: 0, credentials: keys })
     // A configured (not embedded) S3 endpoint, so the test owns the store and can stop it.
     Object.assign(process.env, credentials)
     server = await startTestServer({ env: { AWS_ENDPOINT_URL_S3: store.endpoint } })
@@ -162,6 +164,7 @@ describe('an upload that fails', () => {
     store = await startEmbeddedS3({
       directory: storeDir,
       port: Number(new URL(store.endpoint).port),
+      credentials: keys,
     })
     const res = await rawRequest(
       server.port,

@@ -5,11 +5,12 @@
 
 import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { createServer, type Server } from 'node:http'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { AppError } from '../../src-shared/errors'
 import type { JobEvent, JobResult } from '../../src-shared/job-events'
 import { loadKerasH5 } from '../../src-main/engine/load-keras-h5'
 import { selectBackend } from '../../src-main/engine/select-backend'
@@ -53,6 +54,7 @@ describe('a transfer-learning job', () => {
     await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve))
     backboneUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}/mobile/backbone.h5`
     await server.seedClient('client0', { classes: 2, imagesPerClass: 16, size: 48 })
+    await server.seedClient('fresh1', { classes: 2, imagesPerClass: 4, size: 32 })
   }, 120_000)
 
   afterAll(async () => {
@@ -134,4 +136,79 @@ describe('a transfer-learning job', () => {
     const messages = stream.flatMap((e) => ('type' in e && e.type === 'log' ? [e.message] : []))
     expect(messages).toContain('32 images from the pixel cache, 0 decoded')
   }, 300_000)
+
+  describe('a backbone that cannot be used', () => {
+    // Failing before training, the job is answered with its error status and final result.
+    const refused = async (backbone: string) => {
+      const res = await rawRequest(
+        server.port,
+        `/progress?train_type=classification&bucket_name=fresh1&epochs=1` +
+          `&backbone=${encodeURIComponent(backbone)}`,
+      )
+      const body = JSON.parse(res.text) as { error: AppError; result: JobResult }
+      const stages = Object.keys(body.result.timings)
+      return { status: res.status, error: body.error, result: body.result, stages }
+    }
+    const synced = () =>
+      access(join(server.home, 'train_data', 'fresh1')).then(
+        () => true,
+        () => false,
+      )
+
+    it('fails a missing path before the bucket is synced', async () => {
+      const { status, result, stages } = await refused('no-such-folder/backbone.h5')
+      expect(status).toBe(422)
+      expect(result).toMatchObject({
+        state: 'failed',
+        Training: 'Failed',
+        Storing: 'Skipped',
+        error: { code: 'BACKBONE_NOT_FOUND', field: 'backbone' },
+      })
+      // Named as given, not as a folder of this machine.
+      expect(result.error?.message).toContain('no-such-folder/backbone.h5')
+      expect(JSON.stringify(result.error)).not.toContain(server.home)
+      expect(stages).toEqual(['queued'])
+      expect(await synced()).toBe(false)
+    })
+
+    it('fails a file that is no model before the bucket is synced', async () => {
+      await writeFile(join(server.home, 'not-a-model.h5'), 'just text')
+      const { status, result, stages } = await refused('not-a-model.h5')
+      expect(status).toBe(422)
+      expect(result).toMatchObject({ state: 'failed', error: { code: 'BACKBONE_INVALID' } })
+      expect(JSON.stringify(result.error)).not.toContain(server.home)
+      expect(stages).toEqual(['queued'])
+      expect(await synced()).toBe(false)
+    })
+
+    it('fails a URL that serves no model before the bucket is synced', async () => {
+      const { result, stages } = await refused(backboneUrl.replace('/backbone.h5', '/gone.json'))
+      // The test's server answers every path with the .h5 bytes, which are not JSON.
+      expect(result).toMatchObject({ state: 'failed', error: { code: 'BACKBONE_INVALID' } })
+      expect(JSON.stringify(result.error)).not.toContain(server.home)
+      expect(stages).toEqual(['queued'])
+      expect(await synced()).toBe(false)
+    })
+
+    it('holds a URL to TRAINING_SERVER_BACKBONE_MAX_BYTES before the bucket is synced', async () => {
+      const small = await startTestServer({ env: { TRAINING_SERVER_BACKBONE_MAX_BYTES: '2048' } })
+      try {
+        await small.seedClient('fresh2', { classes: 2, imagesPerClass: 4, size: 32 })
+        const res = await rawRequest(
+          small.port,
+          `/progress?train_type=classification&bucket_name=fresh2&epochs=1` +
+            `&backbone=${encodeURIComponent(backboneUrl.replace('backbone.h5', 'large.h5'))}`,
+        )
+        const body = JSON.parse(res.text) as { result: JobResult }
+        expect(res.status).toBe(422)
+        expect(body.result.error).toMatchObject({
+          code: 'BACKBONE_TOO_LARGE',
+          details: { limit: 2048 },
+        })
+        expect(Object.keys(body.result.timings)).toEqual(['queued'])
+      } finally {
+        await small.close()
+      }
+    })
+  })
 })

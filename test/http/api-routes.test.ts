@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -107,6 +107,52 @@ describe('/api routes', () => {
     expect(missing.status).toBe(404)
     const badSize = await get(thumbnailPath('client0', file, 5000))
     expect(badSize.status).toBe(400)
+    // Only the fixed sizes: every other one is refused and caches nothing.
+    const cache = join(server.home, 'cache', 'thumbnails', 'client0')
+    const cached = await readdir(cache)
+    for (const size of [63, 65, 100, 200, 512]) {
+      const odd = await get(thumbnailPath('client0', file, size))
+      expect(odd.status, String(size)).toBe(400)
+      expect(odd.json<{ error: AppError }>().error.code).toBe('INVALID_THUMBNAIL_SIZE')
+    }
+    expect(await readdir(cache)).toEqual(cached)
+    // The UI's own <img> (same-origin) gets it; another site's page does not, nor learns it exists.
+    const own = await get(thumbnailPath('client0', file, 160), {
+      'sec-fetch-site': 'same-origin',
+      'sec-fetch-dest': 'image',
+    })
+    expect(own.status).toBe(200)
+    const foreignLoads: Record<string, string>[] = [
+      { 'sec-fetch-site': 'cross-site', 'sec-fetch-dest': 'image' },
+      { 'sec-fetch-site': 'same-site', 'sec-fetch-dest': 'image' },
+      { origin: 'http://evil.example' },
+    ]
+    for (const headers of foreignLoads) {
+      for (const path of [
+        thumbnailPath('client0', file, 160),
+        thumbnailPath('client0', 'nope.jpg'),
+      ]) {
+        const foreign = await get(path, headers)
+        expect(foreign.status, `${path} ${JSON.stringify(headers)}`).toBe(403)
+        expect(foreign.json<{ error: AppError }>().error.code).toBe('FORBIDDEN_ORIGIN')
+      }
+    }
+  })
+
+  it('answers no /api read to another site', async () => {
+    for (const path of [
+      '/api/clients',
+      '/api/jobs',
+      '/api/clients/client0/dataset',
+      '/api/clients/client0/models',
+      '/api/settings',
+    ]) {
+      const foreign = await get(path, { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' })
+      expect(foreign.status, path).toBe(403)
+      expect(foreign.json<{ error: AppError }>().error.code).toBe('FORBIDDEN_ORIGIN')
+      const own = await get(path, { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' })
+      expect(own.status, path).toBe(200)
+    }
   })
 
   it('starts a job by POST, lists it, replays its events as SSE, and stops it', async () => {

@@ -8,7 +8,8 @@ import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AppError } from '../../src-shared/errors'
-import { sessionCookieName, sessionValue } from '../../src-main/http/ui-session'
+import { createHmac } from 'node:crypto'
+import { sessionCookieName } from '../../src-main/http/ui-session'
 import { rawRequest, startTestServer, type TestServer } from './server-fixture'
 
 const base = process.env.TRAINING_SERVER_HOME ?? ''
@@ -119,6 +120,72 @@ describe('without a token', () => {
   })
 })
 
+describe('GETs that start or stop work from a browser that names no site', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer()
+  })
+  afterAll(() => server?.close())
+
+  const OLD_SAFARI =
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/15.6 Safari/605.1.15'
+  const CHROME =
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
+  const seedGets = WORK_ROUTES.filter((route) => route.method === 'GET')
+
+  it('refuses an <img>, <script> or <link> load from a page of any site', async () => {
+    const loads: Record<string, string>[] = [
+      // Safari 15: an <img src=…> on any page, with no Sec-Fetch or Origin header at all.
+      {
+        'user-agent': OLD_SAFARI,
+        accept: 'image/webp,image/png,image/svg+xml,image/*;q=0.8,video/*;q=0.8,*/*;q=0.5',
+      },
+      { 'user-agent': OLD_SAFARI, accept: '*/*' },
+      { 'user-agent': OLD_SAFARI, accept: 'text/css,*/*;q=0.1' },
+      { accept: 'image/webp,image/*,*/*' },
+      { 'sec-fetch-dest': 'image' },
+      { 'sec-fetch-dest': 'script', 'user-agent': 'curl/8.5.0' },
+    ]
+    for (const route of seedGets)
+      for (const headers of loads) {
+        const res = await send(server.port, route, headers)
+        expect(res.status, `${route.label} ${JSON.stringify(headers)}`).toBe(403)
+        const error = res.json<{ error: AppError }>().error
+        expect(error.code).toBe('FORBIDDEN_ORIGIN')
+        expect(error.message).toMatch(/address bar.*curl.*Bearer/)
+      }
+    expect(server.core.jobs.list()).toEqual([])
+  })
+
+  it("lets scripts and a current browser's address bar and own pages through", async () => {
+    const callers: Record<string, string>[] = [
+      { 'user-agent': 'curl/8.5.0', accept: '*/*' },
+      { 'user-agent': 'python-requests/2.31.0', accept: '*/*' },
+      { 'user-agent': 'node', accept: '*/*', 'sec-fetch-mode': 'cors' },
+      {
+        'user-agent': CHROME,
+        accept: 'text/html,application/xhtml+xml,image/avif,image/webp,*/*;q=0.8',
+        'sec-fetch-site': 'none',
+        'sec-fetch-mode': 'navigate',
+        'sec-fetch-dest': 'document',
+      },
+      { 'user-agent': CHROME, 'sec-fetch-site': 'same-origin', 'sec-fetch-dest': 'empty' },
+    ]
+    // 404 (no job, no model) means the request got past the guards; no job is started.
+    for (const route of seedGets.filter((r) => r.label !== '/progress'))
+      for (const headers of callers) {
+        const res = await send(server.port, route, headers)
+        expect(res.status, `${route.label} ${JSON.stringify(headers)}`).toBe(404)
+      }
+    const progress = await send(server.port, seedGets[0] as (typeof WORK_ROUTES)[number], {
+      'user-agent': 'curl/8.5.0',
+      accept: '*/*',
+    })
+    expect(progress.status).toBe(404)
+    expect(codeOf(progress)).toBe('BUCKET_NOT_FOUND')
+  })
+})
+
 describe('with an access token', () => {
   const TOKEN = 'a-long-random-token-1234'
   let server: TestServer
@@ -158,6 +225,13 @@ describe('with an access token', () => {
     expect(res.text).not.toContain(TOKEN)
   })
 
+  /** Opens a session from the address bar; returns the cookie to send back. */
+  async function openSession(): Promise<string> {
+    const res = await rawRequest(server.port, `/?token=${TOKEN}`, { headers: page })
+    expect(res.status).toBe(303)
+    return (res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? ''
+  }
+
   it('gives the address bar a session cookie for the right token, then leaves the token out', async () => {
     const res = await rawRequest(server.port, `/?token=${TOKEN}`, { headers: page })
     expect(res.status).toBe(303)
@@ -167,7 +241,10 @@ describe('with an access token', () => {
     expect(cookie).toMatch(/; HttpOnly/)
     expect(cookie).toMatch(/; SameSite=Strict/)
     expect(cookie).toMatch(/; Path=\//)
+    expect(cookie).toMatch(/; Max-Age=43200(;|$)/)
     expect(cookie).not.toContain(TOKEN)
+    // A new random value each time: a captured cookie is one session, not the token's stand-in.
+    expect(await openSession()).not.toBe(cookie.split(';')[0])
   })
 
   it('refuses a wrong token, and a token arriving from another site', async () => {
@@ -182,7 +259,7 @@ describe('with an access token', () => {
   })
 
   it('lets the session cookie in where the token is needed, but not past the site check', async () => {
-    const cookie = `${sessionCookieName(server.port)}=${sessionValue(TOKEN)}`
+    const cookie = await openSession()
     const ui = await rawRequest(server.port, '/', { headers: { ...page, cookie } })
     expect(ui.status).toBe(200)
     expect(ui.text).toContain('Training Server UI')
@@ -194,14 +271,34 @@ describe('with an access token', () => {
       const crossSite = await send(server.port, route, { cookie, 'sec-fetch-site': 'cross-site' })
       expect(crossSite.status, route.label).toBe(403)
     }
-    // Another value, or this value under another port's name, is no session.
+    // Another value, this value under another port's name, the token itself, or the fixed hash
+    // of the token that older versions handed out: none is a session.
+    const value = cookie.split('=')[1] ?? ''
+    const oldFormat = createHmac('sha256', TOKEN)
+      .update('training-server browser session v1')
+      .digest('base64url')
     for (const other of [
-      `${sessionCookieName(server.port)}=${sessionValue(`${TOKEN}x`)}`,
-      `${sessionCookieName(server.port + 1)}=${sessionValue(TOKEN)}`,
+      `${sessionCookieName(server.port)}=${value.slice(0, -1)}${value.endsWith('A') ? 'B' : 'A'}`,
+      `${sessionCookieName(server.port + 1)}=${value}`,
       `${sessionCookieName(server.port)}=${TOKEN}`,
+      `${sessionCookieName(server.port)}=${oldFormat}`,
     ]) {
       const res = await rawRequest(server.port, '/api/jobs', { headers: { cookie: other } })
       expect(res.status, other).toBe(401)
     }
+  })
+
+  it('ends the sessions opened with a token once the server runs with another', async () => {
+    const cookie = await openSession()
+    expect((await rawRequest(server.port, '/api/jobs', { headers: { cookie } })).status).toBe(200)
+    const settings = server.core.settings
+    settings.accessToken = `${TOKEN}-rotated`
+    try {
+      expect((await rawRequest(server.port, '/api/jobs', { headers: { cookie } })).status).toBe(401)
+    } finally {
+      settings.accessToken = TOKEN
+    }
+    // Revoked, not suspended: the old token back does not revive the session.
+    expect((await rawRequest(server.port, '/api/jobs', { headers: { cookie } })).status).toBe(401)
   })
 })

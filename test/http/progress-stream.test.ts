@@ -156,6 +156,25 @@ describe('GET /progress streams', () => {
     const record = (await rawRequest(server.port, `/api/jobs/${jobId}`)).json<JobRecord>()
     expect(record.state).toBe('training')
 
+    // The same parameters (or none) join the running job; other values are refused, naming it.
+    const same = await rawRequest(
+      server.port,
+      progress('client2', 'epochs=300&image_size=32&wait=false'),
+    )
+    expect(same.status).toBe(202)
+    expect(same.json<{ jobId: string }>().jobId).toBe(jobId)
+    for (const extra of ['epochs=2', 'epochs=300&learning_rate=0.1', 'wait=false&epochs=3']) {
+      const other = await rawRequest(server.port, progress('client2', extra))
+      expect(other.status, extra).toBe(409)
+      expect(other.json(), extra).toMatchObject({
+        error: {
+          code: 'CLIENT_BUSY',
+          details: { jobId, kind: 'training', params: { epochs: 300, imageSize: 32 } },
+        },
+      })
+    }
+    expect(server.core.jobs.list('client2')).toHaveLength(1)
+
     const t0 = performance.now()
     const interrupted = await rawRequest(server.port, '/interrupt?bucket_name=client2')
     expect(performance.now() - t0).toBeLessThan(2000)

@@ -76,11 +76,12 @@ describe('request guards', () => {
     expect((await rawRequest(port, interrupt)).status).toBe(404)
   })
 
-  it('lets pages read nothing cross-origin: no CORS headers on API answers', async () => {
+  it('lets pages read nothing cross-origin: API reads refused, no CORS headers', async () => {
     const res = await rawRequest(server.port, '/api/jobs', {
       headers: { origin: 'http://evil.example' },
     })
-    expect(res.status).toBe(200)
+    expect(res.status).toBe(403)
+    expect(codeOf(res)).toBe('FORBIDDEN_ORIGIN')
     expect(res.headers['access-control-allow-origin']).toBeUndefined()
   })
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { AppFailure } from '../../src-shared/errors'
+import { AppFailure, type AppError } from '../../src-shared/errors'
 import { loadSettings, type Settings } from '../../src-main/config/settings'
 import type { Job } from '../../src-main/jobs/job'
 import { JobService, type JobRunner } from '../../src-main/jobs/job-service'
@@ -66,6 +66,55 @@ async function createService(runner: JobRunner, concurrency = 1) {
 
 const request = (client: string) => ({ client, trainType: 'classification', params: { epochs: 2 } })
 
+/** The error a synchronous call throws, or undefined when it does not throw. */
+function thrownBy(work: () => unknown): AppError | undefined {
+  try {
+    work()
+  } catch (err) {
+    if (err instanceof AppFailure) return err.error
+    throw err
+  }
+  return undefined
+}
+
+describe('joining the running job', () => {
+  it('joins with the same parameters or none, refuses other values with CLIENT_BUSY', async () => {
+    const { runner, started, release } = steeredRunner()
+    const jobs = await createService(runner)
+    const running = jobs.start({
+      client: 'client0',
+      trainType: 'classification',
+      params: { epochs: 20, learningRate: 0.01 },
+    }).job
+    await until(() => running.state === 'training')
+    const ask = (params?: Record<string, unknown>) =>
+      jobs.start({ client: 'client0', trainType: 'classification', ...(params && { params }) })
+    expect(ask().job.id).toBe(running.id)
+    expect(ask({ epochs: 20 }).job.id).toBe(running.id)
+    expect(ask({ epochs: 20, learningRate: 0.01 })).toMatchObject({ joined: true })
+    for (const params of [
+      { epochs: 2 },
+      { epochs: 20, learningRate: 0.1 },
+      // Not given to the running job: its value may still change with the dataset.
+      { imageSize: 64 },
+    ]) {
+      const refused = thrownBy(() => ask(params))
+      expect(refused, JSON.stringify(params)).toMatchObject({
+        code: 'CLIENT_BUSY',
+        details: {
+          jobId: running.id,
+          kind: 'training',
+          trainType: 'classification',
+          params: { epochs: 20, learningRate: 0.01 },
+        },
+      })
+    }
+    expect(jobs.list('client0')).toHaveLength(1)
+    await release(running)
+    expect(started).toEqual([running])
+  })
+})
+
 describe('JobService queue', () => {
   it('joins a second start for the same client instead of starting another job', async () => {
     const { runner, started, release } = steeredRunner()
@@ -120,17 +169,23 @@ describe('JobService queue', () => {
     const a = jobs.start(request('client0')).job
     const b = jobs.start(request('client1')).job
     await until(() => a.state === 'training')
+    // With concurrency 1, b waits behind a: it is still queued when interrupted by id.
+    expect(b.state).toBe('queued')
+    expect((await jobs.interruptAndWait(b.id))?.state).toBe('interrupted')
+    expect(b.result?.Training).toBe('Interrupted')
     const t0 = Date.now()
     const summary = await jobs.interruptAndWait('client0')
     expect(Date.now() - t0).toBeLessThan(2000)
     expect(summary?.state).toBe('interrupted')
     expect(a.result?.Training).toBe('Interrupted')
     expect(a.result?.error?.code).toBe('INTERRUPTED')
-    // b may have started meanwhile; interrupt it by id either way.
-    expect((await jobs.interruptAndWait(b.id))?.state).toBe('interrupted')
     expect(await jobs.interruptAndWait('client0')).toBeUndefined()
-    expect(a.log.all().some((e) => e.type === 'stage' && e.state === 'exporting')).toBe(false)
-    expect(started.length).toBeLessThanOrEqual(2)
+    expect(await jobs.interruptAndWait(b.id)).toBeUndefined()
+    // The freed slot must not start the dropped job: only a ever ran, and neither exported.
+    await new Promise((r) => setTimeout(r, 50))
+    expect(started).toEqual([a])
+    for (const job of [a, b])
+      expect(job.log.all().some((e) => e.type === 'stage' && e.state === 'exporting')).toBe(false)
   })
 
   it('fails a job whose runner throws, with the error it threw', async () => {

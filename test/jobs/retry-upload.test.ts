@@ -189,6 +189,30 @@ describe('JobService.retryUpload', () => {
     })
   })
 
+  it('refuses a training request while a retried upload runs, naming the upload', async () => {
+    const uploads = steeredUploads()
+    const jobs = await createService(trainingRunner({ stored: false }), uploads.runner)
+    const source = await trained(jobs)
+    const { job: upload } = await jobs.retryUpload({ client: 'client0' })
+    await until(() => upload.state === 'uploading')
+    for (const params of [undefined, { epochs: 2 }]) {
+      let thrown: unknown
+      try {
+        jobs.start({ client: 'client0', trainType: 'classification', ...(params && { params }) })
+      } catch (err) {
+        thrown = err
+      }
+      expect(thrown).toBeInstanceOf(AppFailure)
+      expect((thrown as AppFailure).error).toMatchObject({
+        code: 'CLIENT_BUSY',
+        details: { jobId: upload.id, kind: 'upload', retryOf: source.id },
+      })
+    }
+    uploads.releaseAll()
+    await until(() => upload.terminal)
+    expect(jobs.list('client0')).toHaveLength(2)
+  })
+
   it('refuses while the client has a training job running', async () => {
     let release = () => {}
     const jobs = await createService(async (job) => {
@@ -200,6 +224,7 @@ describe('JobService.retryUpload', () => {
     await until(() => job.state === 'syncing')
     expect(await refusal(jobs.retryUpload({ client: 'client0' }))).toMatchObject({
       code: 'CLIENT_BUSY',
+      details: { jobId: job.id, kind: 'training' },
     })
     release()
   })

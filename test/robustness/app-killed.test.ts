@@ -12,7 +12,11 @@ import { loadSettings } from '../../src-main/config/settings'
 import { startCore, type Core } from '../../src-main/core'
 import { writeDemoDataset } from '../../src-main/dataset/demo-dataset'
 import { DEMO_MARKER } from '../../src-main/jobs/demo-clients'
-import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../../src-main/storage/embedded-s3'
+import { startEmbeddedS3 } from '../../src-main/storage/embedded-s3'
+import {
+  loadStoreCredentials,
+  storeCredentialsFile,
+} from '../../src-main/storage/store-credentials'
 import { readMirrorState } from '../../src-main/storage/mirror-bucket'
 import { createS3Client } from '../../src-main/storage/s3-client'
 import { uploadFolder } from '../../src-main/storage/upload-folder'
@@ -28,11 +32,13 @@ let core: Core | undefined
 
 /** A home whose embedded store already holds client0, so the app seeds no demo clients. */
 async function prepareHome(): Promise<void> {
-  const store = await startEmbeddedS3({ directory: join(home, 's3'), port: 0 })
+  // The home's own key, as the app started on this home later reads it.
+  const credentials = await loadStoreCredentials(storeCredentialsFile(home))
+  const store = await startEmbeddedS3({ directory: join(home, 's3'), port: 0, credentials })
   const s3 = createS3Client({
     endpoint: store.endpoint,
     region: 'us-east-1',
-    credentials: EMBEDDED_S3_CREDENTIALS,
+    credentials,
   })
   const folder = await mkdtemp(join(base, 'dataset-'))
   try {

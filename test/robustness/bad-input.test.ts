@@ -60,6 +60,9 @@ describe('client names', () => {
     ['dot', 'client.0'],
     ['model bucket of 64 characters', 'a'.repeat(42)],
     ['reserved bucket suffix', 'x-s3alias'],
+    // Its dataset bucket training-server-model-client0 is client0's model bucket.
+    ["another client's model bucket", 'model-client0'],
+    ['model bucket of a model- name', 'model-model-x'],
   ]
 
   it('refuses each bad name with 400 on every route, and touches no file', async () => {
@@ -101,6 +104,20 @@ describe('client names', () => {
     expect(server.core.jobs.list()).toEqual([])
   })
 
+  it('says why a name starting with model- is refused', async () => {
+    const res = await rawRequest(server.port, '/interrupt?bucket_name=model-client0')
+    expect(res.status).toBe(400)
+    expect(errorOf(res)).toMatchObject({ code: 'INVALID_CLIENT_NAME', field: 'bucket_name' })
+    expect(errorOf(res).message).toContain(
+      'dataset bucket "training-server-model-client0" would be the model bucket of client "client0"',
+    )
+    // Names merely containing "model" stay valid.
+    for (const name of ['model', 'models', 'my-model-1'])
+      expect(errorOf(await rawRequest(server.port, `/interrupt?bucket_name=${name}`)).code).toBe(
+        'NO_ACTIVE_JOB',
+      )
+  })
+
   it('accepts the longest name whose bucket names stay valid', async () => {
     const res = await rawRequest(server.port, `/interrupt?bucket_name=${'a'.repeat(41)}`)
     expect(res.status).toBe(404)
@@ -133,6 +150,8 @@ describe('object keys that would leave the dataset folder', () => {
     ['images/./escape.txt'],
     ['images//escape.txt'],
     ['C:/escape.txt'],
+    [`images/${'a'.repeat(256)}.jpg`],
+    [`images/${'é'.repeat(128)}.jpg`],
   ])('refuses a bucket listing %j: the job fails and nothing is written', async (key) => {
     keys = ['coco/annotations.json', 'images/a.jpg', key]
     const outside = await tree(dirname(server.home))
@@ -143,6 +162,8 @@ describe('object keys that would leave the dataset folder', () => {
     expect(res.status).toBe(422)
     const body = res.json<{ error: AppError; result: JobResult }>()
     expect(body.error).toMatchObject({ code: 'UNSAFE_OBJECT_KEY', file: key })
+    expect(body.error.message).toContain(key.slice(0, 40))
+    expect(JSON.stringify(body)).not.toContain(server.home)
     expect(body.result).toMatchObject({ state: 'failed', Training: 'Failed', Storing: 'Skipped' })
     // Not one object was fetched: the listing is refused before any download.
     const downloads = store.requests

@@ -10,6 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import type { JobEvent, JobResult, JobState } from '../../src-shared/job-events'
 import type { Job } from '../../src-main/jobs/job'
 import { writeDemoDataset } from '../../src-main/dataset/demo-dataset'
+import { generateStoreCredentials } from '../../src-main/storage/store-credentials'
 import { ODD_IMAGES, pngDeclaring, writeOddImages } from '../dataset/odd-images'
 
 /** Settles with the first event of the job's log (replayed or live) that matches. */
@@ -184,10 +185,13 @@ export async function startListingStore(
   }
 }
 
+/** The key the tests' own stores are started with (startEmbeddedS3's `credentials`). */
+export const STORE_KEYS = generateStoreCredentials()
+
 /** AWS credentials for a configured (not embedded) store, set while a test runs. */
 export const STORE_CREDENTIALS = {
-  AWS_ACCESS_KEY_ID: 'S3RVER',
-  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  AWS_ACCESS_KEY_ID: STORE_KEYS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: STORE_KEYS.secretAccessKey,
   AWS_EC2_METADATA_DISABLED: 'true',
 }
 

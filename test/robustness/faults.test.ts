@@ -23,6 +23,7 @@ import {
   resultOf,
   stageReached,
   steerCommands,
+  STORE_KEYS,
   useStoreCredentials,
 } from './fault-fixture'
 
@@ -77,7 +78,7 @@ describe('the store going away in the middle of a sync', () => {
   let restoreEnv: () => void
   beforeAll(async () => {
     storeDir = await mkdtemp(join(base, 'store-'))
-    store = await startEmbeddedS3({ directory: storeDir, port: 0 })
+    store = await startEmbeddedS3({ directory: storeDir, port: 0, credentials: STORE_KEYS })
     restoreEnv = useStoreCredentials()
     server = await startTestServer({ env: { AWS_ENDPOINT_URL_S3: store.endpoint } })
     await server.seedClient('client0', { classes: 2, imagesPerClass: 40, size: 24 })
@@ -116,6 +117,7 @@ describe('the store going away in the middle of a sync', () => {
     store = await startEmbeddedS3({
       directory: storeDir,
       port: Number(new URL(store.endpoint).port),
+      credentials: STORE_KEYS,
     })
     steer.delay = () => 0
     const res = await rawRequest(

@@ -27,7 +27,11 @@ describe('startEmbeddedS3', () => {
     const blocker = await listenOn(0)
     const port = (blocker.address() as { port: number }).port
     try {
-      const started = startEmbeddedS3({ directory: await store.tempDir(), port })
+      const started = startEmbeddedS3({
+        directory: await store.tempDir(),
+        port,
+        credentials: store.credentials,
+      })
       await expect(started).rejects.toBeInstanceOf(AppFailure)
       const failure = (await started.catch((e: unknown) => e)) as AppFailure
       expect(failure.error.code).toBe('PORT_IN_USE')
@@ -39,7 +43,11 @@ describe('startEmbeddedS3', () => {
   })
 
   it('frees its port on close, even with a client holding a kept-alive socket', async () => {
-    const second = await startEmbeddedS3({ directory: await store.tempDir(), port: 0 })
+    const second = await startEmbeddedS3({
+      directory: await store.tempDir(),
+      port: 0,
+      credentials: store.credentials,
+    })
     expect(second.endpoint).toBe(`http://127.0.0.1:${second.port}`)
     const res = await fetch(second.endpoint, { headers: { connection: 'keep-alive' } })
     await res.arrayBuffer()

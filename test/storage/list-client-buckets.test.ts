@@ -14,6 +14,8 @@ describe('listClientBuckets', () => {
       'training-server-zeta',
       'training-server-alpha',
       'training-server-model-alpha',
+      'training-server-model-model-alpha',
+      'training-server-models',
       'training-server-a.b',
       'training-server-trailing-',
       'other-bucket',
@@ -23,6 +25,7 @@ describe('listClientBuckets', () => {
     expect(await listClientBuckets(store.s3, 'training-server-')).toEqual([
       { client: 'alpha', bucket: 'training-server-alpha' },
       { client: 'beta-2', bucket: 'training-server-beta-2' },
+      { client: 'models', bucket: 'training-server-models' },
       { client: 'zeta', bucket: 'training-server-zeta' },
     ])
     expect(await listClientBuckets(store.s3, 'other-')).toEqual([

@@ -193,11 +193,26 @@ describe('mirrorBucket failures', () => {
     expect(error.message).toContain('training-server-nobody')
   })
 
+  it('reports a folder it cannot write without naming local paths', async () => {
+    const bucket = 'training-server-unwritable'
+    await store.createBucket(bucket)
+    await store.putMany(bucket, { 'images/a.jpg': 'aaaa' })
+    const work = await store.tempDir()
+    // A file where the dataset's parent folder should be: no folder can be made under it.
+    await writeFile(join(work, 'train_data'), 'not a folder')
+    const error = await failureOf(
+      mirrorBucket({ s3: store.s3, bucket, dest: join(work, 'train_data', 'client') }),
+    )
+    expect(error.code).toBe('MIRROR_WRITE_FAILED')
+    expect(error.message).toContain(bucket)
+    expect(JSON.stringify(error)).not.toContain(work)
+  })
+
   it('reports an unreachable store as S3_UNREACHABLE', async () => {
     const s3 = createS3Client({
       endpoint: `http://127.0.0.1:${await closedPort()}`,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      credentials: store.credentials,
       maxAttempts: 1,
     })
     const error = await failureOf(mirrorBucket({ s3, bucket: 'anything', dest: await freshDest() }))

@@ -7,11 +7,18 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pLimit from 'p-limit'
-import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../../src-main/storage/embedded-s3'
+import { startEmbeddedS3 } from '../../src-main/storage/embedded-s3'
+import {
+  generateStoreCredentials,
+  type StoreCredentials,
+} from '../../src-main/storage/store-credentials'
 import { createS3Client } from '../../src-main/storage/s3-client'
 
 export interface StoreFixture {
   endpoint: string
+  port: number
+  /** The store's access key; requests signed otherwise are refused. */
+  credentials: StoreCredentials
   /** Where the store keeps its buckets. */
   directory: string
   s3: S3Client
@@ -33,13 +40,17 @@ export async function startStore(): Promise<StoreFixture> {
     return dir
   }
   const directory = await tempDir()
-  const server = await startEmbeddedS3({ directory, port: 0 })
+  const server = await startEmbeddedS3({
+    directory,
+    port: 0,
+    credentials: generateStoreCredentials(),
+  })
   const clients: S3Client[] = []
   const client = (opts: { maxAttempts?: number } = {}) => {
     const made = createS3Client({
       endpoint: server.endpoint,
       region: 'us-east-1',
-      credentials: EMBEDDED_S3_CREDENTIALS,
+      credentials: server.credentials,
       ...opts,
     })
     clients.push(made)
@@ -51,6 +62,8 @@ export async function startStore(): Promise<StoreFixture> {
   }
   return {
     endpoint: server.endpoint,
+    port: server.port,
+    credentials: server.credentials,
     directory,
     s3,
     client,
