@@ -8,6 +8,8 @@ const LOAD_TESTS = ['test/robustness/load.test.ts']
 export default defineConfig({
   test: {
     setupFiles: ['test/setup-home.ts'],
+    // Fails the run at once, saying what to install, when Chromium, h5py or the AWS CLI is missing.
+    globalSetup: ['test/test-tools.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -1,6 +1,7 @@
 // The desktop app's entry: compose the core once, start the embedded endpoint with it (scripts
 // and browsers keep working while the window is open), then open the window and wire its IPC.
 
+import './platform/sdk-notices'
 import { app, BrowserWindow, dialog } from 'electron'
 import { fileURLToPath } from 'node:url'
 import { toAppError, type AppError } from '../src-shared/errors'

@@ -64,6 +64,7 @@ export class JobService {
   private readonly syncs = new Map<string, Promise<DatasetView>>()
   private announcedBackend: BackendName | undefined
   private closed = false
+  private readonly newJobListeners = new Set<(job: Job) => void>()
 
   private constructor(opts: JobServiceOptions, past: Job[]) {
     this.settings = opts.settings
@@ -125,9 +126,21 @@ export class JobService {
       throw new AppFailure(appError('SHUTTING_DOWN', 'the server is shutting down; no new jobs'))
   }
 
+  /**
+   * Calls the listener with every job created from now on, before it runs, so it can subscribe
+   * to the job's whole log. Returns the unsubscribe function.
+   */
+  onNewJob(listener: (job: Job) => void): () => void {
+    this.newJobListeners.add(listener)
+    return () => {
+      this.newJobListeners.delete(listener)
+    }
+  }
+
   private enqueue(job: Job): void {
     this.live.set(job.id, job)
     this.history?.track(job)
+    for (const listener of [...this.newJobListeners]) listener(job)
     job.controller.signal.addEventListener('abort', () => this.dropIfQueued(job), { once: true })
     this.queue.push(job)
     this.pump()

@@ -19,7 +19,7 @@ import { writeDemoDataset } from '../../src-main/dataset/demo-dataset'
 import { startHttpServer, type HttpServer } from '../../src-main/http/server'
 import { uploadFolder } from '../../src-main/storage/upload-folder'
 import { screenshot, seriousViolations } from './accessibility'
-import { CHROMIUM_PATH, launchBrowser, type TestBrowser } from './browser'
+import { launchBrowser, type TestBrowser } from './browser'
 import { ensureRendererBuild, rendererOut } from './renderer-build'
 
 const MISSING_FILE = 'planted-missing-0001.jpg'
@@ -120,8 +120,8 @@ async function setParam(label: string, value: string): Promise<void> {
 
 // Steps share one browser page and build on each other, so they run in order; training steps
 // take as long as the machine needs for a few small epochs.
-describe.skipIf(!existsSync(CHROMIUM_PATH))(
-  'the UI in a browser',
+describe(
+  'the UI in a browser, its screens walked through in order on one page',
   { timeout: TRAINING_MS + 60_000 },
   () => {
     beforeAll(async () => {

@@ -36,8 +36,21 @@ it('trains the demo dataset to at least 90% validation accuracy with the default
     { onMessage: () => {}, timeoutMs: 120_000 },
   )
   const seconds = (performance.now() - started) / 1000
-  // Early stopping may end it sooner; the kept epoch is the one reported.
-  expect(metrics.epochs.length).toBeLessThanOrEqual(DEFAULT_TRAIN_PARAMS.epochs)
+  // Every planned epoch ran, or early stopping ended the run exactly `patience` epochs after the
+  // best one; the kept (best) epoch is one that ran and has the lowest validation loss.
+  const ran = metrics.epochs.length
+  expect(metrics.epochs.map((e) => e.epoch)).toEqual(Array.from({ length: ran }, (_, i) => i + 1))
+  const best = metrics.bestEpoch ?? 0
+  expect(best).toBeGreaterThanOrEqual(1)
+  expect(best).toBeLessThanOrEqual(ran)
+  if (metrics.stoppedEarly) {
+    expect(ran).toBeLessThan(DEFAULT_TRAIN_PARAMS.epochs)
+    expect(ran - best).toBe(DEFAULT_TRAIN_PARAMS.patience)
+  } else {
+    expect(ran).toBe(DEFAULT_TRAIN_PARAMS.epochs)
+  }
+  const bestLoss = metrics.epochs[best - 1]?.valLoss ?? NaN
+  for (const e of metrics.epochs) expect(e.valLoss).toBeGreaterThanOrEqual(bestLoss * (1 - 1e-4))
   expect(metrics.valImages).toBe(32)
   expect(metrics.finalValAccuracy).toBeGreaterThanOrEqual(0.9)
   expect(metrics.finalValAccuracy).toBe(metrics.epochs[(metrics.bestEpoch ?? 0) - 1]?.valAccuracy)
