@@ -5,7 +5,12 @@
 import { homedir, platform } from 'node:os'
 import { join, resolve } from 'node:path'
 import {
+  DEFAULT_RESOURCE_LIMITS,
   DEFAULT_SETTINGS,
+  RESOURCE_LIMIT_FIELDS,
+  RESOURCE_LIMIT_RANGES,
+  type ResourceLimitField,
+  type ResourceLimits,
   type SettingsDocument,
   type SettingsField,
 } from '../../src-shared/app-settings'
@@ -45,6 +50,8 @@ export interface Settings {
   accessToken?: string
   /** Share of a dataset's images (0..1) that may be unreadable and skipped before a job fails. */
   maxBadImageRate: number
+  /** What the app keeps and uses at most (run records, caches, training memory, unsent models). */
+  limits: ResourceLimits
   /** Fields an environment variable set, over the settings file, by the variable's name. */
   overriddenBy?: Partial<Record<SettingsField, string>>
 }
@@ -100,6 +107,27 @@ function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   if (!/^\d*\.?\d+%?$/.test(raw) || !(value >= 0 && value <= 1))
     throw invalidVariable(name, `${name} must be a share from 0 to 1 (or 0% to 100%), got "${raw}"`)
   return value
+}
+
+/** Environment variable of each resource limit: TRAINING_SERVER_ and the field in SNAKE_CASE. */
+export function resourceLimitVariable(field: ResourceLimitField): string {
+  return `TRAINING_SERVER_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
+}
+
+/** Each limit from its environment variable, else settings.json, else its default. */
+function resourceLimits(env: NodeJS.ProcessEnv, document: SettingsDocument): ResourceLimits {
+  const limits = { ...DEFAULT_RESOURCE_LIMITS }
+  for (const field of RESOURCE_LIMIT_FIELDS) {
+    const { min, max } = RESOURCE_LIMIT_RANGES[field]
+    limits[field] = integer(
+      env,
+      resourceLimitVariable(field),
+      document[field] ?? limits[field],
+      min,
+      max,
+    )
+  }
+  return limits
 }
 
 /** The first of `names` set to a non-empty value. */
@@ -232,6 +260,7 @@ export function loadSettings(
     backend: environmentBackend(env) ?? document.backend,
     accessToken: env.TRAINING_SERVER_TOKEN || undefined,
     maxBadImageRate: share(env, 'TRAINING_SERVER_MAX_BAD_IMAGE_RATE', DEFAULT_MAX_BAD_IMAGE_RATE),
+    limits: resourceLimits(env, document),
     overriddenBy,
   }
 }

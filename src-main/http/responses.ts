@@ -38,6 +38,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   UPLOAD_FAILED: 502,
   DOWNLOAD_INCOMPLETE: 502,
   SHUTTING_DOWN: 503,
+  TRAINING_TOO_LARGE: 422,
+  ENGINE_OUT_OF_MEMORY: 422,
 }
 
 export function statusOf(error: AppError): number {

@@ -12,6 +12,7 @@ import type { JobEvent, JobRecord, JobSummary, ModelFile } from '../../src-share
 import type { BackendName } from '../../src-shared/train-params'
 import { clientThumbnail, listClients, listModelFiles } from './client-catalog'
 import { describeLocalDataset, syncDataset } from './dataset-sync'
+import { checkTrainingMemory, trainingMemoryLimit } from './training-memory'
 import { Job, newJobId } from './job'
 import { RunHistory, newestFirst } from './run-history'
 import { joinRetry, modelToRetry, runRetryUpload } from './retry-upload'
@@ -102,6 +103,8 @@ export class JobService {
     const active = this.activeJob(client)
     if (active) return { job: active, joined: true }
     this.assertOpen()
+    const { limits, backend } = this.settings
+    checkTrainingMemory(params, trainingMemoryLimit(limits.trainingMemoryMaxBytes, backend))
     const job = Job.create({ id: newJobId(client), client, trainType, params, given })
     this.enqueue(job)
     return { job, joined: false }

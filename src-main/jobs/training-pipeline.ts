@@ -26,6 +26,7 @@ import {
   skippedByValidation,
 } from './skipped-images'
 import { storeModel } from './store-model'
+import { checkTrainingMemory, trainingMemoryLimit } from './training-memory'
 import type { TrainingMessage } from './training-protocol'
 
 export interface PipelineContext {
@@ -129,6 +130,9 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
       })
 
     if (facts !== undefined) settleParamsFromDataset(job, facts)
+    // The dataset may have chosen a larger input or batch than the request alone showed.
+    const memoryLimit = settings.limits.trainingMemoryMaxBytes
+    checkTrainingMemory(job.params, trainingMemoryLimit(memoryLimit, settings.backend))
 
     job.transition('training')
     await prepareWeightsFolder(job, settings.home, paths.weights)
@@ -144,6 +148,7 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
           cacheDir: join(settings.home, 'cache'),
           home: settings.home,
           maxBadImageShare: settings.maxBadImageRate,
+          memoryLimitBytes: memoryLimit,
         },
         { signal, onMessage: (message) => relay(job, message, ctx) },
       ),

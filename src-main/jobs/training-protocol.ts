@@ -27,6 +27,11 @@ export interface TrainingRequest {
   threads?: number
   /** Share of the images that may fail to decode and be skipped (default 0.2); above it the run fails. */
   maxBadImageShare?: number
+  /**
+   * The configured training memory limit (0: half of the machine's); checked again once the
+   * backend and a backbone's input size are known. Absent: not checked.
+   */
+  memoryLimitBytes?: number
 }
 
 export type TrainingMessage =
