@@ -4,7 +4,7 @@
 // keeps every job in the run history.
 
 import type { S3Client } from '@aws-sdk/client-s3'
-import type { Settings } from '../config/settings'
+import { localPaths, type Settings } from '../config/settings'
 import type { DatasetView } from '../../src-shared/dataset-view'
 import type { ClientSummary, JobPage } from '../../src-shared/http-api'
 import { AppFailure, appError, toAppError } from '../../src-shared/errors'
@@ -15,6 +15,7 @@ import { describeLocalDataset, syncDataset } from './dataset-sync'
 import { checkTrainingMemory, trainingMemoryLimit } from './training-memory'
 import { jobPage, type JobPageQuery } from './job-pages'
 import { neverStarted, runsBeyondRetention } from './run-retention'
+import { pruneUnsentModels } from './unsent-models'
 import { Job, newJobId } from './job'
 import { RunHistory, newestFirst } from './run-history'
 import { joinRetry, modelToRetry, runRetryUpload } from './retry-upload'
@@ -335,6 +336,13 @@ export class JobService {
       if (this.live.get(id)?.terminal) this.live.delete(id)
     }
     await this.history?.remove(old)
+    await pruneUnsentModels({
+      home: this.settings.home,
+      client: job.client,
+      jobs: this.list(job.client),
+      weights: localPaths(this.settings.home, job.client).weights,
+      maxAgeDays: this.settings.limits.unsentModelMaxAgeDays,
+    })
   }
 
   private dropIfQueued(job: Job): void {

@@ -4,7 +4,7 @@
 // model bucket as one set, and delete the local model only once the upload is confirmed. Images
 // that cannot be decoded are skipped and listed, up to settings.maxBadImageRate of the dataset.
 
-import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { AnnotationReport } from '../../src-shared/annotation-report'
@@ -27,6 +27,7 @@ import {
 } from './skipped-images'
 import { storeModel } from './store-model'
 import { checkTrainingMemory, trainingMemoryLimit } from './training-memory'
+import { setModelAside } from './unsent-models'
 import type { TrainingMessage } from './training-protocol'
 
 export interface PipelineContext {
@@ -252,9 +253,7 @@ function relay(job: Job, message: TrainingMessage, ctx: PipelineContext): void {
 async function prepareWeightsFolder(job: Job, home: string, weights: string): Promise<void> {
   const leftover = await stat(join(weights, 'model.h5')).catch(() => undefined)
   if (leftover) {
-    const aside = join(home, 'unsent-models', job.client, `before-${job.id}`)
-    await mkdir(join(home, 'unsent-models', job.client), { recursive: true })
-    await rename(weights, aside)
+    const aside = await setModelAside(home, job.client, job.id, weights)
     job.append({
       type: 'log',
       level: 'warn',
