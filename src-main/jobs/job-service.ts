@@ -79,6 +79,8 @@ export class JobService {
           onBackend: (backend) => {
             this.announcedBackend = backend
           },
+          // Only this job's slot is held: no other worker can have a cache store open.
+          cachesIdle: () => this.running.size <= 1,
         }))
     this.uploadRunner =
       opts.uploadRunner ??

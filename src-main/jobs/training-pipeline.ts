@@ -15,6 +15,7 @@ import type { BackendName, TrainParams } from '../../src-shared/train-params'
 import { localPaths, type Settings } from '../config/settings'
 import { loadDataset, type DatasetFacts } from '../dataset/load-dataset'
 import { datasetTrainDefaults } from '../engine/dataset-defaults'
+import { evictLeastRecentlyUsed } from '../cache/cache-eviction'
 import { mirrorBucket } from '../storage/mirror-bucket'
 import { abortable } from './abortable'
 import type { Job, Outcome } from './job'
@@ -35,6 +36,48 @@ export interface PipelineContext {
   s3: S3Client
   /** Told which backend the training worker chose. */
   onBackend?: (backend: BackendName) => void
+  /**
+   * True when no other job's worker may have a cache store open, so the caches may be trimmed.
+   * Absent: this job is the only one.
+   */
+  cachesIdle?: () => boolean
+}
+
+/** Trims the pixel and embedding caches to their limits, least recently used shards first. */
+async function trimCaches(job: Job, ctx: PipelineContext): Promise<void> {
+  // An interrupted job's worker may still be closing its stores, and its slot may already be free.
+  if (job.controller.signal.aborted || job.terminal || ctx.cachesIdle?.() === false) return
+  const { home, limits } = ctx.settings
+  const caches = [
+    {
+      dir: 'pixels',
+      what: 'decoded pixels',
+      max: limits.pixelCacheMaxBytes,
+      setting: 'pixelCacheMaxBytes',
+    },
+    {
+      dir: 'embeddings',
+      what: 'embeddings',
+      max: limits.embeddingCacheMaxBytes,
+      setting: 'embeddingCacheMaxBytes',
+    },
+  ]
+  for (const cache of caches) {
+    try {
+      const done = await evictLeastRecentlyUsed(join(home, 'cache', cache.dir), cache.max)
+      if (done.removedShards > 0)
+        job.append({
+          type: 'log',
+          level: 'info',
+          message:
+            `cache: removed ${done.removedShards} least recently used shard(s) of ${cache.what} ` +
+            `(${(done.removedBytes / 2 ** 20).toFixed(0)} MB) to stay under ${cache.setting}`,
+        })
+    } catch (err) {
+      // A cache that cannot be trimmed costs disk space, not the job.
+      job.append({ type: 'log', level: 'warn', message: `cache: ${toAppError(err).message}` })
+    }
+  }
 }
 
 /**
@@ -137,6 +180,7 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
 
     job.transition('training')
     await prepareWeightsFolder(job, settings.home, paths.weights)
+    await trimCaches(job, ctx)
     const trained = await abortable(
       runTrainingWorker(
         {
@@ -154,7 +198,7 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
         { signal, onMessage: (message) => relay(job, message, ctx) },
       ),
       signal,
-    )
+    ).finally(() => trimCaches(job, ctx))
     metrics = trained.metrics
     if (job.state === 'training') job.transition('exporting')
 
