@@ -1,6 +1,7 @@
 // What the annotations worker does: the work itself, runnable on any thread, plus the plain
 // messages that carry it across (Maps and Sets survive the structured clone).
 
+import type { Finding } from '../../src-shared/annotation-report'
 import type { TrainType } from '../../src-shared/train-params'
 import {
   validateAnnotations,
@@ -9,7 +10,6 @@ import {
 } from '../../src-shared/validate-annotations'
 import { readAnnotationLabels, type AnnotationLabels } from './annotation-labels'
 import { readAnnotationsText } from './annotations-text'
-import type { Finding } from '../../src-shared/annotation-report'
 
 export type AnnotationsRequest =
   | {

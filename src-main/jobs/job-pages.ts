@@ -2,8 +2,7 @@
 // the next one `before`. An id is a stable cursor: jobs started meanwhile do not shift the pages.
 
 import { AppFailure, appError } from '../../src-shared/errors'
-import type { JobPage } from '../../src-shared/http-api'
-import { JOB_PAGE_LIMIT } from '../../src-shared/http-api'
+import { JOB_PAGE_LIMIT, type JobPage } from '../../src-shared/http-api'
 import type { JobSummary } from '../../src-shared/job-events'
 
 export interface JobPageQuery {
