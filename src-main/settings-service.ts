@@ -176,7 +176,7 @@ export function createSettingsService(
           currentDocument().credentials,
           cipher,
         )
-        const document = documentFrom(values, credentials)
+        const document = documentFrom(values, credentials, currentDocument())
         await writeSettingsFile(file, document)
         return view(document)
       })

@@ -52,13 +52,33 @@ export interface DatasetStats {
 export interface AnnotationReport {
   /** False when any finding is an error: the job then fails before training. */
   ok: boolean
+  /** True counts, including findings left out of `findings`. */
   errors: number
   warnings: number
   findings: Finding[]
   stats: DatasetStats
+  /** Set when `findings` lists only the first of `totalFindings` (the rest are summarized). */
+  truncated?: true
+  totalFindings?: number
 }
 
-export function summarizeFindings(findings: Finding[], stats: DatasetStats): AnnotationReport {
-  const errors = findings.filter((f) => f.severity === 'error').length
-  return { ok: errors === 0, errors, warnings: findings.length - errors, findings, stats }
+/**
+ * The report of a list of findings. `totals` are the true counts when the list was capped; the
+ * list then ends with one summary finding per code that overflowed, which counts for nothing.
+ */
+export function summarizeFindings(
+  findings: Finding[],
+  stats: DatasetStats,
+  totals?: { errors: number; warnings: number; listed: number },
+): AnnotationReport {
+  const listedErrors = findings.filter((f) => f.severity === 'error').length
+  const errors = totals?.errors ?? listedErrors
+  const warnings = totals?.warnings ?? findings.length - listedErrors
+  const report: AnnotationReport = { ok: errors === 0, errors, warnings, findings, stats }
+  const total = errors + warnings
+  if (totals !== undefined && total > totals.listed) {
+    report.truncated = true
+    report.totalFindings = total
+  }
+  return report
 }

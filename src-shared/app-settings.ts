@@ -12,7 +12,7 @@ export type StoredCredentials =
   { profile: string } | { accessKeyId: string; secretAccessKeyEncrypted: string }
 
 /** `<home>/settings.json`. Every field is optional: what the file leaves out takes its default. */
-export interface SettingsDocument {
+export interface SettingsDocument extends Partial<ResourceLimits> {
   /** Empty or absent: the embedded store. */
   s3Endpoint?: string
   region?: string
@@ -137,3 +137,45 @@ export const DEFAULT_BACKBONE_MAX_BYTES = 200 * 1024 * 1024
 export const DEFAULT_BACKBONE_DOWNLOAD_TIMEOUT_MS = 10 * 60 * 1000
 export const BACKBONE_MAX_BYTES_RANGE = { min: 1024, max: 16 * 1024 * 1024 * 1024 }
 export const BACKBONE_DOWNLOAD_TIMEOUT_RANGE = { min: 100, max: 24 * 60 * 60 * 1000 }
+
+/**
+ * Bounds on what the app keeps and uses: settings.json fields (and environment variables) that
+ * the settings screen does not edit; a save from the screen keeps them as they are.
+ */
+export interface ResourceLimits {
+  /** Run records kept per client; older ones are deleted when a job ends. */
+  runRetention: number
+  /** Decoded-pixel cache size; least recently used records go first. */
+  pixelCacheMaxBytes: number
+  /** Embedding cache size; least recently used records go first. */
+  embeddingCacheMaxBytes: number
+  /** Most memory a training may be estimated to need; 0: half of the machine's memory. */
+  trainingMemoryMaxBytes: number
+  /** Days a model set aside in unsent-models/ is kept (unless its upload is still pending). */
+  unsentModelMaxAgeDays: number
+}
+
+export const RESOURCE_LIMIT_FIELDS = [
+  'runRetention',
+  'pixelCacheMaxBytes',
+  'embeddingCacheMaxBytes',
+  'trainingMemoryMaxBytes',
+  'unsentModelMaxAgeDays',
+] as const satisfies readonly (keyof ResourceLimits)[]
+export type ResourceLimitField = (typeof RESOURCE_LIMIT_FIELDS)[number]
+
+export const DEFAULT_RESOURCE_LIMITS: ResourceLimits = {
+  runRetention: 200,
+  pixelCacheMaxBytes: 2 * 1024 ** 3,
+  embeddingCacheMaxBytes: 1024 ** 3,
+  trainingMemoryMaxBytes: 0,
+  unsentModelMaxAgeDays: 30,
+}
+
+export const RESOURCE_LIMIT_RANGES: Record<ResourceLimitField, { min: number; max: number }> = {
+  runRetention: { min: 1, max: 100_000 },
+  pixelCacheMaxBytes: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  embeddingCacheMaxBytes: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  trainingMemoryMaxBytes: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  unsentModelMaxAgeDays: { min: 1, max: 36_500 },
+}

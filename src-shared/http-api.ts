@@ -1,7 +1,7 @@
 // The embedded endpoint's routes and payloads, shared by the server and the browser transport.
 
 import type { BackendName } from './train-params'
-import type { JobState } from './job-events'
+import type { JobState, JobSummary } from './job-events'
 
 /**
  * Every route of the embedded endpoint. The seed's routes (`/progress`, `/interrupt`) take query
@@ -17,7 +17,8 @@ import type { JobState } from './job-events'
  * POST /api/clients/:client/sync           DatasetView (mirror + validate, no training)
  * GET  /api/clients/:client/thumbnails/:file?size=N   image/webp
  * GET  /api/clients/:client/models         ModelFile[] in the model bucket
- * GET  /api/jobs?client=                   JobSummary[] (newest first)
+ * GET  /api/jobs?client&limit&before       JobPage: up to `limit` jobs (newest first) older than
+ *                                          the job `before`, and `next` to pass as `before`
  * POST /api/jobs                           StartTrainingRequest → JobSummary (202)
  * GET  /api/jobs/:id                       JobRecord
  * GET  /api/jobs/:id/events                SSE: the job's log replayed, then live events
@@ -58,3 +59,13 @@ export interface ClientSummary {
 export interface ErrorBody {
   error: import('./errors').AppError
 }
+
+/** One page of GET /api/jobs. */
+export interface JobPage {
+  jobs: JobSummary[]
+  /** The `before` value of the next (older) page; absent on the last page. */
+  next?: string
+}
+
+/** Jobs per page of GET /api/jobs: `limit` when given (at most `max`), else `default`. */
+export const JOB_PAGE_LIMIT = { default: 50, max: 500 } as const

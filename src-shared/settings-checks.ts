@@ -7,6 +7,8 @@ import {
   BACKBONE_MAX_BYTES_RANGE,
   CONCURRENCY_RANGE,
   PORT_RANGE,
+  RESOURCE_LIMIT_FIELDS,
+  RESOURCE_LIMIT_RANGES,
   SETTINGS_FIELDS,
   settingsFieldLabel,
   type CredentialsChoice,
@@ -190,13 +192,13 @@ export function checkSettingsDocument(
 
 function settingsDocument(raw: unknown): SettingsDocument {
   if (!isRecord(raw)) throw new AppFailure(appError('INVALID_SETTING', 'must be a JSON object'))
-  const known = new Set<string>(SETTINGS_FIELDS)
+  const known = new Set<string>([...SETTINGS_FIELDS, ...RESOURCE_LIMIT_FIELDS])
   const unknown = Object.keys(raw).find((key) => !known.has(key))
   if (unknown !== undefined)
     throw new AppFailure(
       appError(
         'INVALID_SETTING',
-        `"${unknown}" is not a setting (known: ${SETTINGS_FIELDS.join(', ')})`,
+        `"${unknown}" is not a setting (known: ${[...known].join(', ')})`,
         {
           field: unknown,
         },
@@ -232,6 +234,14 @@ function settingsDocument(raw: unknown): SettingsDocument {
     document.concurrency = raw.concurrency as number
   }
   if (raw.credentials !== undefined) document.credentials = storedCredentials(raw.credentials)
+  for (const field of RESOURCE_LIMIT_FIELDS) {
+    const value = raw[field]
+    if (value === undefined) continue
+    const problem = integerProblem(value, RESOURCE_LIMIT_RANGES[field])
+    if (problem !== undefined)
+      throw new AppFailure(appError('INVALID_SETTING', `${field} ${problem}`, { field }))
+    document[field] = value as number
+  }
   return document
 }
 

@@ -295,7 +295,7 @@ function validate(text: string, options: ValidateOptions): ValidationResult {
     imagesPerClass,
     ...(unreadable > 0 && { unreadableImages: unreadable }),
   }
-  const report = summarizeFindings(findings.finish(parsed.locate), stats)
+  const report = summarizeFindings(findings.finish(parsed.locate), stats, findings.totals())
   if (!report.ok) return { report }
 
   const classes: ClassInfo[] = [...entries.categories.values()]

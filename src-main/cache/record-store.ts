@@ -4,6 +4,7 @@
 // own (`<random>.records` + `<random>.index`) and reads every shard's index when it opens. An
 // index line is written only after its record's bytes, and a line that is torn or points past the
 // end of its data file is ignored, so a crash mid-write never yields half a record taken for whole.
+// Opening a store dates each shard's index as used, which is what cache eviction goes by.
 
 import { randomBytes } from 'node:crypto'
 import {
@@ -15,6 +16,7 @@ import {
   readFileSync,
   statSync,
   unlinkSync,
+  utimesSync,
   writeSync,
 } from 'node:fs'
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -143,6 +145,19 @@ function readShardIndex(dir: string, name: string, recordBytes: number): [string
   return entries
 }
 
+/**
+ * Dates a shard's index as used now: the cache's size limit evicts the least recently used
+ * shards first, and reading leaves no trace of its own (access times are often not kept).
+ */
+function markUsed(path: string): void {
+  try {
+    const now = new Date()
+    utimesSync(path, now, now)
+  } catch {
+    // A read-only cache still works; it is only evicted as if unused.
+  }
+}
+
 function closeQuietly(fd: number | undefined): void {
   if (fd === undefined) return
   try {
@@ -188,6 +203,7 @@ export async function openRecordStore(dir: string, recordBytes: number): Promise
     const name = file.slice(0, -INDEX_SUFFIX.length)
     const entries = readShardIndex(dir, name, recordBytes)
     if (entries.length === 0) continue
+    markUsed(join(dir, file))
     const base = shards.length * SHARD_SPAN
     shards.push({ data: join(dir, name + DATA_SUFFIX) })
     for (const [key, position] of entries)

@@ -5,8 +5,10 @@
 
 import {
   DEFAULT_SETTINGS,
+  RESOURCE_LIMIT_FIELDS,
   SETTINGS_FIELDS,
   type CredentialsChoice,
+  type ResourceLimits,
   type EditableSettings,
   type SettingsDocument,
   type SettingsField,
@@ -126,8 +128,14 @@ export function storedCredentials(
 export function documentFrom(
   values: EditableSettings,
   credentials: StoredCredentials | undefined,
+  existing: SettingsDocument = {},
 ): SettingsDocument {
+  // The screen does not edit resource limits: what the file had stays.
+  const limits: Partial<ResourceLimits> = {}
+  for (const field of RESOURCE_LIMIT_FIELDS)
+    if (existing[field] !== undefined) limits[field] = existing[field]
   return {
+    ...limits,
     s3Endpoint: values.s3Endpoint,
     region: values.region,
     ...(credentials && { credentials }),

@@ -7,7 +7,12 @@ import { join, resolve } from 'node:path'
 import {
   DEFAULT_BACKBONE_DOWNLOAD_TIMEOUT_MS,
   DEFAULT_BACKBONE_MAX_BYTES,
+  DEFAULT_RESOURCE_LIMITS,
   DEFAULT_SETTINGS,
+  RESOURCE_LIMIT_FIELDS,
+  RESOURCE_LIMIT_RANGES,
+  type ResourceLimitField,
+  type ResourceLimits,
   type SettingsDocument,
   type SettingsField,
 } from '../../src-shared/app-settings'
@@ -55,6 +60,8 @@ export interface Settings {
   backboneMaxBytes: number
   /** Milliseconds a backbone download may take in all. */
   backboneDownloadTimeoutMs: number
+  /** What the app keeps and uses at most (run records, caches, training memory, unsent models). */
+  limits: ResourceLimits
   /** Fields an environment variable set, over the settings file, by the variable's name. */
   overriddenBy?: Partial<Record<SettingsField, string>>
 }
@@ -125,6 +132,27 @@ function checkedInteger(
   const found = problem(value)
   if (found !== undefined) throw invalidVariable(name, `${name} ${found}, got "${raw}"`)
   return value
+}
+
+/** Environment variable of each resource limit: TRAINING_SERVER_ and the field in SNAKE_CASE. */
+export function resourceLimitVariable(field: ResourceLimitField): string {
+  return `TRAINING_SERVER_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
+}
+
+/** Each limit from its environment variable, else settings.json, else its default. */
+function resourceLimits(env: NodeJS.ProcessEnv, document: SettingsDocument): ResourceLimits {
+  const limits = { ...DEFAULT_RESOURCE_LIMITS }
+  for (const field of RESOURCE_LIMIT_FIELDS) {
+    const { min, max } = RESOURCE_LIMIT_RANGES[field]
+    limits[field] = integer(
+      env,
+      resourceLimitVariable(field),
+      document[field] ?? limits[field],
+      min,
+      max,
+    )
+  }
+  return limits
 }
 
 /** The first of `names` set to a non-empty value. */
@@ -269,6 +297,7 @@ export function loadSettings(
       DEFAULT_BACKBONE_DOWNLOAD_TIMEOUT_MS,
       backboneDownloadTimeoutProblem,
     ),
+    limits: resourceLimits(env, document),
     overriddenBy,
   }
 }

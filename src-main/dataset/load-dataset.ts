@@ -1,7 +1,7 @@
 // Reading one local dataset (coco/annotations.json + images/) into a validation report and,
-// when the report is clean, the list of images and labels to train on.
+// when the report is clean, the list of images and labels to train on. Parsing and validation
+// run in a worker thread: a large file takes seconds, which must not stall the server.
 
-import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   summarizeFindings,
@@ -9,19 +9,12 @@ import {
   type Finding,
 } from '../../src-shared/annotation-report'
 import type { TrainType } from '../../src-shared/train-params'
-import {
-  validateAnnotations,
-  type ImageFileFacts,
-  type ValidatedDataset,
-} from '../../src-shared/validate-annotations'
+import type { ImageFileFacts, ValidatedDataset } from '../../src-shared/validate-annotations'
+import { inAnnotationsWorker } from './annotations-off-thread'
+import { ANNOTATIONS_FILE } from './annotations-text'
 import { probeImageFiles } from './probe-images'
 
-export const ANNOTATIONS_FILE = 'coco/annotations.json'
-/**
- * Larger files are refused before reading: parsing holds several times the file's size in memory.
- * 32 MiB lists some 200,000 images, far more than one machine trains on.
- */
-export const ANNOTATIONS_SIZE_LIMIT = 32 * 1024 * 1024
+export { ANNOTATIONS_FILE, ANNOTATIONS_SIZE_LIMIT, readAnnotationsText } from './annotations-text'
 
 export interface LoadDatasetOptions {
   trainType: TrainType
@@ -38,39 +31,6 @@ function failed(finding: Omit<Finding, 'severity' | 'path'>): { report: Annotati
       categories: 0,
       imagesPerClass: {},
     }),
-  }
-}
-
-/** The annotations text, or the finding that explains why there is none to validate. */
-export async function readAnnotationsText(
-  root: string,
-): Promise<{ text: string } | { finding: Omit<Finding, 'severity' | 'path'> }> {
-  const file = join(root, ...ANNOTATIONS_FILE.split('/'))
-  const info = await stat(file).catch(() => undefined)
-  if (info === undefined || !info.isFile())
-    return {
-      finding: {
-        code: 'ANNOTATIONS_MISSING',
-        message: `${ANNOTATIONS_FILE} is not in the dataset`,
-      },
-    }
-  if (info.size > ANNOTATIONS_SIZE_LIMIT)
-    return {
-      finding: {
-        code: 'ANNOTATIONS_TOO_LARGE',
-        message: `${ANNOTATIONS_FILE} is ${(info.size / 2 ** 20).toFixed(0)} MB, above the ${ANNOTATIONS_SIZE_LIMIT / 2 ** 20} MB limit`,
-      },
-    }
-  try {
-    return { text: await readFile(file, 'utf8') }
-  } catch (thrown) {
-    const reason = thrown instanceof Error ? thrown.message : String(thrown)
-    return {
-      finding: {
-        code: 'ANNOTATIONS_MISSING',
-        message: `${ANNOTATIONS_FILE} cannot be read: ${reason}`,
-      },
-    }
   }
 }
 
@@ -96,17 +56,22 @@ export async function loadDataset(
   root: string,
   opts: LoadDatasetOptions,
 ): Promise<{ report: AnnotationReport; dataset?: ValidatedDataset; facts?: DatasetFacts }> {
-  const [annotations, files] = await Promise.all([
-    readAnnotationsText(root),
-    probeImageFiles(join(root, 'images')),
-  ])
-  if ('finding' in annotations) return failed(annotations.finding)
-  const result = validateAnnotations(annotations.text, {
+  const files = await probeImageFiles(join(root, 'images'))
+  const answer = await inAnnotationsWorker({
+    kind: 'validate',
+    root,
     trainType: opts.trainType,
     minImagesPerClass: opts.minImagesPerClass,
     files,
     maxUnreadableShare: opts.maxBadImageRate,
-  })
+  }).catch((thrown: unknown) => ({
+    finding: {
+      code: 'INVALID_JSON' as const,
+      message: thrown instanceof Error ? thrown.message : String(thrown),
+    },
+  }))
+  if ('finding' in answer) return failed(answer.finding)
+  const { result } = answer
   return result.dataset === undefined
     ? result
     : { ...result, facts: datasetFacts(result.dataset, files) }

@@ -134,8 +134,18 @@ async function listModelFiles(
 }
 
 async function listJobs(_req: IncomingMessage, res: ServerResponse, { url, ctx }: RouteArgs) {
-  const client = url.searchParams.get('client') ?? undefined
-  sendJson(res, 200, ctx.core.jobs.list(client))
+  const query = url.searchParams
+  const limit = query.get('limit')
+  sendJson(
+    res,
+    200,
+    ctx.core.jobs.page({
+      client: query.get('client') ?? undefined,
+      // Anything but a whole number is refused by the page itself.
+      ...(limit !== null && { limit: /^\d{1,6}$/.test(limit) ? Number(limit) : NaN }),
+      before: query.get('before') ?? undefined,
+    }),
+  )
 }
 
 async function startJob(req: IncomingMessage, res: ServerResponse, { ctx }: RouteArgs) {

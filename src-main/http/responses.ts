@@ -44,6 +44,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   BACKBONE_TOO_LARGE: 422,
   BACKBONE_REDIRECT_REFUSED: 422,
   BACKBONE_DOWNLOAD_FAILED: 502,
+  TRAINING_TOO_LARGE: 422,
+  ENGINE_OUT_OF_MEMORY: 422,
 }
 
 export function statusOf(error: AppError): number {

@@ -5,15 +5,19 @@
 // keeps every job in the run history.
 
 import type { S3Client } from '@aws-sdk/client-s3'
-import type { Settings } from '../config/settings'
+import { localPaths, type Settings } from '../config/settings'
 import type { DatasetView } from '../../src-shared/dataset-view'
-import type { ClientSummary } from '../../src-shared/http-api'
+import type { ClientSummary, JobPage } from '../../src-shared/http-api'
 import { AppFailure, appError, toAppError } from '../../src-shared/errors'
 import type { JobEvent, JobRecord, JobSummary, ModelFile } from '../../src-shared/job-events'
 import type { BackendName } from '../../src-shared/train-params'
 import { clientThumbnail, listClients, listModelFiles } from './client-catalog'
 import { endStoppedUpload, recoverCommits } from './commit-recovery'
 import { describeLocalDataset, syncDataset } from './dataset-sync'
+import { checkTrainingMemory, trainingMemoryLimit } from './training-memory'
+import { jobPage, type JobPageQuery } from './job-pages'
+import { neverStarted, runsBeyondRetention } from './run-retention'
+import { pruneUnsentModels } from './unsent-models'
 import { Job, newJobId } from './job'
 import { joinTraining } from './job-join'
 import { RunHistory, newestFirst } from './run-history'
@@ -79,6 +83,8 @@ export class JobService {
           onBackend: (backend) => {
             this.announcedBackend = backend
           },
+          // Only this job's slot is held: no other worker can have a cache store open.
+          cachesIdle: () => this.running.size <= 1,
         }))
     this.uploadRunner =
       opts.uploadRunner ??
@@ -116,6 +122,8 @@ export class JobService {
     const active = this.activeJob(client)
     if (active) return joinTraining(active, { trainType, params, given })
     this.assertOpen()
+    const { limits, backend } = this.settings
+    checkTrainingMemory(params, trainingMemoryLimit(limits.trainingMemoryMaxBytes, backend))
     const job = Job.create({ id: newJobId(client), client, trainType, params, given })
     this.enqueue(job)
     return { job, joined: false }
@@ -212,10 +220,16 @@ export class JobService {
     return job.summary()
   }
 
-  /** Jobs, newest first; only the client's when one is given. */
+  /** Jobs, newest first; only the client's when one is given. Jobs that never started are not listed. */
   list(client?: string): JobSummary[] {
-    const all = [...[...this.live.values()].map((job) => job.summary()), ...this.past.values()]
+    const live = [...this.live.values()].map((job) => job.summary()).filter((s) => !neverStarted(s))
+    const all = [...live, ...this.past.values()]
     return all.filter((s) => client === undefined || s.client === client).sort(newestFirst)
+  }
+
+  /** One page of list(client): see jobPage. */
+  page(query: JobPageQuery & { client?: string }): JobPage {
+    return jobPage(this.list(query.client), query)
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -327,11 +341,36 @@ export class JobService {
           Storing: 'Skipped',
           error: appError('INTERNAL', 'the job stopped without a result'),
         })
+      await this.retire(job).catch((err: unknown) =>
+        console.error(`could not prune the run records of ${job.client}:`, err),
+      )
     })().finally(() => {
       this.running.delete(job.client)
       this.pump()
     })
     this.running.set(job.client, settled)
+  }
+
+  /** A finished job's record goes when it never started; the client's oldest beyond retention go. */
+  private async retire(job: Job): Promise<void> {
+    if (neverStarted(job.summary())) {
+      await this.history?.remove([job.id])
+      return
+    }
+    const keep = this.settings.limits.runRetention
+    const old = runsBeyondRetention(this.list(job.client), job.client, keep)
+    for (const id of old) {
+      this.past.delete(id)
+      if (this.live.get(id)?.terminal) this.live.delete(id)
+    }
+    await this.history?.remove(old)
+    await pruneUnsentModels({
+      home: this.settings.home,
+      client: job.client,
+      jobs: this.list(job.client),
+      weights: localPaths(this.settings.home, job.client).weights,
+      maxAgeDays: this.settings.limits.unsentModelMaxAgeDays,
+    })
   }
 
   private dropIfQueued(job: Job): void {

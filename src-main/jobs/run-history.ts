@@ -102,6 +102,20 @@ export class RunHistory {
     })
   }
 
+  /** Deletes the records of these jobs, after any write of theirs still under way. */
+  async remove(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      if (!JOB_ID_PATTERN.test(id)) continue
+      const entry = this.tracked.get(id)
+      if (entry) {
+        if (entry.timer) clearTimeout(entry.timer)
+        entry.timer = undefined
+        await entry.chain
+      }
+      await rm(this.fileOf(id), { force: true })
+    }
+  }
+
   /** Waits for every pending write (used at shutdown and by tests). */
   async flush(): Promise<void> {
     for (const entry of [...this.tracked.values()]) {

@@ -15,7 +15,7 @@ import type { BackendName, TrainParams } from '../../src-shared/train-params'
 import { localPaths, type Settings } from '../config/settings'
 import { loadDataset, type DatasetFacts } from '../dataset/load-dataset'
 import { datasetTrainDefaults } from '../engine/dataset-defaults'
-import { renameDurably } from '../platform/atomic-file'
+import { evictLeastRecentlyUsed } from '../cache/cache-eviction'
 import { mirrorBucket } from '../storage/mirror-bucket'
 import { abortable } from './abortable'
 import type { Job, Outcome } from './job'
@@ -28,6 +28,8 @@ import {
   skippedByValidation,
 } from './skipped-images'
 import { storeModel } from './store-model'
+import { checkTrainingMemory, trainingMemoryLimit } from './training-memory'
+import { setModelAside } from './unsent-models'
 import type { TrainingMessage } from './training-protocol'
 
 export interface PipelineContext {
@@ -35,6 +37,48 @@ export interface PipelineContext {
   s3: S3Client
   /** Told which backend the training worker chose. */
   onBackend?: (backend: BackendName) => void
+  /**
+   * True when no other job's worker may have a cache store open, so the caches may be trimmed.
+   * Absent: this job is the only one.
+   */
+  cachesIdle?: () => boolean
+}
+
+/** Trims the pixel and embedding caches to their limits, least recently used shards first. */
+async function trimCaches(job: Job, ctx: PipelineContext): Promise<void> {
+  // An interrupted job's worker may still be closing its stores, and its slot may already be free.
+  if (job.controller.signal.aborted || job.terminal || ctx.cachesIdle?.() === false) return
+  const { home, limits } = ctx.settings
+  const caches = [
+    {
+      dir: 'pixels',
+      what: 'decoded pixels',
+      max: limits.pixelCacheMaxBytes,
+      setting: 'pixelCacheMaxBytes',
+    },
+    {
+      dir: 'embeddings',
+      what: 'embeddings',
+      max: limits.embeddingCacheMaxBytes,
+      setting: 'embeddingCacheMaxBytes',
+    },
+  ]
+  for (const cache of caches) {
+    try {
+      const done = await evictLeastRecentlyUsed(join(home, 'cache', cache.dir), cache.max)
+      if (done.removedShards > 0)
+        job.append({
+          type: 'log',
+          level: 'info',
+          message:
+            `cache: removed ${done.removedShards} least recently used shard(s) of ${cache.what} ` +
+            `(${(done.removedBytes / 2 ** 20).toFixed(0)} MB) to stay under ${cache.setting}`,
+        })
+    } catch (err) {
+      // A cache that cannot be trimmed costs disk space, not the job.
+      job.append({ type: 'log', level: 'warn', message: `cache: ${toAppError(err).message}` })
+    }
+  }
 }
 
 /**
@@ -133,9 +177,13 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
       })
 
     if (facts !== undefined) settleParamsFromDataset(job, facts)
+    // The dataset may have chosen a larger input or batch than the request alone showed.
+    const memoryLimit = settings.limits.trainingMemoryMaxBytes
+    checkTrainingMemory(job.params, trainingMemoryLimit(memoryLimit, settings.backend))
 
     job.transition('training')
     await prepareWeightsFolder(job, settings.home, paths.weights)
+    await trimCaches(job, ctx)
     const trained = await abortable(
       runTrainingWorker(
         {
@@ -150,11 +198,12 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
           maxBadImageShare: settings.maxBadImageRate,
           backboneMaxBytes: settings.backboneMaxBytes,
           backboneTimeoutMs: settings.backboneDownloadTimeoutMs,
+          memoryLimitBytes: memoryLimit,
         },
         { signal, onMessage: (message) => relay(job, message, ctx) },
       ),
       signal,
-    )
+    ).finally(() => trimCaches(job, ctx))
     metrics = trained.metrics
     if (job.state === 'training') job.transition('exporting')
 
@@ -254,9 +303,7 @@ function relay(job: Job, message: TrainingMessage, ctx: PipelineContext): void {
 async function prepareWeightsFolder(job: Job, home: string, weights: string): Promise<void> {
   const leftover = await stat(join(weights, 'model.h5')).catch(() => undefined)
   if (leftover) {
-    const aside = join(home, 'unsent-models', job.client, `before-${job.id}`)
-    await mkdir(join(home, 'unsent-models', job.client), { recursive: true })
-    await renameDurably(weights, aside)
+    const aside = await setModelAside(home, job.client, job.id, weights)
     job.append({
       type: 'log',
       level: 'warn',

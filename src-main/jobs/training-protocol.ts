@@ -30,6 +30,11 @@ export interface TrainingRequest {
   /** Limits on downloading a backbone by URL (bytes, milliseconds); defaults when absent. */
   backboneMaxBytes?: number
   backboneTimeoutMs?: number
+  /**
+   * The configured training memory limit (0: half of the machine's); checked again once the
+   * backend and a backbone's input size are known. Absent: not checked.
+   */
+  memoryLimitBytes?: number
 }
 
 export type TrainingMessage =

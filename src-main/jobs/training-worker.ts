@@ -7,7 +7,6 @@ import { resolve } from 'node:path'
 import { platform, setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
-import { toAppError } from '../../src-shared/errors'
 import type { TrainingMetrics, TransferFacts } from '../../src-shared/job-events'
 import type { BackendName, TrainParams } from '../../src-shared/train-params'
 import { closeOpenRecordStores, openRecordStore } from '../cache/record-store'
@@ -28,7 +27,9 @@ import {
 } from '../engine/train-classifier'
 import { fineTuneEpochs, trainTransfer, type TrainedTransfer } from '../engine/train-transfer'
 import { decodeDataset, type DecodedDataset } from './decode-dataset'
+import { engineFailure, type EngineContext } from './engine-failure'
 import { progressGate } from './progress-gate'
+import { checkTrainingMemory, trainingMemoryLimit } from './training-memory'
 import { embeddingStoreDir, loadRequestBackbone, transferFacts } from './transfer-training'
 import {
   MODEL_FILES,
@@ -84,6 +85,11 @@ interface Evaluated {
   skipped: MetricsFile['skippedImages']
 }
 
+/** What the error path needs to name the cause of a failure: filled in as the run learns it. */
+const context: EngineContext = {
+  params: (workerData as TrainingRequest | undefined)?.params ?? { batchSize: 0, imageSize: 0 },
+}
+
 async function run(request: TrainingRequest, post: Post): Promise<void> {
   yieldCpuToServer()
   const backend = await selectBackend(
@@ -93,6 +99,7 @@ async function run(request: TrainingRequest, post: Post): Promise<void> {
   // Keeps tfjs' console notices (for example the "install tfjs-node" hint) out of job logs.
   tf.env().set('PROD', true)
   post({ type: 'backend', backend })
+  context.backend = backend
   const threads = backendThreads()
   post({ type: 'log', level: 'info', message: `${backend} backend, ${threads} thread(s)` })
 
@@ -106,6 +113,14 @@ async function run(request: TrainingRequest, post: Post): Promise<void> {
     const params = backbone
       ? { ...request.params, imageSize: backbone.inputShape[0] }
       : request.params
+    context.inputSide = params.imageSize
+    // A backbone's input and the wasm heap's ceiling are known only now.
+    if (request.memoryLimitBytes !== undefined)
+      checkTrainingMemory(
+        request.params,
+        trainingMemoryLimit(request.memoryLimitBytes, backend),
+        params.imageSize,
+      )
     const { train, val, valFileNames, trainKeys, valKeys, skipped } = splitDecoded(
       await decodeDataset(request, post, { size: params.imageSize }),
       params,
@@ -256,6 +271,6 @@ if (parentPort !== null) {
     port.postMessage({ type: 'stopped' } satisfies TrainingMessage)
   })
   run(workerData as TrainingRequest, post)
-    .catch((error: unknown) => post({ type: 'error', error: toAppError(error, 'TRAINING_FAILED') }))
+    .catch((error: unknown) => post({ type: 'error', error: engineFailure(error, context) }))
     .finally(closeOpenRecordStores)
 }

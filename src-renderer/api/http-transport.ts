@@ -3,7 +3,7 @@
 
 import type { StartTrainingRequest, TrainingServerApi } from '../../src-shared/bridge'
 import { AppFailure, appError, isAppError } from '../../src-shared/errors'
-import { ROUTES } from '../../src-shared/http-api'
+import { JOB_PAGE_LIMIT, ROUTES, type JobPage } from '../../src-shared/http-api'
 import { isTerminal, type JobEvent } from '../../src-shared/job-events'
 import { thumbnailPath } from '../../src-shared/thumbnail-path'
 
@@ -63,10 +63,15 @@ export function createHttpTransport(origin: string = window.location.origin): Tr
     getDataset: (name) => request(`${client(name)}/dataset`),
     syncDataset: (name) => request(`${client(name)}/sync`, { method: 'POST' }),
     thumbnailUrl: (name, file, size) => url(thumbnailPath(name, file, size)),
-    listJobs: (name) =>
-      request(
-        name === undefined ? ROUTES.jobs : `${ROUTES.jobs}?client=${encodeURIComponent(name)}`,
-      ),
+    // The runs screen shows one page: the newest runs, as many as a page may hold.
+    listJobs: async (name) => {
+      const query = `limit=${JOB_PAGE_LIMIT.max}`
+      const path =
+        name === undefined
+          ? `${ROUTES.jobs}?${query}`
+          : `${ROUTES.jobs}?client=${encodeURIComponent(name)}&${query}`
+      return (await request<JobPage>(path)).jobs
+    },
     getJob: (id) => request(`${ROUTES.jobs}/${encodeURIComponent(id)}`),
     startTraining: (body: StartTrainingRequest) =>
       request(ROUTES.jobs, { method: 'POST', body: JSON.stringify(body) }),

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatasetView } from '../../src-shared/dataset-view'
 import type { AppError } from '../../src-shared/errors'
-import type { ClientSummary, HealthResponse } from '../../src-shared/http-api'
+import type { ClientSummary, HealthResponse, JobPage } from '../../src-shared/http-api'
 import type { JobRecord, JobSummary } from '../../src-shared/job-events'
 import { thumbnailPath } from '../../src-shared/thumbnail-path'
 import { rawRequest, startTestServer, until, type TestServer } from './server-fixture'
@@ -182,8 +182,13 @@ describe('/api routes', () => {
       trainType: 'classification',
       params: { epochs: 300 },
     })
-    expect((await get('/api/jobs?client=client0')).json<JobSummary[]>()[0]?.id).toBe(job.id)
-    expect((await get('/api/jobs?client=client1')).json()).toEqual([])
+    expect((await get('/api/jobs?client=client0')).json<JobPage>().jobs[0]?.id).toBe(job.id)
+    expect((await get('/api/jobs?client=client1')).json()).toEqual({ jobs: [] })
+    const firstPage = (await get('/api/jobs?limit=1')).json<JobPage>()
+    expect(firstPage.jobs).toHaveLength(1)
+    expect((await get('/api/jobs?limit=0')).status).toBe(400)
+    expect((await get('/api/jobs?limit=ten')).status).toBe(400)
+    expect((await get('/api/jobs?before=nonexistent-job')).status).toBe(400)
 
     const stopped = await post(`/api/jobs/${job.id}/stop`)
     expect(stopped.status).toBe(200)

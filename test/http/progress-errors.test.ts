@@ -74,7 +74,7 @@ describe('GET /progress refusals', () => {
     expect(await readdir(server.home)).toEqual(before)
     expect(await readdir(dirname(server.home))).toEqual(beforeParent)
     expect(before).not.toContain('train_data')
-    expect((await get('/api/jobs')).json()).toEqual([])
+    expect((await get('/api/jobs')).json()).toEqual({ jobs: [] })
   })
 
   it('refuses unknown and out-of-range training parameters with 400 and the range', async () => {

@@ -65,7 +65,7 @@ describe('HTTP transport', () => {
       `GET ${ORIGIN}/api/clients`,
       `GET ${ORIGIN}/api/clients/client%200/dataset`,
       `POST ${ORIGIN}/api/clients/client0/sync`,
-      `GET ${ORIGIN}/api/jobs?client=client0`,
+      `GET ${ORIGIN}/api/jobs?client=client0&limit=500`,
       `POST ${ORIGIN}/api/jobs`,
       `GET ${ORIGIN}/interrupt?bucket_name=client0`,
       `GET ${ORIGIN}/api/clients/client0/models`,

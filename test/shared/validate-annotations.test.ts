@@ -1,12 +1,25 @@
 import { describe, expect, it } from 'vitest'
 import { seededRandom } from '../../src-shared/seeded-random'
-import { FINDING_CODES, type Finding, type FindingCode } from '../../src-shared/annotation-report'
-import { FINDINGS_LISTED_PER_CODE } from '../../src-shared/finding-collector'
+import {
+  FINDING_CODES,
+  summarizeFindings,
+  type Finding,
+  type FindingCode,
+} from '../../src-shared/annotation-report'
+import {
+  FINDINGS_LISTED_IN_ALL,
+  FINDINGS_LISTED_PER_CODE,
+  FindingCollector,
+} from '../../src-shared/finding-collector'
 import {
   validateAnnotations,
   type ImageFileFacts,
   type ValidateOptions,
 } from '../../src-shared/validate-annotations'
+
+function stats() {
+  return { images: 0, annotations: 0, categories: 0, imagesPerClass: {} }
+}
 
 // The sample annotations.json of the seed specification, byte for byte (trailing comma included).
 const SEED_SAMPLE = `{
@@ -394,7 +407,27 @@ describe('validateAnnotations: robustness', () => {
     const missing = only(report.findings, 'IMAGE_FILE_MISSING')
     expect(missing).toHaveLength(FINDINGS_LISTED_PER_CODE + 1)
     expect(missing.at(-1)?.message).toBe('50 more IMAGE_FILE_MISSING findings not listed')
-    expect(report.errors).toBe(FINDINGS_LISTED_PER_CODE + 1)
+    // The counts are the true ones, not the listed ones.
+    expect(report.errors).toBe(extra)
+    expect(report.truncated).toBe(true)
+    expect(report.totalFindings).toBe(report.errors + report.warnings)
+  })
+
+  it('lists at most a fixed number of findings in all and still counts every one', () => {
+    const findings = new FindingCollector()
+    // Many codes, each below its own cap: only the overall cap bounds the list.
+    const codes = FINDING_CODES.slice(0, 12)
+    for (const code of codes)
+      for (let i = 0; i < FINDINGS_LISTED_PER_CODE; i++) findings.add(code, 'error', `${code} ${i}`)
+    const listed = findings.finish()
+    const total = codes.length * FINDINGS_LISTED_PER_CODE
+    expect(listed.filter((f) => !f.message.endsWith(' not listed'))).toHaveLength(
+      FINDINGS_LISTED_IN_ALL,
+    )
+    const report = summarizeFindings(listed, stats(), findings.totals())
+    expect(report.errors).toBe(total)
+    expect(report.truncated).toBe(true)
+    expect(report.totalFindings).toBe(total)
   })
 
   it('handles 50,000 images with trailing commas quickly', () => {
