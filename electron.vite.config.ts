@@ -1,6 +1,6 @@
 // Build of the three parts of the desktop app. Our folders are not electron-vite's defaults, so
-// every entry is explicit: the main process (with the training worker as its own chunk next to
-// index.js), the preload (CommonJS, as sandboxed preloads must be) and the renderer.
+// every entry is explicit: the main process (with the training and predictor workers as their own
+// chunks next to index.js), the preload (CommonJS, as sandboxed preloads must be) and the renderer.
 
 import react from '@vitejs/plugin-react'
 import { defineConfig, type UserConfig } from 'electron-vite'
@@ -45,6 +45,7 @@ export default defineConfig({
         input: {
           index: resolve(root, 'src-main/index.ts'),
           'training-worker': resolve(root, 'src-main/jobs/training-worker.ts'),
+          'predictor-worker': resolve(root, 'src-main/jobs/predictor-worker.ts'),
         },
         output: { entryFileNames: '[name].js' },
       },

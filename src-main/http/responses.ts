@@ -38,6 +38,12 @@ const STATUS_BY_CODE: Record<string, number> = {
   UPLOAD_FAILED: 502,
   DOWNLOAD_INCOMPLETE: 502,
   SHUTTING_DOWN: 503,
+  NO_MODEL: 404,
+  MODEL_FILE_NOT_FOUND: 404,
+  MODEL_CHANGED: 409,
+  MODEL_UNREADABLE: 422,
+  MODEL_TASK_UNSUPPORTED: 501,
+  PREDICT_TIMEOUT: 504,
 }
 
 export function statusOf(error: AppError): number {

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads'
 import { AppFailure, appError } from '../../src-shared/errors'
 import type { TrainingMetrics } from '../../src-shared/job-events'
 import type { TrainingControl, TrainingMessage, TrainingRequest } from './training-protocol'
+import { workerEntry } from './worker-entry'
 
 /** Longest wait for a terminated worker thread to stop before settling anyway. */
 const TERMINATION_GRACE_MS = 1000
@@ -16,21 +17,9 @@ export interface RunTrainingOptions {
   timeoutMs?: number
 }
 
-/**
- * Where the worker script is. A build runs the sibling bundle `training-worker.js` as it is. From
- * TypeScript source (tsx, vitest) the thread must compile the .ts entry itself: Node 20 does not
- * apply `--import tsx` given as a worker's execArgv, so the thread starts from a two-line module
- * that registers tsx's loader in that thread and then imports `training-worker.ts`.
- */
+/** The training worker's script (see worker-entry.ts). */
 export function trainingWorkerEntry(): { url: URL; execArgv: string[] } {
-  if (!import.meta.url.endsWith('.ts'))
-    return { url: new URL('./training-worker.js', import.meta.url), execArgv: process.execArgv }
-  const tsxApi = import.meta.resolve('tsx/esm/api')
-  const entry = new URL('./training-worker.ts', import.meta.url).href
-  const bootstrap =
-    `const { register } = await import(${JSON.stringify(tsxApi)}); register();\n` +
-    `await import(${JSON.stringify(entry)});\n`
-  return { url: new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), execArgv: [] }
+  return workerEntry('training-worker')
 }
 
 /**
