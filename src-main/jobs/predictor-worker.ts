@@ -3,7 +3,7 @@
 // model task's decoder. Requests run one at a time, so a model is never loaded twice at once.
 
 import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import { AppFailure, appError, toAppError } from '../../src-shared/errors'
@@ -18,7 +18,7 @@ import { selectBackend } from '../engine/select-backend'
 import type { PredictorMessage, PredictorSetup, PredictRequest } from './predictor-protocol'
 import { MODEL_FILES, type LabelsFile } from './training-protocol'
 
-/** Models kept loaded (one per client): enough for a few clients tried in turn. */
+/** Models kept loaded, one per client (its newest): enough for a few clients tried in turn. */
 const LOADED_MODELS = 3
 
 interface LoadedModel {
@@ -72,6 +72,12 @@ async function modelAt(dir: string): Promise<{ entry: LoadedModel; loadedModel: 
     throw unreadableModel('cannot be loaded as a TF.js layers model')
   }
   const entry = { model, labels, decoder }
+  // A client's older version (its sibling folder) is never asked for again: free it now.
+  for (const [key, old] of loaded)
+    if (dirname(key) === dirname(dir)) {
+      loaded.delete(key)
+      old.model.dispose()
+    }
   loaded.set(dir, entry)
   for (const [key, old] of loaded) {
     if (loaded.size <= LOADED_MODELS) break
