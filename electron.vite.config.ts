@@ -1,5 +1,5 @@
 // Build of the three parts of the desktop app. Our folders are not electron-vite's defaults, so
-// every entry is explicit: the main process (with the training and annotations workers as their
+// every entry is explicit: the main process (with the training, annotations and predictor workers as their
 // own chunks next to index.js), the preload (CommonJS, as sandboxed preloads must be) and the renderer.
 
 import react from '@vitejs/plugin-react'
@@ -46,6 +46,7 @@ export default defineConfig({
           index: resolve(root, 'src-main/index.ts'),
           'training-worker': resolve(root, 'src-main/jobs/training-worker.ts'),
           'annotations-worker': resolve(root, 'src-main/dataset/annotations-worker.ts'),
+          'predictor-worker': resolve(root, 'src-main/jobs/predictor-worker.ts'),
         },
         output: { entryFileNames: '[name].js' },
       },

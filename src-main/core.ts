@@ -11,6 +11,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import type { HealthResponse } from '../src-shared/http-api'
 import { credentialOptions, localPaths, type Settings } from './config/settings'
 import { JobService } from './jobs/job-service'
+import { ModelPredictor } from './jobs/model-predictor'
 import { RunHistory } from './jobs/run-history'
 import { seedDemoClients } from './jobs/demo-clients'
 import { startEmbeddedS3, type EmbeddedS3 } from './storage/embedded-s3'
@@ -23,6 +24,8 @@ export interface Core {
   s3Endpoint: string
   s3: S3Client
   jobs: JobService
+  /** Tries the clients' stored models (a worker keeps the last few loaded). */
+  predictor: ModelPredictor
   version: string
   health(): HealthResponse
   /** Interrupts jobs (their workers end), saves the history and stops the embedded store. */
@@ -68,6 +71,7 @@ export async function startCore(settings: Settings, opts: CoreOptions = {}): Pro
     throw err
   }
 
+  const predictor = new ModelPredictor({ settings, s3, jobsOf: (client) => jobs.list(client) })
   const version = productVersion()
   let closing: Promise<void> | undefined
   return {
@@ -75,6 +79,7 @@ export async function startCore(settings: Settings, opts: CoreOptions = {}): Pro
     s3Endpoint,
     s3,
     jobs,
+    predictor,
     version,
     health: () => ({
       name: 'training-server',
@@ -92,6 +97,7 @@ export async function startCore(settings: Settings, opts: CoreOptions = {}): Pro
     close() {
       closing ??= (async () => {
         await jobs.close()
+        await predictor.close()
         s3.destroy()
         await embedded?.close()
       })()

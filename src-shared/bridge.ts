@@ -5,6 +5,7 @@ import type { ConnectionTest, EditableSettings, SettingsView } from './app-setti
 import type { DatasetView } from './dataset-view'
 import type { ClientSummary, HealthResponse } from './http-api'
 import type { JobEvent, JobRecord, JobSummary, ModelFile } from './job-events'
+import type { PredictionResult } from './predictions'
 import type { TrainParams, TrainType } from './train-params'
 
 export interface StartTrainingRequest {
@@ -27,6 +28,15 @@ export interface TrainingServerApi {
   startTraining(request: StartTrainingRequest): Promise<JobSummary>
   stopTraining(client: string): Promise<void>
   listModelFiles(client: string): Promise<ModelFile[]>
+  /** URL that downloads one file of the client's model bucket (a key listModelFiles gave). */
+  modelFileUrl(client: string, key: string): string
+  /** The stored model's top classes for one image (its bytes, as a file of `contentType`). */
+  predict(
+    client: string,
+    image: Uint8Array,
+    contentType: string,
+    top?: number,
+  ): Promise<PredictionResult>
   /** Replays the job's log, then streams new events; returns the unsubscribe function. */
   onJobEvent(jobId: string, listener: (event: JobEvent) => void): () => void
   /** The settings file's values, which of them the environment overrides, and what needs a restart. */

@@ -17,6 +17,8 @@ import type { JobState, JobSummary } from './job-events'
  * POST /api/clients/:client/sync           DatasetView (mirror + validate, no training)
  * GET  /api/clients/:client/thumbnails/:file?size=N   image/webp
  * GET  /api/clients/:client/models         ModelFile[] in the model bucket
+ * GET  /api/clients/:client/models/:key    that model file (attachment); only listed keys
+ * POST /api/clients/:client/predict?top=N  image bytes (Content-Type image/…) → PredictionResult
  * GET  /api/jobs?client&limit&before       JobPage: up to `limit` jobs (newest first) older than
  *                                          the job `before`, and `next` to pass as `before`
  * POST /api/jobs                           StartTrainingRequest → JobSummary (202)

@@ -37,6 +37,7 @@ export const REQUEST_CHANNEL_NAMES = [
   'startTraining',
   'stopTraining',
   'listModelFiles',
+  'predict',
   'getSettings',
   'saveSettings',
   'testConnection',
@@ -80,6 +81,31 @@ const THUMBNAIL_HOST = 'thumbnails'
 export function thumbnailAppUrl(client: string, file: string, size?: number): string {
   const url = `${THUMBNAIL_SCHEME}://${THUMBNAIL_HOST}/${encodeURIComponent(client)}/${encodeURIComponent(file)}`
   return size === undefined ? url : `${url}?size=${Math.round(size)}`
+}
+
+const MODEL_FILE_HOST = 'models'
+
+/** A file of a client's model bucket under the app's scheme (downloads, like thumbnails, by URL). */
+export function modelFileAppUrl(client: string, key: string): string {
+  return `${THUMBNAIL_SCHEME}://${MODEL_FILE_HOST}/${encodeURIComponent(client)}/${encodeURIComponent(key)}`
+}
+
+/** The inverse of modelFileAppUrl; undefined for any other URL. */
+export function parseModelFileAppUrl(href: string): { client: string; key: string } | undefined {
+  let url: URL
+  try {
+    url = new URL(href)
+  } catch {
+    return undefined
+  }
+  if (url.protocol !== `${THUMBNAIL_SCHEME}:` || url.host !== MODEL_FILE_HOST) return undefined
+  const [client, key, ...rest] = url.pathname.split('/').slice(1)
+  if (client === undefined || key === undefined || rest.length > 0) return undefined
+  try {
+    return { client: decodeURIComponent(client), key: decodeURIComponent(key) }
+  } catch {
+    return undefined
+  }
 }
 
 /** The inverse of thumbnailAppUrl; undefined for any other URL. */

@@ -8,7 +8,7 @@ import type { SettingsService } from '../settings-service'
 import type { MainApi } from './ipc-adapter'
 
 export function coreMainApi(
-  core: Pick<Core, 'health' | 'jobs'>,
+  core: Pick<Core, 'health' | 'jobs' | 'predictor'>,
   settings: SettingsService,
 ): MainApi {
   const jobs = core.jobs
@@ -34,6 +34,8 @@ export function coreMainApi(
         )
     },
     listModelFiles: (client) => jobs.listModelFiles(client),
+    predict: (client, image, contentType, top) =>
+      core.predictor.predict(client, image, contentType, top),
     // An unknown job has no events to send: the subscription simply stays silent.
     onJobEvent: (jobId, listener) => jobs.subscribe(jobId, listener) ?? (() => undefined),
     getSettings: () => settings.get(),

@@ -7,7 +7,7 @@ import { JOB_EVENT_CHANNEL, type JobEventMessage } from '../../src-shared/ipc-co
 import type { IpcSender, TypedIpcMain } from './ipc-main'
 
 /** What the main process serves to the window: the bridge minus what the preload answers itself. */
-export type MainApi = Omit<TrainingServerApi, 'thumbnailUrl'>
+export type MainApi = Omit<TrainingServerApi, 'thumbnailUrl' | 'modelFileUrl'>
 
 export interface IpcApiRegistration {
   /** Live job-event forwardings, across all windows. */
@@ -77,6 +77,18 @@ export function registerIpcApi(ipc: TypedIpcMain, api: MainApi): IpcApiRegistrat
   })
   ipc.handle('stopTraining', (_event, client) => api.stopTraining(text(client, 'client')))
   ipc.handle('listModelFiles', (_event, client) => api.listModelFiles(text(client, 'client')))
+  ipc.handle('predict', (_event, client, image, contentType, top) => {
+    // Structured clone keeps a Uint8Array whole; anything else is not an image's bytes.
+    if (!(image instanceof Uint8Array))
+      throw new AppFailure(
+        appError('IPC_INVALID_ARGUMENT', "image must be the file's bytes", { field: 'image' }),
+      )
+    if (top !== undefined && typeof top !== 'number')
+      throw new AppFailure(
+        appError('IPC_INVALID_ARGUMENT', 'top must be a number', { field: 'top' }),
+      )
+    return api.predict(text(client, 'client'), image, text(contentType, 'contentType'), top)
+  })
   // The settings service checks every field of what the window sends.
   ipc.handle('getSettings', () => api.getSettings())
   ipc.handle('saveSettings', (_event, settings) => api.saveSettings(settings))

@@ -1,10 +1,17 @@
 // Serves dataset thumbnails to the desktop window under the app's own URL scheme, straight from
-// the core's thumbnail cache: no port, no token, and nothing outside the dataset folders.
+// the core's thumbnail cache: no port, no token, and nothing outside the dataset folders. The
+// listed files of a client's model bucket download through the same scheme.
 
 import { protocol } from 'electron'
 import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { Readable } from 'node:stream'
 import { toAppError } from '../../src-shared/errors'
-import { parseThumbnailAppUrl, THUMBNAIL_SCHEME } from '../../src-shared/ipc-contract'
+import {
+  parseModelFileAppUrl,
+  parseThumbnailAppUrl,
+  THUMBNAIL_SCHEME,
+} from '../../src-shared/ipc-contract'
 import type { JobService } from '../jobs/job-service'
 
 /** Must run before the app is ready: the scheme behaves like https for the page (standard, secure). */
@@ -14,8 +21,28 @@ export function registerThumbnailScheme(): void {
   ])
 }
 
-export function serveThumbnails(jobs: Pick<JobService, 'thumbnail'>): () => void {
+async function modelFileResponse(
+  jobs: Pick<JobService, 'openModelFile'>,
+  target: { client: string; key: string },
+): Promise<Response> {
+  try {
+    const file = await jobs.openModelFile(target.client, target.key)
+    const name = basename(file.key).replace(/[^\w.-]/g, '_')
+    return new Response(Readable.toWeb(file.body) as ReadableStream, {
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-disposition': `attachment; filename="${name}"`,
+      },
+    })
+  } catch (thrown) {
+    return Response.json({ error: toAppError(thrown) }, { status: 404 })
+  }
+}
+
+export function serveThumbnails(jobs: Pick<JobService, 'thumbnail' | 'openModelFile'>): () => void {
   protocol.handle(THUMBNAIL_SCHEME, async (request) => {
+    const modelFile = parseModelFileAppUrl(request.url)
+    if (modelFile) return modelFileResponse(jobs, modelFile)
     const target = parseThumbnailAppUrl(request.url)
     if (!target)
       return Response.json(

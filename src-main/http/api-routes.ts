@@ -1,12 +1,17 @@
 // The /api routes the web UI uses (the browser transport of TrainingServerApi): clients, their
-// datasets and thumbnails, model files, and jobs with their live event streams.
+// datasets and thumbnails, model files (listed, downloaded, tried), and jobs with their live
+// event streams.
 
 import { createReadStream } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { AppFailure, appError } from '../../src-shared/errors'
+import { basename } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { AppFailure, appError, toAppError } from '../../src-shared/errors'
+import { PREDICT_MAX_BYTES } from '../../src-shared/predictions'
+import { checkPredictMediaType, tooLarge } from '../jobs/model-predictor'
 import { JOB_ID_PATTERN } from '../jobs/run-history'
-import { readJsonBody } from './request-body'
-import { sendError, sendJson } from './responses'
+import { readJsonBody, readRawBody } from './request-body'
+import { COMMON_HEADERS, sendError, sendJson } from './responses'
 import { handleSettingsApi } from './settings-routes'
 import { streamJobEvents } from './event-streams'
 import type { ServerContext } from './server-context'
@@ -32,6 +37,8 @@ const ROUTES: RouteEntry[] = [
   { method: 'POST', pattern: ['clients', ':', 'sync'], route: syncDataset },
   { method: 'GET', pattern: ['clients', ':', 'thumbnails', '*'], route: getThumbnail },
   { method: 'GET', pattern: ['clients', ':', 'models'], route: listModelFiles },
+  { method: 'GET', pattern: ['clients', ':', 'models', '*'], route: downloadModelFile },
+  { method: 'POST', pattern: ['clients', ':', 'predict'], route: predict },
   { method: 'GET', pattern: ['jobs'], route: listJobs },
   { method: 'POST', pattern: ['jobs'], route: startJob },
   { method: 'GET', pattern: ['jobs', ':'], route: getJob },
@@ -131,6 +138,48 @@ async function listModelFiles(
   { params, ctx }: RouteArgs,
 ) {
   sendJson(res, 200, await ctx.core.jobs.listModelFiles(param(params, 0)))
+}
+
+/** Streams one listed model file as an attachment named like its key's last segment. */
+async function downloadModelFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  { params, ctx }: RouteArgs,
+) {
+  const file = await ctx.core.jobs.openModelFile(param(params, 0), param(params, 1))
+  const name = basename(file.key).replace(/[^\w.-]/g, '_')
+  res.writeHead(200, {
+    ...COMMON_HEADERS,
+    'content-type': 'application/octet-stream',
+    'content-disposition': `attachment; filename="${name}"`,
+    ...(file.bytes !== undefined && { 'content-length': file.bytes }),
+  })
+  if (req.method === 'HEAD') {
+    file.body.destroy()
+    res.end()
+    return
+  }
+  await pipeline(file.body, res).catch(() => res.destroy())
+}
+
+/** The stored model's top classes for the image in the body (raw bytes, Content-Type image/…). */
+async function predict(req: IncomingMessage, res: ServerResponse, { url, params, ctx }: RouteArgs) {
+  const contentType = req.headers['content-type'] ?? ''
+  const rawTop = url.searchParams.get('top')
+  try {
+    // The type is checked before reading; the size again while reading, as chunks arrive.
+    checkPredictMediaType(contentType)
+    const image = await readRawBody(req, PREDICT_MAX_BYTES, tooLarge)
+    const top = rawTop === null ? undefined : Number(rawTop)
+    sendJson(res, 200, await ctx.core.predictor.predict(param(params, 0), image, contentType, top))
+  } catch (err) {
+    const code = toAppError(err).code
+    // The rest of a body too large is not worth reading: close the connection after answering.
+    if (code === 'PAYLOAD_TOO_LARGE' || code === 'UNSUPPORTED_MEDIA_TYPE')
+      res.setHeader('connection', 'close')
+    // An image that cannot be read is the request's fault here, not a dataset problem (422).
+    sendError(res, err, {}, code === 'IMAGE_UNREADABLE' ? 400 : undefined)
+  }
 }
 
 async function listJobs(_req: IncomingMessage, res: ServerResponse, { url, ctx }: RouteArgs) {

@@ -31,3 +31,24 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
     )
   }
 }
+
+/**
+ * Reading a raw body of at most `maxBytes`: refused up front when Content-Length says it is
+ * larger, and cut off as soon as it grows larger (a chunked body declares no length).
+ */
+export async function readRawBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  tooLarge: () => AppFailure,
+): Promise<Uint8Array> {
+  const declared = Number(req.headers['content-length'])
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge()
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > maxBytes) throw tooLarge()
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks)
+}

@@ -1,16 +1,17 @@
 // What the UI lists about clients: their dataset buckets with the latest job of each, the files
-// in their model bucket, and thumbnails of their locally mirrored images.
+// in their model bucket (and each one's download), and thumbnails of their locally mirrored images.
 
 import { join } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { modelBucketName } from '../../src-shared/client-names'
-import { toAppError } from '../../src-shared/errors'
+import { AppFailure, appError, toAppError } from '../../src-shared/errors'
 import type { ClientSummary } from '../../src-shared/http-api'
 import type { JobSummary, ModelFile } from '../../src-shared/job-events'
 import { localPaths, type Settings } from '../config/settings'
 import { thumbnail } from '../dataset/thumbnails'
 import { listClientBuckets } from '../storage/list-client-buckets'
 import { isStagingKey } from '../storage/publish-folder'
+import { openObject, type ObjectStream } from '../storage/model-objects'
 import { listObjects } from '../storage/upload-folder'
 
 /**
@@ -59,6 +60,26 @@ export async function listModelFiles(
     if (toAppError(err).code === 'BUCKET_NOT_FOUND') return []
     throw err
   }
+}
+
+/**
+ * One file of the client's model bucket as a stream. Only keys the listing shows are served: no
+ * staged upload, nothing a key outside the listing could reach.
+ */
+export async function openModelFile(
+  settings: Settings,
+  s3: S3Client,
+  client: string,
+  key: string,
+): Promise<ObjectStream & { key: string }> {
+  const files = await listModelFiles(settings, s3, client)
+  if (!files.some((file) => file.key === key))
+    throw new AppFailure(
+      appError('MODEL_FILE_NOT_FOUND', `the model bucket of ${client} lists no such file`, {
+        field: 'key',
+      }),
+    )
+  return { key, ...(await openObject(s3, modelBucketName(settings.bucketPrefix, client), key)) }
 }
 
 /** A cached thumbnail of one image of the client's local dataset. */

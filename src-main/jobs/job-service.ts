@@ -11,7 +11,7 @@ import type { ClientSummary, JobPage } from '../../src-shared/http-api'
 import { AppFailure, appError, toAppError } from '../../src-shared/errors'
 import type { JobEvent, JobRecord, JobSummary, ModelFile } from '../../src-shared/job-events'
 import type { BackendName } from '../../src-shared/train-params'
-import { clientThumbnail, listClients, listModelFiles } from './client-catalog'
+import { clientThumbnail, listClients, listModelFiles, openModelFile } from './client-catalog'
 import { endStoppedUpload, recoverCommits } from './commit-recovery'
 import { describeLocalDataset, syncDataset } from './dataset-sync'
 import { checkTrainingMemory, trainingMemoryLimit } from './training-memory'
@@ -300,6 +300,12 @@ export class JobService {
   async listModelFiles(client: string): Promise<ModelFile[]> {
     checkClientName(client, this.settings.bucketPrefix)
     return listModelFiles(this.settings, this.s3, client)
+  }
+
+  /** One listed file of the client's model bucket, as a stream (MODEL_FILE_NOT_FOUND otherwise). */
+  async openModelFile(client: string, key: string) {
+    checkClientName(client, this.settings.bucketPrefix)
+    return openModelFile(this.settings, this.s3, client, key)
   }
 
   /** Interrupts every job, waits for them to wind down, and saves the history. */

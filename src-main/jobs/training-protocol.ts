@@ -3,7 +3,7 @@
 
 import type { AppError } from '../../src-shared/errors'
 import type { EpochMetrics, TrainingMetrics } from '../../src-shared/job-events'
-import type { BackendName, TrainParams } from '../../src-shared/train-params'
+import type { BackendName, TrainParams, TrainType } from '../../src-shared/train-params'
 import type { ClassInfo, ClassificationItem } from '../../src-shared/validate-annotations'
 
 export interface TrainingRequest {
@@ -70,6 +70,8 @@ export const MODEL_FILES = {
 
 /** labels.json: how to feed the model and read its output. */
 export interface LabelsFile {
+  /** The task the model was trained for; models stored before it was written are classifiers. */
+  task?: TrainType
   classes: ClassInfo[]
   /** [height, width, channels] of the model input. */
   inputSize: [number, number, 3]

@@ -235,6 +235,7 @@ async function reportAndExport(
   const tfjsFiles = await saveTfjsModel(model, out)
   exporting(3)
   const labels: LabelsFile = {
+    task: 'classification',
     classes,
     inputSize: [params.imageSize, params.imageSize, 3],
     inputRange: [0, 255],

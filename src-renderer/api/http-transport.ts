@@ -5,6 +5,7 @@ import type { StartTrainingRequest, TrainingServerApi } from '../../src-shared/b
 import { AppFailure, appError, isAppError } from '../../src-shared/errors'
 import { JOB_PAGE_LIMIT, ROUTES, type JobPage } from '../../src-shared/http-api'
 import { isTerminal, type JobEvent } from '../../src-shared/job-events'
+import { modelFilePath, predictPath } from '../../src-shared/predictions'
 import { thumbnailPath } from '../../src-shared/thumbnail-path'
 
 const EVENT_TYPES: JobEvent['type'][] = [
@@ -33,14 +34,18 @@ export function createHttpTransport(origin: string = window.location.origin): Tr
   const url = (path: string): string => new URL(path, origin).href
   const client = (name: string): string => `${ROUTES.clients}/${encodeURIComponent(name)}`
 
-  async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  async function request<T>(
+    path: string,
+    init: RequestInit = {},
+    contentType = 'application/json',
+  ): Promise<T> {
     let response: Response
     try {
       response = await fetch(url(path), {
         ...init,
         headers: {
           Accept: 'application/json',
-          ...(init.body ? { 'Content-Type': 'application/json' } : {}),
+          ...(init.body ? { 'Content-Type': contentType } : {}),
         },
       })
     } catch (thrown) {
@@ -79,6 +84,9 @@ export function createHttpTransport(origin: string = window.location.origin): Tr
       await request(`${ROUTES.interrupt}?bucket_name=${encodeURIComponent(name)}`)
     },
     listModelFiles: (name) => request(`${client(name)}/models`),
+    modelFileUrl: (name, key) => url(modelFilePath(name, key)),
+    predict: (name, image, contentType, top) =>
+      request(predictPath(name, top), { method: 'POST', body: new Uint8Array(image) }, contentType),
     getSettings: () => request(ROUTES.settings),
     saveSettings: (settings) =>
       request(ROUTES.settings, { method: 'PUT', body: JSON.stringify(settings) }),

@@ -20,6 +20,9 @@ export function createIpcTransport(bridge: TrainingServerApi): TrainingServerApi
     startTraining: (request) => bridge.startTraining(request).catch(asFailure),
     stopTraining: (client) => bridge.stopTraining(client).catch(asFailure),
     listModelFiles: (client) => bridge.listModelFiles(client).catch(asFailure),
+    modelFileUrl: (client, key) => bridge.modelFileUrl(client, key),
+    predict: (client, image, contentType, top) =>
+      bridge.predict(client, image, contentType, top).catch(asFailure),
     onJobEvent: (jobId, listener) => bridge.onJobEvent(jobId, listener),
     getSettings: () => bridge.getSettings().catch(asFailure),
     saveSettings: (settings) => bridge.saveSettings(settings).catch(asFailure),

@@ -1,6 +1,6 @@
 // One finished run of the selected client (the latest, or the one reopened from Runs): its
 // metrics, curves, and when the run has them the confusion matrix, per-class scores and the
-// misclassified validation images; then the model files.
+// misclassified validation images; then the model files with their downloads, and "Try it".
 
 import { useEffect } from 'react'
 import { isTerminal, JOB_STATES, type JobResult } from '../../src-shared/job-events'
@@ -11,6 +11,7 @@ import { ErrorDetail } from '../components/error-detail'
 import { LoadStatus } from '../components/load-status'
 import { MisclassifiedExamples } from '../components/misclassified-examples'
 import { PerClassTable } from '../components/per-class-table'
+import { PredictPanel } from '../components/predict-panel'
 import { StateBadge } from '../components/state-badge'
 import { formatBytes, formatDateTime, formatDuration, formatMetric, formatPercent } from '../format'
 import {
@@ -212,6 +213,9 @@ export function ResultsScreen() {
                 <th scope="col" className="num">
                   Size
                 </th>
+                <th scope="col">
+                  <span className="visually-hidden">Download</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -219,12 +223,27 @@ export function ResultsScreen() {
                 <tr key={file.key}>
                   <td className="mono">{file.key}</td>
                   <td className="num">{formatBytes(file.bytes)}</td>
+                  <td>
+                    <a
+                      href={api.modelFileUrl(client, file.key)}
+                      download={file.key.split('/').at(-1)}
+                      aria-label={`Download ${file.key}`}
+                    >
+                      Download
+                    </a>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
+      <PredictPanel
+        key={client}
+        api={api}
+        client={client}
+        hasModel={modelFiles.some((file) => file.key === 'model.json')}
+      />
       {result?.localModelDir && (
         <p className="muted">
           The upload did not happen; the model files stay in <code>{result.localModelDir}</code>.

@@ -1,14 +1,15 @@
 // The UI end to end, in a real browser against the real core: the built renderer served by the
 // embedded endpoint, datasets in the embedded S3 store. It walks what a user does: pick a client
 // and see its images, find a planted annotation error, start and stop training, train to the end
-// and read the results, reopen a past run, test the storage connection from the settings. Every
-// screen is screenshot and checked with axe.
+// and read the results, try the stored model on an image, reopen a past run, test the storage
+// connection from the settings. Every screen is screenshot and checked with axe.
 
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { datasetBucketName } from '../../src-shared/client-names'
 import type { CocoDocument } from '../../src-shared/coco'
@@ -290,7 +291,7 @@ describe(
       await page.getByRole('heading', { name: 'Results', level: 1 }).waitFor()
       const accuracy = page.locator('.metric').filter({ hasText: 'Val. accuracy' }).locator('dd')
       expect(await accuracy.textContent()).toMatch(/^\d+(\.\d)?%$/)
-      await page.getByRole('cell', { name: 'model.h5' }).waitFor()
+      await page.getByRole('cell', { name: 'model.h5', exact: true }).waitFor()
       expect(await chartPoints('Accuracy')).toBe(4)
 
       // The engine's evaluation of the validation split: a matrix row and a score row per class.
@@ -327,6 +328,27 @@ describe(
       await page.emulateMedia({ colorScheme: 'dark' })
       await expectAccessible('results-evaluated-dark')
       await page.emulateMedia({ colorScheme: 'light' })
+    })
+
+    it('tries the stored model on an image and links every model file to its download', async () => {
+      screenshotOnFailure('try-it')
+      const link = page.getByRole('link', { name: 'Download model.json' })
+      await link.waitFor()
+      const download = await page.request.get((await link.getAttribute('href')) ?? '')
+      expect(download.status()).toBe(200)
+      expect(download.headers()['content-disposition']).toContain('attachment')
+      const image = await sharp({
+        create: { width: 48, height: 48, channels: 3, background: { r: 30, g: 40, b: 50 } },
+      })
+        .png()
+        .toBuffer()
+      await page
+        .getByLabel(/Choose images to classify/)
+        .setInputFiles({ name: 'try.png', mimeType: 'image/png', buffer: image })
+      const scores = page.getByRole('list', { name: 'Top classes of try.png' })
+      await scores.waitFor({ timeout: 60_000 })
+      expect(await scores.getByRole('listitem').count()).toBe(3)
+      await expectAccessible('results-try-it')
     })
 
     it('lists both runs and reopens the interrupted one with its curves', async () => {

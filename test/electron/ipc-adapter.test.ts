@@ -109,6 +109,10 @@ function fakeApi(events: FakeJobEvents) {
     startTraining: vi.fn(async () => summary),
     stopTraining: vi.fn(async () => undefined),
     listModelFiles: vi.fn(async () => [{ key: 'model.h5', bytes: 10 }]),
+    predict: vi.fn(async () => ({
+      model: { bucket: 'training-server-model-client0', etag: 'e1' },
+      predictions: [{ category_id: 3, category: 'circle', score: 0.9 }],
+    })),
     onJobEvent: vi.fn((jobId: string, listener: (event: JobEvent) => void) =>
       events.subscribe(jobId, listener),
     ),
@@ -195,6 +199,19 @@ describe('IPC adapter', () => {
     expect(start).toMatchObject({ ok: false, error: { code: 'IPC_INVALID_ARGUMENT' } })
     expect(api.getDataset).not.toHaveBeenCalled()
     expect(api.startTraining).not.toHaveBeenCalled()
+  })
+
+  it("passes an image's bytes to predict, and refuses anything that is not bytes", async () => {
+    const image = new Uint8Array([255, 216, 255])
+    const outcome = await ipc.invoke(from(window), 'predict', 'client0', image, 'image/jpeg', 3)
+    expect(api.predict).toHaveBeenCalledWith('client0', image, 'image/jpeg', 3)
+    expect(outcome).toMatchObject({ ok: true, value: { predictions: [{ category_id: 3 }] } })
+    const notBytes = await ipc.invoke(from(window), 'predict', 'client0', 'abc', 'image/jpeg')
+    expect(notBytes).toMatchObject({
+      ok: false,
+      error: { code: 'IPC_INVALID_ARGUMENT', field: 'image' },
+    })
+    expect(api.predict).toHaveBeenCalledTimes(1)
   })
 
   it('hands settings to the service as sent, and returns its field errors as values', async () => {

@@ -133,6 +133,7 @@ describe('runTrainingWorker', () => {
 
     const labels = JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8')) as LabelsFile
     expect(labels).toEqual({
+      task: 'classification',
       classes: CLASSES,
       inputSize: [16, 16, 3],
       inputRange: [0, 255],

@@ -13,6 +13,7 @@ import type { AppError } from '../../src-shared/errors'
 import { AppFailure } from '../../src-shared/errors'
 import type { ClientSummary, HealthResponse } from '../../src-shared/http-api'
 import type { JobEvent, JobRecord, JobSummary, ModelFile } from '../../src-shared/job-events'
+import type { PredictionResult } from '../../src-shared/predictions'
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
 
 export function summary(
@@ -68,6 +69,15 @@ export class FakeApi implements TrainingServerApi {
   failures = new Map<string, AppError>()
   subscriptions = new Map<string, Set<(event: JobEvent) => void>>()
   started: StartTrainingRequest[] = []
+  /** What predict answers; a test sets it before dropping an image. */
+  prediction: PredictionResult = {
+    model: { bucket: 'training-server-model-client0', etag: 'etag-1' },
+    predictions: [
+      { category_id: 1, category: 'circle', score: 0.875 },
+      { category_id: 2, category: 'square', score: 0.125 },
+    ],
+  }
+  predicted: { client: string; bytes: number; contentType: string; top?: number }[] = []
   /** getDataset for these clients waits until the promise settles, to test late answers. */
   datasetGates = new Map<string, Promise<void>>()
   settings: SettingsView = {
@@ -153,6 +163,24 @@ export class FakeApi implements TrainingServerApi {
   async listModelFiles(client: string): Promise<ModelFile[]> {
     this.check(`listModelFiles:${client}`)
     return this.models
+  }
+  modelFileUrl(client: string, key: string): string {
+    return `model://${client}/${key}`
+  }
+  async predict(
+    client: string,
+    image: Uint8Array,
+    contentType: string,
+    top?: number,
+  ): Promise<PredictionResult> {
+    this.check(`predict:${client}`)
+    this.predicted.push({
+      client,
+      bytes: image.byteLength,
+      contentType,
+      ...(top !== undefined && { top }),
+    })
+    return this.prediction
   }
   onJobEvent(jobId: string, listener: (event: JobEvent) => void): () => void {
     this.calls.push(`onJobEvent:${jobId}`)

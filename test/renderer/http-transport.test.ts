@@ -80,6 +80,21 @@ describe('HTTP transport', () => {
     )
   })
 
+  it('posts an image as its own bytes and type, and links model files by key', async () => {
+    fetchMock.mockResolvedValue(json(200, { model: { bucket: 'b', etag: 'e' }, predictions: [] }))
+    const api = createHttpTransport(ORIGIN)
+    const image = new Uint8Array([1, 2, 3])
+    await api.predict('client 0', image, 'image/webp', 3)
+    const [url, init] = fetchMock.mock.calls[0] as [string, RequestInit]
+    expect(url).toBe(`${ORIGIN}/api/clients/client%200/predict?top=3`)
+    expect(init.method).toBe('POST')
+    expect((init.headers as Record<string, string>)['Content-Type']).toBe('image/webp')
+    expect([...(init.body as Uint8Array)]).toEqual([1, 2, 3])
+    expect(api.modelFileUrl('client0', 'runs/a b/model.h5')).toBe(
+      `${ORIGIN}/api/clients/client0/models/runs/a%20b/model.h5`,
+    )
+  })
+
   it('throws the error body as an AppFailure, keeping code and location', async () => {
     fetchMock.mockResolvedValue(
       json(422, { error: { code: 'INVALID_PARAM', message: 'epochs too large', field: 'epochs' } }),
