@@ -142,6 +142,18 @@ describe('GET /progress refusals', () => {
     expect((await get('/api/clients/broken/models')).json()).toEqual([])
   })
 
+  it('streams a backbone that is not there as the failed last line', async () => {
+    await server.seedClient('transfer')
+    const backbone = encodeURIComponent(`${server.home}/no-such-backbone/model.json`)
+    const res = await get(
+      `/progress?train_type=classification&bucket_name=transfer&epochs=1&backbone=${backbone}`,
+    )
+    const { first, result } = failedStream(res)
+    expect(first).toMatchObject({ type: 'stage', state: 'queued', client: 'transfer' })
+    expect(result.error?.code).toMatch(/^BACKBONE_/)
+    expect(result).toMatchObject({ state: 'failed', Training: 'Failed', Storing: 'Skipped' })
+  })
+
   it('with wait=false answers 202 and leaves the failure in the job', async () => {
     const res = await get('/progress?train_type=classification&bucket_name=nobody2&wait=false')
     expect(res.status).toBe(202)
