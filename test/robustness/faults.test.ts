@@ -54,7 +54,7 @@ describe('the store unreachable when a job starts', () => {
     restoreEnv?.()
   })
 
-  it('fails the job at once with S3_UNREACHABLE as the stream's last line and mirrors nothing', async () => {
+  it('fails the job at once with S3_UNREACHABLE as the last line of the stream and mirrors nothing', async () => {
     const started = Date.now()
     const res = await rawRequest(
       server.port,
