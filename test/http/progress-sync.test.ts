@@ -1,3 +1,6 @@
+// /progress over a store slowed on purpose: the job line comes before any object does, and sync
+// progress arrives while the files do, in order, in both wire formats.
+
 import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobEvent, JobResult, ProgressEvent } from '../../src-shared/job-events'
@@ -20,7 +23,8 @@ let steer: ReturnType<typeof steerCommands>
 let fetched = 0
 beforeAll(async () => {
   server = await startTestServer()
-  await server.seedClient('many', { classes: 2, imagesPerClass: 150, size: 16, seed: 3 })
+  for (const client of ['many', 'many-sse'])
+    await server.seedClient(client, { classes: 2, imagesPerClass: 150, size: 16, seed: 3 })
   steer = steerCommands(server.core.s3)
   server.core.s3.middlewareStack.add(
     (next, context) => async (args) => {
@@ -33,35 +37,51 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(() => server?.close())
 
-/** Reads an NDJSON answer line by line as it arrives; `onLine` may end the job early. */
-function readTimed(path: string, onLine: (line: TimedLine) => void): Promise<TimedLine[]> {
+/**
+ * Reads an NDJSON answer line by line (or an SSE answer event by event) as it arrives; `onLine`
+ * may end the job early.
+ */
+function readTimed(
+  path: string,
+  onLine: (line: TimedLine) => void,
+  format: 'ndjson' | 'sse' = 'ndjson',
+): Promise<TimedLine[]> {
   const started = performance.now()
+  const separator = format === 'sse' ? '\n\n' : '\n'
   return new Promise((resolve, reject) => {
     const lines: TimedLine[] = []
-    const req = httpRequest(
-      { host: '127.0.0.1', port: server.port, path, headers: { host: `127.0.0.1:${server.port}` } },
-      (res) => {
-        let buffer = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => {
-          buffer += chunk
-          let end: number
-          while ((end = buffer.indexOf('\n')) >= 0) {
-            const text = buffer.slice(0, end)
-            buffer = buffer.slice(end + 1)
-            const timed = {
-              at: performance.now() - started,
-              line: JSON.parse(text) as JobEvent,
-              fetched,
-            }
-            lines.push(timed)
-            onLine(timed)
+    const headers: Record<string, string> = { host: `127.0.0.1:${server.port}` }
+    if (format === 'sse') headers.accept = 'text/event-stream'
+    const req = httpRequest({ host: '127.0.0.1', port: server.port, path, headers }, (res) => {
+      let buffer = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        buffer += chunk
+        let end: number
+        while ((end = buffer.indexOf(separator)) >= 0) {
+          const block = buffer.slice(0, end)
+          buffer = buffer.slice(end + separator.length)
+          const text =
+            format === 'sse'
+              ? block
+                  .split('\n')
+                  .find((l) => l.startsWith('data: '))
+                  ?.slice(6)
+              : block
+          // SSE's retry and keep-alive blocks carry no event.
+          if (text === undefined) continue
+          const timed = {
+            at: performance.now() - started,
+            line: JSON.parse(text) as JobEvent,
+            fetched,
           }
-        })
-        res.on('end', () => resolve(lines))
-        res.on('error', reject)
-      },
-    )
+          lines.push(timed)
+          onLine(timed)
+        }
+      })
+      res.on('end', () => resolve(lines))
+      res.on('error', reject)
+    })
     req.on('error', reject)
     req.end()
   })
@@ -73,6 +93,7 @@ describe('GET /progress while a slow bucket syncs', () => {
   it('sends the job line at once and sync progress in order, before the sync ends', async () => {
     // Every object takes 60 ms to come: 301 objects, 16 at a time, are about 1.2 s of sync.
     steer.delay = (command) => (command === 'GetObjectCommand' ? 60 : 0)
+    fetched = 0
     let interrupting: Promise<unknown> | undefined
     const lines = await readTimed(
       '/progress?train_type=classification&bucket_name=many&epochs=1&image_size=16',
@@ -115,5 +136,27 @@ describe('GET /progress while a slow bucket syncs', () => {
     expect(sync.at(-1)?.line).toMatchObject({ done: OBJECTS })
     expect(sync.at(-1)?.line.bytesDone).toBe(sync.at(-1)?.line.bytesTotal)
     expect(lines.at(-1)?.line).toMatchObject({ jobId, state: 'interrupted' })
+  }, 120_000)
+
+  it('sends the job event at once as Server-Sent Events too', async () => {
+    steer.delay = (command) => (command === 'GetObjectCommand' ? 60 : 0)
+    fetched = 0
+    let interrupting: Promise<unknown> | undefined
+    const lines = await readTimed(
+      '/progress?train_type=classification&bucket_name=many-sse&epochs=1&image_size=16',
+      ({ line }) => {
+        if (isEvent(line) && line.type === 'stage' && line.state === 'validating')
+          interrupting ??= rawRequest(server.port, '/interrupt?bucket_name=many-sse')
+      },
+      'sse',
+    )
+    await interrupting
+    steer.delay = () => 0
+    expect(lines[0]?.line).toMatchObject({ type: 'stage', state: 'queued', client: 'many-sse' })
+    expect(lines[0]?.fetched).toBeLessThan(OBJECTS / 2)
+    const sync = lines.filter(
+      ({ line }) => isEvent(line) && line.type === 'progress' && line.stage === 'syncing',
+    )
+    expect(sync.filter((l) => l.fetched < OBJECTS).length).toBeGreaterThanOrEqual(2)
   }, 120_000)
 })
