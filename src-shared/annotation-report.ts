@@ -1,5 +1,5 @@
 // The validation report of one dataset: what the UI shows as "annotation errors", what the
-// endpoint returns with HTTP 422, and what decides whether training may start.
+// endpoint puts in a failed job's result, and what decides whether training may start.
 
 export type Severity = 'error' | 'warning'
 

@@ -33,6 +33,29 @@ interface EventBase {
 export interface StageEvent extends EventBase {
   type: 'stage'
   state: JobState
+  /**
+   * Set on a job's first event (queued), so the first line of a stream already says which job
+   * it is and for whom, before any work starts.
+   */
+  jobId?: string
+  client?: string
+}
+
+/** Why a queued job has not started yet. */
+export type QueueWait =
+  /** The client's previous job is still winding down. */
+  | { kind: 'client'; client: string; jobId: string }
+  /** The client's dataset is being synced on its own (the UI's Sync). */
+  | { kind: 'sync'; client: string }
+  /** Every training slot is taken: `running` lists the clients whose jobs hold them. */
+  | { kind: 'slot'; concurrency: number; running: string[] }
+
+/** A queued job says what it waits for, again whenever that changes. */
+export interface QueuedEvent extends EventBase {
+  type: 'queued'
+  waitingFor: QueueWait
+  /** The same in words: "waiting for client1's job to finish". */
+  message: string
 }
 
 export interface ProgressEvent extends EventBase {
@@ -86,7 +109,14 @@ export interface ErrorEvent extends EventBase {
 }
 
 export type JobEvent =
-  StageEvent | ProgressEvent | EpochEvent | LogEvent | ReportEvent | ResultEvent | ErrorEvent
+  | StageEvent
+  | QueuedEvent
+  | ProgressEvent
+  | EpochEvent
+  | LogEvent
+  | ReportEvent
+  | ResultEvent
+  | ErrorEvent
 
 /** An event before the log gives it its place and time. */
 export type JobEventInput = JobEvent extends infer E

@@ -1,13 +1,14 @@
 // The seed's two routes and one beside them. `GET /progress` starts the client's job (or joins
-// the one it has), waits until the dataset has passed validation, then streams the job's log
-// (NDJSON, or SSE for `Accept: text/event-stream`) ending with the result. A job that fails before
-// training (bucket missing, annotations invalid) is answered with its error status instead, e.g.
-// 422 with the report. `GET /interrupt` stops the client's job; `GET /retry-upload` sends a model
-// whose upload failed.
+// the one it has) and streams the job's log at once (NDJSON, or SSE for
+// `Accept: text/event-stream`), ending with the result. One rule for failures: what is refused
+// before a job exists (bad query, unknown train type, bad client name, busy client, guards) is an
+// HTTP error `{error}`; once a job exists the answer is a 200 stream and every failure (bucket
+// missing, invalid annotations, bad images, backbone, training, upload) is its last line, a result
+// with `state: 'failed'` and `error`. `GET /interrupt` stops the client's job; `GET /retry-upload`
+// sends a model whose upload failed.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { appError } from '../../src-shared/errors'
-import type { Job } from '../jobs/job'
 import type { JobService } from '../jobs/job-service'
 import { isBrowserNavigation, wantsEventStream } from './content-negotiation'
 import { streamJobEvents } from './event-streams'
@@ -37,16 +38,8 @@ export async function handleProgress(
     sendJson(res, 202, { jobId: job.id, client: job.client, state: job.state })
     return
   }
-  const outcome = await validationOutcome(job, res)
-  if (outcome === 'gone') return
-  if (outcome === 'ended' && job.state === 'failed' && job.result) {
-    const result = job.result
-    sendError(res, result.error ?? appError('INTERNAL', `job ${job.id} failed`), {
-      ...(result.report && { report: result.report }),
-      result,
-    })
-    return
-  }
+  // Nothing is awaited before the stream opens: the first line (the job's queued stage, with its
+  // id and client) reaches the caller while the bucket is still being listed.
   streamJob(req, res, job.id, ctx)
 }
 
@@ -94,33 +87,6 @@ export async function handleInterrupt(
     return
   }
   sendJson(res, 200, summary)
-}
-
-/**
- * 'passed' once the job reaches training (the dataset passed validation), 'ended' when it ended
- * before that, 'gone' when the caller hung up while waiting.
- */
-function validationOutcome(job: Job, res: ServerResponse): Promise<'passed' | 'ended' | 'gone'> {
-  return new Promise((resolve) => {
-    let settled = false
-    const subscription: { stop?: () => void } = {}
-    const finish = (passed: 'passed' | 'ended' | 'gone') => {
-      if (settled) return
-      settled = true
-      subscription.stop?.()
-      res.off('close', onClose)
-      resolve(passed)
-    }
-    const onClose = () => finish('gone')
-    res.on('close', onClose)
-    subscription.stop = job.log.subscribe((event) => {
-      if (event.type !== 'stage') return
-      if (event.state === 'training') finish('passed')
-      else if (event.state === 'done' || event.state === 'failed' || event.state === 'interrupted')
-        finish('ended')
-    })
-    if (settled) subscription.stop()
-  })
 }
 
 /** Streams one job's log in the format the caller reads: SSE, plain text for a browser tab, NDJSON. */

@@ -9,7 +9,13 @@ import { localPaths, type Settings } from '../config/settings'
 import type { DatasetView } from '../../src-shared/dataset-view'
 import type { ClientSummary, JobPage } from '../../src-shared/http-api'
 import { AppFailure, appError, toAppError } from '../../src-shared/errors'
-import type { JobEvent, JobRecord, JobSummary, ModelFile } from '../../src-shared/job-events'
+import type {
+  JobEvent,
+  JobRecord,
+  JobSummary,
+  ModelFile,
+  QueueWait,
+} from '../../src-shared/job-events'
 import type { BackendName } from '../../src-shared/train-params'
 import { clientThumbnail, listClients, listModelFiles, openModelFile } from './client-catalog'
 import { endStoppedUpload, recoverCommits } from './commit-recovery'
@@ -21,6 +27,7 @@ import { pruneUnsentModels } from './unsent-models'
 import { Job, newJobId } from './job'
 import { joinTraining } from './job-join'
 import { RunHistory, newestFirst } from './run-history'
+import { queueWaitMessage } from './queue-wait'
 import { joinRetry, modelToRetry, runRetryUpload } from './retry-upload'
 import { checkClientName, resolveTrainRequest } from './train-request'
 import { runTrainingPipeline } from './training-pipeline'
@@ -64,7 +71,9 @@ export class JobService {
   private readonly past = new Map<string, JobSummary>()
   private readonly queue: Job[] = []
   /** A client's slot is held until its job's runner has settled, not just until the job ended. */
-  private readonly running = new Map<string, Promise<void>>()
+  private readonly running = new Map<string, { jobId: string; settled: Promise<void> }>()
+  /** What each queued job was last said to wait for, so a reason is logged once, not per pump. */
+  private readonly waits = new Map<string, string>()
   private readonly syncs = new Map<string, Promise<DatasetView>>()
   private announcedBackend: BackendName | undefined
   private closed = false
@@ -316,7 +325,10 @@ export class JobService {
       job.controller.abort(new AppFailure(appError('INTERRUPTED', 'the server is shutting down')))
     }
     await Promise.race([
-      Promise.allSettled([...this.running.values(), ...this.syncs.values()]),
+      Promise.allSettled([
+        ...[...this.running.values()].map((slot) => slot.settled),
+        ...this.syncs.values(),
+      ]),
       new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref()),
     ])
     await this.history?.close()
@@ -324,11 +336,36 @@ export class JobService {
 
   private pump(): void {
     for (const job of [...this.queue]) {
-      if (this.running.size >= this.settings.concurrency) return
-      if (this.running.has(job.client) || this.syncs.has(job.client)) continue
+      const wait = this.waitOf(job)
+      if (wait) {
+        this.noteWait(job, wait)
+        continue
+      }
       this.queue.splice(this.queue.indexOf(job), 1)
+      this.waits.delete(job.id)
       this.run(job)
     }
+  }
+
+  /** What keeps a queued job from starting now, or undefined when it can start. */
+  private waitOf(job: Job): QueueWait | undefined {
+    const own = this.running.get(job.client)
+    if (own) return { kind: 'client', client: job.client, jobId: own.jobId }
+    if (this.syncs.has(job.client)) return { kind: 'sync', client: job.client }
+    if (this.running.size >= this.settings.concurrency)
+      return {
+        kind: 'slot',
+        concurrency: this.settings.concurrency,
+        running: [...this.running.keys()],
+      }
+    return undefined
+  }
+
+  private noteWait(job: Job, wait: QueueWait): void {
+    const message = queueWaitMessage(wait)
+    if (this.waits.get(job.id) === message) return
+    this.waits.set(job.id, message)
+    job.append({ type: 'queued', waitingFor: wait, message })
   }
 
   private run(job: Job): void {
@@ -354,7 +391,7 @@ export class JobService {
       this.running.delete(job.client)
       this.pump()
     })
-    this.running.set(job.client, settled)
+    this.running.set(job.client, { jobId: job.id, settled })
   }
 
   /** A finished job's record goes when it never started; the client's oldest beyond retention go. */
@@ -384,6 +421,7 @@ export class JobService {
     if (at < 0 || job.terminal) return
     this.queue.splice(at, 1)
     this.retrySources.delete(job.id)
+    this.waits.delete(job.id)
     job.finish({ state: 'interrupted', Training: 'Interrupted', Storing: 'Skipped' })
   }
 

@@ -113,7 +113,7 @@ export class Job {
   static create(init: JobInit, now: () => Date = () => new Date()): Job {
     const log = new EventLog([], now)
     const job = new Job(init, now().toISOString(), 'queued', log)
-    log.append({ type: 'stage', state: 'queued' })
+    log.append({ type: 'stage', state: 'queued', jobId: init.id, client: init.client })
     return job
   }
 

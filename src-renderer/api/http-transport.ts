@@ -10,6 +10,7 @@ import { thumbnailPath } from '../../src-shared/thumbnail-path'
 
 const EVENT_TYPES: JobEvent['type'][] = [
   'stage',
+  'queued',
   'progress',
   'epoch',
   'log',

@@ -1,5 +1,6 @@
-// Where a job stands: the stages passed, a progress bar for each stage under way (files and
-// bytes while syncing, epochs and batches while training) and the time left.
+// Where a job stands: what a queued job waits for, the stages passed, a progress bar for each
+// stage under way (files and bytes while syncing, epochs and batches while training) and the
+// time left.
 
 import { JOB_STATES, type JobState } from '../../src-shared/job-events'
 import { formatBytes, formatDuration } from '../format'
@@ -44,6 +45,11 @@ export function JobProgress({ view, plannedEpochs }: { view: JobView; plannedEpo
 
   return (
     <div className="job-progress">
+      {current === 'queued' && (
+        <p className="job-waiting" role="status">
+          Queued{view.waitingFor ? `: ${view.waitingFor}` : ''}
+        </p>
+      )}
       <ol className="stepper" aria-label="Stages">
         {STEPS.map((step, index) => {
           const done =
@@ -72,7 +78,13 @@ export function JobProgress({ view, plannedEpochs }: { view: JobView; plannedEpo
           done={sync?.done ?? (reached > STEPS.indexOf('syncing') ? 1 : 0)}
           total={sync?.total ?? 1}
           detail={
-            sync ? countDetail(sync) : reached > STEPS.indexOf('syncing') ? 'up to date' : 'waiting'
+            sync
+              ? countDetail(sync)
+              : reached > STEPS.indexOf('syncing')
+                ? 'up to date'
+                : current === 'queued'
+                  ? 'queued'
+                  : 'waiting'
           }
           eta={sync ? eta(remainingMs(sync), running('syncing')) : undefined}
           indeterminate={running('syncing') && !sync}

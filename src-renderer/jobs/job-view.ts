@@ -38,6 +38,8 @@ export interface JobView {
   report?: AnnotationReport
   result?: JobResult
   error?: AppError
+  /** While queued: what the job waits for, in the server's words. */
+  waitingFor?: string
   lastSeq: number
   startedAt?: number
   updatedAt?: number
@@ -84,7 +86,14 @@ export function applyJobEvent(view: JobView, event: JobEvent): JobView {
   }
   switch (event.type) {
     case 'stage':
-      return { ...next, state: event.state }
+      // The reason a job waited stops being true once it leaves the queue.
+      return {
+        ...next,
+        state: event.state,
+        waitingFor: event.state === 'queued' ? next.waitingFor : undefined,
+      }
+    case 'queued':
+      return { ...next, waitingFor: event.message }
     case 'progress':
       return {
         ...next,

@@ -3,8 +3,15 @@ import { dirname } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AppError } from '../../src-shared/errors'
 import type { AnnotationReport } from '../../src-shared/annotation-report'
-import type { JobResult } from '../../src-shared/job-events'
-import { rawRequest, startTestServer, type TestServer } from './server-fixture'
+import type { JobRecord } from '../../src-shared/job-events'
+import {
+  failedStream,
+  rawRequest,
+  startTestServer,
+  streamLines,
+  until,
+  type TestServer,
+} from './server-fixture'
 
 let server: TestServer
 beforeAll(async () => {
@@ -105,28 +112,61 @@ describe('GET /progress refusals', () => {
     expect(errorOf(wait)).toMatchObject({ code: 'INVALID_PARAMETER', field: 'wait' })
   })
 
-  it('answers 404 BUCKET_NOT_FOUND before streaming when the client has no bucket', async () => {
+  it('streams a missing bucket as the failed last line, after the job line', async () => {
     const res = await get('/progress?train_type=classification&bucket_name=nobody&epochs=1')
-    expect(res.status).toBe(404)
-    const body = res.json<{ error: AppError; result: JobResult }>()
-    expect(body.error.code).toBe('BUCKET_NOT_FOUND')
-    expect(body.result).toMatchObject({ client: 'nobody', state: 'failed', Storing: 'Skipped' })
+    const { first, result } = failedStream(res)
+    expect(first).toMatchObject({ type: 'stage', state: 'queued', client: 'nobody' })
+    expect(first.type === 'stage' && first.jobId).toBe(result.jobId)
+    expect(result.error).toMatchObject({ code: 'BUCKET_NOT_FOUND' })
+    expect(result).toMatchObject({ client: 'nobody', state: 'failed', Storing: 'Skipped' })
   })
 
-  it('answers 422 with the report when the annotations are invalid, and trains nothing', async () => {
+  it('streams invalid annotations as the failed last line with the report, and trains nothing', async () => {
     await server.seedBrokenClient('broken')
     const res = await get('/progress?train_type=classification&bucket_name=broken&epochs=1')
-    expect(res.status).toBe(422)
-    const body = res.json<{ error: AppError; report: AnnotationReport; result: JobResult }>()
-    expect(body.error.code).toBe('ANNOTATIONS_INVALID')
-    expect(body.report.ok).toBe(false)
-    expect(body.report.errors).toBeGreaterThan(0)
-    expect(body.report.findings.map((f) => f.code)).toContain('UNKNOWN_CATEGORY_ID')
-    expect(body.result).toMatchObject({ state: 'failed', Training: 'Failed', Storing: 'Skipped' })
-    expect(body.result.report).toEqual(body.report)
+    const { result } = failedStream(res)
+    expect(result.error).toMatchObject({
+      code: 'ANNOTATIONS_INVALID',
+      file: 'coco/annotations.json',
+    })
+    const report = result.report as AnnotationReport
+    expect(report.ok).toBe(false)
+    expect(report.errors).toBeGreaterThan(0)
+    expect(report.findings.map((f) => f.code)).toContain('UNKNOWN_CATEGORY_ID')
+    expect(result).toMatchObject({ state: 'failed', Training: 'Failed', Storing: 'Skipped' })
+    // The report is also a line of its own before the result.
+    const lines = streamLines(res.text)
+    expect(lines.some((l) => 'type' in l && l.type === 'report' && !l.report.ok)).toBe(true)
     // Nothing was trained or uploaded.
     expect(await readdir(server.home)).not.toContain('weights')
     expect((await get('/api/clients/broken/models')).json()).toEqual([])
+  })
+
+  it('streams a backbone that is not there as the failed last line', async () => {
+    await server.seedClient('transfer')
+    const backbone = encodeURIComponent(`${server.home}/no-such-backbone/model.json`)
+    const res = await get(
+      `/progress?train_type=classification&bucket_name=transfer&epochs=1&backbone=${backbone}`,
+    )
+    const { first, result } = failedStream(res)
+    expect(first).toMatchObject({ type: 'stage', state: 'queued', client: 'transfer' })
+    expect(result.error?.code).toMatch(/^BACKBONE_/)
+    expect(result).toMatchObject({ state: 'failed', Training: 'Failed', Storing: 'Skipped' })
+  })
+
+  it('with wait=false answers 202 and leaves the failure in the job', async () => {
+    const res = await get('/progress?train_type=classification&bucket_name=nobody2&wait=false')
+    expect(res.status).toBe(202)
+    const { jobId } = res.json<{ jobId: string }>()
+    let job: JobRecord | undefined
+    await until(async () => {
+      job = (await get(`/api/jobs/${jobId}`)).json<JobRecord>()
+      return job.state === 'failed'
+    })
+    expect(job?.result?.error?.code).toBe('BUCKET_NOT_FOUND')
+    expect(job?.events.some((e) => e.type === 'error' && e.error.code === 'BUCKET_NOT_FOUND')).toBe(
+      true,
+    )
   })
 
   it('answers /interrupt without a job with 404 NO_ACTIVE_JOB and checks the name', async () => {

@@ -6,6 +6,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { datasetBucketName } from '../../src-shared/client-names'
+import type { JobEvent, JobResult } from '../../src-shared/job-events'
 import { loadSettings, type Settings } from '../../src-main/config/settings'
 import { startCore, type Core } from '../../src-main/core'
 import { writeDemoDataset, type DemoDatasetOptions } from '../../src-main/dataset/demo-dataset'
@@ -147,4 +148,26 @@ export async function until(
     if (Date.now() > end) throw new Error('condition not reached in time')
     await new Promise((r) => setTimeout(r, 20))
   }
+}
+
+/** The lines of an NDJSON answer: the job's events, then its result. */
+export function streamLines(text: string): (JobEvent | JobResult)[] {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as JobEvent | JobResult)
+}
+
+/**
+ * The one shape of a failure once a job exists: a 200 NDJSON stream that opens with the job's
+ * queued line and ends with its result, `state: 'failed'` with an error.
+ */
+export function failedStream(res: RawResponse): { first: JobEvent; result: JobResult } {
+  if (res.status !== 200 || !String(res.headers['content-type']).startsWith('application/x-ndjson'))
+    throw new Error(`expected a 200 NDJSON stream, got ${res.status}: ${res.text.slice(0, 300)}`)
+  const lines = streamLines(res.text)
+  const result = lines.at(-1) as JobResult
+  if (result.state !== 'failed' || !result.error)
+    throw new Error(`expected a failed result line, got ${JSON.stringify(result).slice(0, 300)}`)
+  return { first: lines[0] as JobEvent, result }
 }

@@ -153,6 +153,59 @@ describe('JobService queue', () => {
     expect(jobs.list().map((s) => s.id)).toEqual([b.id, a.id])
   })
 
+  it('says what a queued job waits for: a free slot, once per reason', async () => {
+    const { runner, started, release } = steeredRunner()
+    const jobs = await createService(runner, 1)
+    const a = jobs.start(request('client0')).job
+    const b = jobs.start(request('client1')).job
+    // Another arrival pumps the queue again; b's reason has not changed, so it is not repeated.
+    const c = jobs.start(request('client2')).job
+    await until(() => started.length === 1)
+    const waits = (job: Job) => job.log.all().filter((e) => e.type === 'queued')
+    expect(waits(a)).toEqual([])
+    expect(waits(b)).toEqual([
+      expect.objectContaining({
+        type: 'queued',
+        waitingFor: { kind: 'slot', concurrency: 1, running: ['client0'] },
+        message: 'waiting for a free training slot (concurrency 1; running: client0)',
+      }),
+    ])
+    expect(waits(c)).toHaveLength(1)
+    await release(a)
+    await until(() => started.length === 2)
+    // c now waits for client1's slot: a new reason, said again.
+    expect(waits(c).at(-1)).toMatchObject({
+      waitingFor: { kind: 'slot', concurrency: 1, running: ['client1'] },
+    })
+    await release(b)
+    await until(() => started.length === 3)
+    await release(c)
+  })
+
+  it("says a queued job waits for its client's previous job while that one winds down", async () => {
+    let windDown: () => void = () => undefined
+    const started: Job[] = []
+    const jobs = await createService(async (job) => {
+      started.push(job)
+      job.finish({ state: 'failed', Training: 'Failed', Storing: 'Skipped' })
+      if (started.length > 1) return
+      // The job has its result, but its runner still holds the client's slot (clean-up).
+      await new Promise<void>((resolve) => (windDown = resolve))
+    }, 2)
+    const first = jobs.start(request('client0')).job
+    await until(() => first.terminal)
+    const second = jobs.start(request('client0')).job
+    expect(second.state).toBe('queued')
+    expect(second.log.all().filter((e) => e.type === 'queued')).toEqual([
+      expect.objectContaining({
+        waitingFor: { kind: 'client', client: 'client0', jobId: first.id },
+        message: `waiting for client0's job ${first.id} to finish`,
+      }),
+    ])
+    windDown()
+    await until(() => second.terminal)
+  })
+
   it('with concurrency 2, runs two clients at once', async () => {
     const { runner, started, release } = steeredRunner()
     const jobs = await createService(runner, 2)

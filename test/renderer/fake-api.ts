@@ -255,6 +255,7 @@ export const events = {
     done: number,
     total: number,
     epoch?: number,
+    bytes?: { bytesDone: number; bytesTotal: number },
   ): JobEvent => ({
     type: 'progress',
     ...place(),
@@ -263,5 +264,12 @@ export const events = {
     done,
     total,
     ...(epoch !== undefined && { epoch }),
+    ...bytes,
+  }),
+  queued: (message: string): JobEvent => ({
+    type: 'queued',
+    ...place(),
+    waitingFor: { kind: 'slot', concurrency: 1, running: ['client0'] },
+    message,
   }),
 }

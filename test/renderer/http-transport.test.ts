@@ -130,12 +130,15 @@ describe('HTTP transport', () => {
     const unsubscribe = createHttpTransport(ORIGIN).onJobEvent('client0-1', (e) => received.push(e))
     const source = FakeEventSource.last as FakeEventSource
     expect(source.url).toBe(`${ORIGIN}/api/jobs/client0-1/events`)
-    source.send('stage', { type: 'stage', seq: 0, at, state: 'training' })
-    source.send('stage', { type: 'stage', seq: 0, at, state: 'training' }) // replayed after a reconnect
-    source.send('stage', { type: 'stage', seq: 1, at, state: 'done' })
+    source.send('stage', { type: 'stage', seq: 0, at, state: 'queued' })
+    source.send('queued', { type: 'queued', seq: 1, at, message: 'waiting for a free slot' })
+    source.send('stage', { type: 'stage', seq: 2, at, state: 'training' })
+    source.send('stage', { type: 'stage', seq: 2, at, state: 'training' }) // replayed after a reconnect
+    source.send('stage', { type: 'stage', seq: 3, at, state: 'done' })
     expect(source.closed).toBe(false)
-    source.send('result', { type: 'result', seq: 2, at, result: { jobId: 'client0-1' } })
-    expect(received.map((e) => e.seq)).toEqual([0, 1, 2])
+    source.send('result', { type: 'result', seq: 4, at, result: { jobId: 'client0-1' } })
+    expect(received.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4])
+    expect(received[1]?.type).toBe('queued')
     expect(source.closed).toBe(true)
     unsubscribe()
   })

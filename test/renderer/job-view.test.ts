@@ -105,6 +105,31 @@ describe('job view', () => {
     ])
   })
 
+  it('keeps what a queued job waits for until it leaves the queue', () => {
+    const queued: JobEvent[] = [
+      { type: 'stage', seq: 0, at: t(0), state: 'queued', jobId: 'j1', client: 'c' },
+      {
+        type: 'queued',
+        seq: 1,
+        at: t(0),
+        waitingFor: { kind: 'slot', concurrency: 1, running: ['client0'] },
+        message: 'waiting for a free training slot (concurrency 1; running: client0)',
+      },
+    ]
+    const waiting = foldJobEvents('j1', queued)
+    expect(waiting.state).toBe('queued')
+    expect(waiting.waitingFor).toBe(
+      'waiting for a free training slot (concurrency 1; running: client0)',
+    )
+    const running = applyJobEvent(waiting, {
+      type: 'stage',
+      seq: 2,
+      at: t(1),
+      state: 'syncing',
+    })
+    expect(running.waitingFor).toBeUndefined()
+  })
+
   it('takes the error and report from the result', () => {
     const result = {
       jobId: 'j1',

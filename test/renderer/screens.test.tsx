@@ -152,6 +152,40 @@ describe('training screen', () => {
     expect(api.started[0]?.params).toMatchObject({ augment: false, architecture: 'reference' })
   })
 
+  it('says what a queued job waits for', () => {
+    events.reset()
+    const view = foldJobEvents('client1-9', [
+      events.stage('queued'),
+      events.queued("waiting for client0's job client0-1 to finish"),
+    ])
+    renderWithStore(<TrainingScreen />, {
+      selectedClient: 'client1',
+      live: { client: 'client1', view },
+    })
+    const waiting = screen.getByText("Queued: waiting for client0's job client0-1 to finish")
+    expect(waiting.getAttribute('role')).toBe('status')
+    expect(
+      screen.getByRole('progressbar', { name: 'Sync' }).getAttribute('aria-valuetext'),
+    ).toContain('queued')
+  })
+
+  it('shows sync progress: files done of total, bytes, and a bar', () => {
+    events.reset()
+    const view = foldJobEvents('client0-9', [
+      events.stage('syncing'),
+      events.progress('syncing', 30, 301, undefined, { bytesDone: 30_000, bytesTotal: 301_000 }),
+      events.progress('syncing', 120, 301, undefined, { bytesDone: 120_000, bytesTotal: 301_000 }),
+    ])
+    renderWithStore(<TrainingScreen />, {
+      selectedClient: 'client0',
+      live: { client: 'client0', view },
+    })
+    const bar = screen.getByRole('progressbar', { name: 'Sync' })
+    expect(bar.getAttribute('aria-valuenow')).toBe('40')
+    expect(bar.getAttribute('aria-valuetext')).toMatch(/^40%, 120 \/ 301 files · .+ \/ .+/)
+    expect(screen.getByText(/120 \/ 301 files/)).toBeTruthy()
+  })
+
   it('draws the live job: stage, progress, and a point per epoch on each curve', () => {
     events.reset()
     const view = foldJobEvents('client0-9', [

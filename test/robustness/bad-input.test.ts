@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AnnotationReport } from '../../src-shared/annotation-report'
 import { datasetBucketName } from '../../src-shared/client-names'
 import type { AppError } from '../../src-shared/errors'
-import type { JobEvent, JobResult } from '../../src-shared/job-events'
+import type { JobEvent } from '../../src-shared/job-events'
 import { ANNOTATIONS_SIZE_LIMIT, loadDataset } from '../../src-main/dataset/load-dataset'
 import { isMirrorComplete } from '../../src-main/storage/mirror-bucket'
 import { uploadFolder } from '../../src-main/storage/upload-folder'
-import { rawRequest, startTestServer, type TestServer } from '../http/server-fixture'
+import { failedStream, rawRequest, startTestServer, type TestServer } from '../http/server-fixture'
 import {
   BAD_ODD_IMAGES,
   filesUnder,
@@ -159,12 +159,11 @@ describe('object keys that would leave the dataset folder', () => {
       server.port,
       '/progress?train_type=classification&bucket_name=client0&epochs=1',
     )
-    expect(res.status).toBe(422)
-    const body = res.json<{ error: AppError; result: JobResult }>()
-    expect(body.error).toMatchObject({ code: 'UNSAFE_OBJECT_KEY', file: key })
-    expect(body.error.message).toContain(key.slice(0, 40))
-    expect(JSON.stringify(body)).not.toContain(server.home)
-    expect(body.result).toMatchObject({ state: 'failed', Training: 'Failed', Storing: 'Skipped' })
+    const { result } = failedStream(res)
+    expect(result.error).toMatchObject({ code: 'UNSAFE_OBJECT_KEY', file: key })
+    expect(result.error?.message).toContain(key.slice(0, 40))
+    expect(JSON.stringify(result)).not.toContain(server.home)
+    expect(result).toMatchObject({ state: 'failed', Training: 'Failed', Storing: 'Skipped' })
     // Not one object was fetched: the listing is refused before any download.
     const downloads = store.requests
       .map((r) => r.split('?')[0] ?? '')
@@ -242,14 +241,14 @@ describe('a dataset holding every awkward kind of image', () => {
     const started = Date.now()
     const res = await rawRequest(server.port, TRAIN)
     expect(Date.now() - started).toBeLessThan(20_000)
-    expect(res.status).toBe(422)
-    const body = res.json<{ error: AppError; report: AnnotationReport; result: JobResult }>()
-    expect(body.error.code).toBe('TOO_MANY_BAD_IMAGES')
-    expect(body.error.message).toContain('5%')
-    const unreadable = body.report.findings.filter((f) => f.code === 'IMAGE_UNREADABLE')
+    const { result } = failedStream(res)
+    expect(result.error?.code).toBe('TOO_MANY_BAD_IMAGES')
+    expect(result.error?.message).toContain('5%')
+    const report = result.report as AnnotationReport
+    const unreadable = report.findings.filter((f) => f.code === 'IMAGE_UNREADABLE')
     expect(unreadable).toHaveLength(6)
     expect(unreadable.every((f) => f.severity === 'error' && f.file?.startsWith('odd/'))).toBe(true)
-    expect(body.result).toMatchObject({ state: 'failed', Training: 'Failed', Storing: 'Skipped' })
+    expect(result).toMatchObject({ state: 'failed', Training: 'Failed', Storing: 'Skipped' })
     expect(await stat(join(server.home, 'weights', 'odd')).catch(() => undefined)).toBeUndefined()
   }, 120_000)
 
