@@ -17,6 +17,7 @@ import type { JobState } from './job-events'
  * POST /api/clients/:client/sync           DatasetView (mirror + validate, no training)
  * GET  /api/clients/:client/thumbnails/:file?size=N   image/webp
  * GET  /api/clients/:client/models         ModelFile[] in the model bucket
+ * GET  /api/clients/:client/train-defaults TrainDefaultsView: what a job would train with
  * GET  /api/jobs?client=                   JobSummary[] (newest first)
  * POST /api/jobs                           StartTrainingRequest → JobSummary (202)
  * GET  /api/jobs/:id                       JobRecord

@@ -32,6 +32,7 @@ const ROUTES: RouteEntry[] = [
   { method: 'POST', pattern: ['clients', ':', 'sync'], route: syncDataset },
   { method: 'GET', pattern: ['clients', ':', 'thumbnails', '*'], route: getThumbnail },
   { method: 'GET', pattern: ['clients', ':', 'models'], route: listModelFiles },
+  { method: 'GET', pattern: ['clients', ':', 'train-defaults'], route: getTrainDefaults },
   { method: 'GET', pattern: ['jobs'], route: listJobs },
   { method: 'POST', pattern: ['jobs'], route: startJob },
   { method: 'GET', pattern: ['jobs', ':'], route: getJob },
@@ -100,6 +101,14 @@ async function listClients(_req: IncomingMessage, res: ServerResponse, { ctx }: 
 
 async function getDataset(_req: IncomingMessage, res: ServerResponse, { params, ctx }: RouteArgs) {
   sendJson(res, 200, await ctx.core.jobs.getDataset(param(params, 0)))
+}
+
+async function getTrainDefaults(
+  _req: IncomingMessage,
+  res: ServerResponse,
+  { params, ctx }: RouteArgs,
+) {
+  sendJson(res, 200, await ctx.core.jobs.trainDefaults(param(params, 0)))
 }
 
 async function syncDataset(_req: IncomingMessage, res: ServerResponse, { params, ctx }: RouteArgs) {

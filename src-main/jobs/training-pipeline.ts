@@ -14,7 +14,6 @@ import type { JobState, TrainingMetrics } from '../../src-shared/job-events'
 import type { BackendName, TrainParams } from '../../src-shared/train-params'
 import { localPaths, type Settings } from '../config/settings'
 import { loadDataset, type DatasetFacts } from '../dataset/load-dataset'
-import { datasetTrainDefaults } from '../engine/dataset-defaults'
 import { mirrorBucket } from '../storage/mirror-bucket'
 import { abortable } from './abortable'
 import type { Job, Outcome } from './job'
@@ -26,6 +25,7 @@ import {
   skippedByValidation,
 } from './skipped-images'
 import { storeModel } from './store-model'
+import { paramsChosenFromDataset } from './train-defaults'
 import type { TrainingMessage } from './training-protocol'
 
 export interface PipelineContext {
@@ -41,9 +41,7 @@ export interface PipelineContext {
  */
 function settleParamsFromDataset(job: Job, facts: DatasetFacts): void {
   const before = job.params
-  const fromDataset = datasetTrainDefaults(facts)
-  // A backbone fixes its own input size.
-  if (before.architecture === 'transfer') delete (fromDataset as Partial<TrainParams>).imageSize
+  const fromDataset = paramsChosenFromDataset(facts, before.architecture)
   const after = job.settleParams(fromDataset)
   const changed = (Object.keys(fromDataset) as (keyof TrainParams)[]).filter(
     (key) => before[key] !== after[key],
