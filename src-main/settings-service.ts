@@ -10,7 +10,7 @@ import type {
   SettingsDocument,
   SettingsView,
 } from '../src-shared/app-settings'
-import { AppFailure, appError } from '../src-shared/errors'
+import { AppFailure, appError, toAppError, type AppError } from '../src-shared/errors'
 import { parseEditableSettings } from '../src-shared/settings-checks'
 import type { SecretCipher } from './config/secret-cipher'
 import {
@@ -24,6 +24,7 @@ import { readSettingsFile, settingsFilePath, writeSettingsFile } from './config/
 import { credentialOptions, localPaths } from './config/settings'
 import type { Core } from './core'
 import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from './storage/embedded-s3'
+import { endpointReachability } from './storage/endpoint-reachability'
 import { listClientBuckets } from './storage/list-client-buckets'
 import { createS3Client, type S3ClientOptions } from './storage/s3-client'
 
@@ -43,6 +44,25 @@ export interface SettingsServiceOptions {
 }
 
 const DEFAULT_TEST_TIMEOUT_MS = 10_000
+const CONNECT_TIMEOUT_MS = 4000
+
+/**
+ * A failed test against a configured endpoint: an unreachable store is S3_UNREACHABLE naming the
+ * endpoint, whatever else went wrong first (the SDK looks for credentials before it connects).
+ */
+async function testFailure(thrown: unknown, endpoint: string | undefined): Promise<AppError> {
+  const error = toAppError(thrown)
+  if (endpoint === undefined) return error
+  if (error.code === 'S3_UNREACHABLE')
+    return { ...error, field: 's3Endpoint', details: { ...error.details, endpoint } }
+  const reach = await endpointReachability(endpoint, CONNECT_TIMEOUT_MS)
+  if (reach.reachable) return error
+  return appError(
+    'S3_UNREACHABLE',
+    `The S3 store at ${endpoint} cannot be reached (${reach.networkCode})`,
+    { field: 's3Endpoint', details: { endpoint, networkCode: reach.networkCode } },
+  )
+}
 
 function withTimeout<T>(work: Promise<T>, ms: number, endpoint: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -54,7 +74,7 @@ function withTimeout<T>(work: Promise<T>, ms: number, endpoint: string): Promise
             appError(
               'S3_UNREACHABLE',
               `The S3 store at ${endpoint} did not answer within ${ms / 1000} s`,
-              { field: 's3Endpoint' },
+              { field: 's3Endpoint', details: { endpoint } },
             ),
           ),
         ),
@@ -101,9 +121,15 @@ export function createSettingsService(
   ): Promise<ConnectionTest['clients']> => {
     // One attempt and a short connect timeout: the user is waiting for a yes or no. A `profile`
     // names a profile of the AWS config files for the SDK to take credentials from.
-    const s3 = createS3Client({ ...options, maxAttempts: 1, connectionTimeoutMs: 4000 })
+    const s3 = createS3Client({
+      ...options,
+      maxAttempts: 1,
+      connectionTimeoutMs: CONNECT_TIMEOUT_MS,
+    })
     try {
       return await withTimeout(listClientBuckets(s3, prefix), timeoutMs, options.endpoint ?? 'AWS')
+    } catch (thrown) {
+      throw new AppFailure(await testFailure(thrown, options.endpoint))
     } finally {
       s3.destroy()
     }

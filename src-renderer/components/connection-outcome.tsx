@@ -16,7 +16,11 @@ export function ConnectionOutcome({ test }: { test: ConnectionTestState }) {
     return (
       <div className="outcome outcome-danger" role="alert">
         <div>
-          <strong>Connection failed</strong>
+          <strong>
+            {test.error.code === 'S3_UNREACHABLE'
+              ? 'The store cannot be reached'
+              : 'Connection failed'}
+          </strong>
           <ErrorDetail error={test.error} />
         </div>
       </div>
