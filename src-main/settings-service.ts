@@ -41,6 +41,8 @@ export interface SettingsServiceOptions {
   cipher?: SecretCipher
   /** Upper bound of one connection test (default 10 s). */
   testTimeoutMs?: number
+  /** The port the endpoint is bound to now (undefined when it did not start). */
+  runningPort?: () => number | undefined
 }
 
 const DEFAULT_TEST_TIMEOUT_MS = 10_000
@@ -104,6 +106,11 @@ export function createSettingsService(
       document.credentials !== undefined && 'secretAccessKeyEncrypted' in document.credentials,
     canStoreSecrets: cipher?.available() ?? false,
     pendingRestart: pendingRestart(running, document, cipher),
+    running: {
+      ...(opts.runningPort?.() !== undefined && { port: opts.runningPort() }),
+      s3Endpoint: core.s3Endpoint,
+      embedded: running.s3.embedded,
+    },
   })
 
   /** The file as it is now; a file broken since start counts as empty so it can be saved over. */
@@ -193,7 +200,12 @@ export function createSettingsService(
           currentDocument().credentials,
           cipher,
         )
+        const before = currentDocument()
         const document = documentFrom(values, credentials)
+        // A port the file leaves to the default stays that way unless the user typed another:
+        // writing the default down would pin it, and the running port is no choice of theirs.
+        if (before.port === undefined && values.port === editableFromDocument(before).port)
+          delete document.port
         await writeSettingsFile(file, document)
         return view(document)
       })

@@ -17,9 +17,8 @@ export function ConnectionOutcome({ test }: { test: ConnectionTestState }) {
       <div className="outcome outcome-danger" role="alert">
         <div>
           <strong>
-            {test.error.code === 'S3_UNREACHABLE'
-              ? 'The store cannot be reached'
-              : 'Connection failed'}
+            Connection failed
+            {test.error.code === 'S3_UNREACHABLE' ? ': the store cannot be reached' : ''}
           </strong>
           <ErrorDetail error={test.error} />
         </div>
