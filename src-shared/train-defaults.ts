@@ -4,7 +4,7 @@
 
 import type { TrainParams, TrainType } from './train-params'
 
-/** dataset: chosen from the synced, validated dataset; default: the plain default. */
+/** dataset: the synced, validated dataset chose a value other than the plain default; default: the plain default. */
 export type ParamSource = 'dataset' | 'default'
 
 export interface ParamDefault<T> {

@@ -51,8 +51,10 @@ export async function trainDefaultsFor(
   })
   if (!report.ok || !dataset || !facts) return { ...view, basis: 'invalid' }
   const chosen = paramsChosenFromDataset(facts, DEFAULT_TRAIN_PARAMS.architecture)
+  // Where the dataset's rule keeps the plain default (small datasets keep the tuned batch size and
+  // epochs), the value is the plain default: only a different value is the dataset's choice.
   for (const [key, value] of Object.entries(chosen) as [keyof TrainParams, unknown][])
-    if (value !== undefined)
+    if (value !== undefined && value !== DEFAULT_TRAIN_PARAMS[key])
       (view.params as Record<string, unknown>)[key] = { value, source: 'dataset' }
   return { ...view, basis: 'dataset', facts: { ...facts } }
 }

@@ -27,10 +27,10 @@ export function ParamNumberField({
 }) {
   return (
     <div className={origin.changed ? 'field field-changed' : 'field'}>
-      <label htmlFor={inputId}>
-        {field.label}
+      <div className="field-label-row">
+        <label htmlFor={inputId}>{field.label}</label>
         <ParamOriginMark origin={origin} />
-      </label>
+      </div>
       <input
         id={inputId}
         type="number"

@@ -1,5 +1,6 @@
 // The small mark beside a training parameter's label that says where its value comes from: the
-// user changed it (and what the server would use instead), or the client's dataset chose it.
+// user changed it (and what the server would use instead), or the client's dataset chose it. It
+// sits beside the label, not in it, so the field's name stays the same while the user types.
 
 import type { ParamSource } from '../../src-shared/train-defaults'
 
@@ -15,7 +16,7 @@ export function ParamOriginMark({ origin }: { origin: ParamOrigin }) {
   if (origin.changed)
     return (
       <span className="param-origin param-origin-changed">
-        <span className="visually-hidden">: </span>changed
+        changed
         <span className="param-origin-detail">
           {' '}
           (server: {origin.serverValue}
@@ -24,10 +25,6 @@ export function ParamOriginMark({ origin }: { origin: ParamOrigin }) {
       </span>
     )
   if (origin.source === 'dataset')
-    return (
-      <span className="param-origin param-origin-dataset">
-        <span className="visually-hidden">: </span>from dataset
-      </span>
-    )
+    return <span className="param-origin param-origin-dataset">from dataset</span>
   return null
 }

@@ -122,10 +122,10 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
       </div>
       {COMMON_PARAM_FIELDS.map(numberField)}
       <div className="field field-wide">
-        <label htmlFor={`${id}-architecture`}>
-          Architecture
+        <div className="field-label-row">
+          <label htmlFor={`${id}-architecture`}>Architecture</label>
           <ParamOriginMark origin={originOf('architecture')} />
-        </label>
+        </div>
         <select
           id={`${id}-architecture`}
           value={draft.architecture}
@@ -175,10 +175,10 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
             aria-describedby={`${id}-${field.key}-hint`}
             onChange={(e) => setFlag(field.key, e.target.checked)}
           />
-          <label htmlFor={`${id}-${field.key}`}>
-            {field.label}
+          <div className="field-label-row">
+            <label htmlFor={`${id}-${field.key}`}>{field.label}</label>
             <ParamOriginMark origin={originOf(field.key)} />
-          </label>
+          </div>
           <span id={`${id}-${field.key}-hint`} className="field-hint">
             {field.hint}
           </span>
