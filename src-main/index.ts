@@ -53,7 +53,7 @@ async function start(): Promise<void> {
     dialog.showErrorBox('Training Server endpoint not started', describeError(error))
   }
   serveThumbnails(core.jobs)
-  const settingsService = createSettingsService(core, { cipher })
+  const settingsService = createSettingsService(core, { cipher, runningPort: () => http?.port })
   ipcApi = registerIpcApi(createTypedIpcMain(trusted), coreMainApi(core, settingsService))
   openWindow()
 }

@@ -10,7 +10,7 @@ import type {
   SettingsDocument,
   SettingsView,
 } from '../src-shared/app-settings'
-import { AppFailure, appError } from '../src-shared/errors'
+import { AppFailure, appError, toAppError, type AppError } from '../src-shared/errors'
 import { parseEditableSettings } from '../src-shared/settings-checks'
 import type { SecretCipher } from './config/secret-cipher'
 import {
@@ -25,6 +25,7 @@ import { credentialOptions, localPaths } from './config/settings'
 import type { Core } from './core'
 import { startEmbeddedS3 } from './storage/embedded-s3'
 import { loadStoreCredentials, storeCredentialsFile } from './storage/store-credentials'
+import { endpointReachability } from './storage/endpoint-reachability'
 import { listClientBuckets } from './storage/list-client-buckets'
 import { createS3Client, type S3ClientOptions } from './storage/s3-client'
 
@@ -41,9 +42,30 @@ export interface SettingsServiceOptions {
   cipher?: SecretCipher
   /** Upper bound of one connection test (default 10 s). */
   testTimeoutMs?: number
+  /** The port the endpoint is bound to now (undefined when it did not start). */
+  runningPort?: () => number | undefined
 }
 
 const DEFAULT_TEST_TIMEOUT_MS = 10_000
+const CONNECT_TIMEOUT_MS = 4000
+
+/**
+ * A failed test against a configured endpoint: an unreachable store is S3_UNREACHABLE naming the
+ * endpoint, whatever else went wrong first (the SDK looks for credentials before it connects).
+ */
+async function testFailure(thrown: unknown, endpoint: string | undefined): Promise<AppError> {
+  const error = toAppError(thrown)
+  if (endpoint === undefined) return error
+  if (error.code === 'S3_UNREACHABLE')
+    return { ...error, field: 's3Endpoint', details: { ...error.details, endpoint } }
+  const reach = await endpointReachability(endpoint, CONNECT_TIMEOUT_MS)
+  if (reach.reachable) return error
+  return appError(
+    'S3_UNREACHABLE',
+    `The S3 store at ${endpoint} cannot be reached (${reach.networkCode})`,
+    { field: 's3Endpoint', details: { endpoint, networkCode: reach.networkCode } },
+  )
+}
 
 function withTimeout<T>(work: Promise<T>, ms: number, endpoint: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -55,7 +77,7 @@ function withTimeout<T>(work: Promise<T>, ms: number, endpoint: string): Promise
             appError(
               'S3_UNREACHABLE',
               `The S3 store at ${endpoint} did not answer within ${ms / 1000} s`,
-              { field: 's3Endpoint' },
+              { field: 's3Endpoint', details: { endpoint } },
             ),
           ),
         ),
@@ -91,6 +113,11 @@ export function createSettingsService(
         credentialsFile: storeCredentialsFile(running.home),
       },
     }),
+    running: {
+      ...(opts.runningPort?.() !== undefined && { port: opts.runningPort() }),
+      s3Endpoint: core.s3Endpoint,
+      embedded: running.s3.embedded,
+    },
   })
 
   /** The file as it is now; a file broken since start counts as empty so it can be saved over. */
@@ -108,9 +135,15 @@ export function createSettingsService(
   ): Promise<ConnectionTest['clients']> => {
     // One attempt and a short connect timeout: the user is waiting for a yes or no. A `profile`
     // names a profile of the AWS config files for the SDK to take credentials from.
-    const s3 = createS3Client({ ...options, maxAttempts: 1, connectionTimeoutMs: 4000 })
+    const s3 = createS3Client({
+      ...options,
+      maxAttempts: 1,
+      connectionTimeoutMs: CONNECT_TIMEOUT_MS,
+    })
     try {
       return await withTimeout(listClientBuckets(s3, prefix), timeoutMs, options.endpoint ?? 'AWS')
+    } catch (thrown) {
+      throw new AppFailure(await testFailure(thrown, options.endpoint))
     } finally {
       s3.destroy()
     }
@@ -176,7 +209,12 @@ export function createSettingsService(
           currentDocument().credentials,
           cipher,
         )
-        const document = documentFrom(values, credentials, currentDocument())
+        const before = currentDocument()
+        const document = documentFrom(values, credentials, before)
+        // A port the file leaves to the default stays that way unless the user typed another:
+        // writing the default down would pin it, and the running port is no choice of theirs.
+        if (before.port === undefined && values.port === editableFromDocument(before).port)
+          delete document.port
         await writeSettingsFile(file, document)
         return view(document)
       })

@@ -64,7 +64,15 @@ export function App() {
 
   return (
     <div className="app">
-      <a className="skip-link" href="#main">
+      {/* Focus moves by script: following #main would replace the screen's address. */}
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault()
+          mainRef.current?.focus()
+        }}
+      >
         Skip to content
       </a>
       <AppHeader />

@@ -5,6 +5,7 @@ import { createRoot } from 'react-dom/client'
 import { chooseTransport } from './api/choose-transport'
 import { App } from './app'
 import { createAppStore } from './store/app-store'
+import { bindHashRoute } from './store/hash-route'
 import { StoreProvider } from './store/store-context'
 import './styles/app.css'
 import './styles/settings.css'
@@ -13,6 +14,7 @@ import './styles/results.css'
 const { kind, api } = chooseTransport()
 const store = createAppStore(api)
 document.documentElement.dataset.transport = kind
+bindHashRoute(store)
 
 const root = document.getElementById('root')
 if (!root) throw new Error('index.html has no #root element')

@@ -76,6 +76,17 @@ export interface SettingsView {
   pendingRestart: SettingsField[]
   /** When the embedded store runs: its URL and the file with its access key (never the secret). */
   embeddedStore?: { endpoint: string; credentialsFile: string }
+  /** What this process uses now, whatever the file says. */
+  running?: RunningSettings
+}
+
+/** The port and store in use, which the saved values only become at the next start. */
+export interface RunningSettings {
+  /** The port the endpoint is bound to; absent when it did not start. */
+  port?: number
+  /** The S3 store in use (the embedded one's address when embedded). */
+  s3Endpoint: string
+  embedded: boolean
 }
 
 /** What testConnection answers: the client buckets the given settings can see. */

@@ -6,6 +6,7 @@ import type { DatasetView } from './dataset-view'
 import type { ClientSummary, HealthResponse } from './http-api'
 import type { JobEvent, JobRecord, JobSummary, ModelFile } from './job-events'
 import type { PredictionResult } from './predictions'
+import type { TrainDefaultsView } from './train-defaults'
 import type { TrainParams, TrainType } from './train-params'
 
 export interface StartTrainingRequest {
@@ -21,6 +22,8 @@ export interface TrainingServerApi {
   getDataset(client: string): Promise<DatasetView>
   /** Mirrors the client's bucket and validates it, without training. */
   syncDataset(client: string): Promise<DatasetView>
+  /** What a job for the client would train with when the caller sets nothing, and why. */
+  getTrainDefaults(client: string): Promise<TrainDefaultsView>
   /** URL of a cached thumbnail of one dataset image. */
   thumbnailUrl(client: string, file: string, size?: number): string
   listJobs(client?: string): Promise<JobSummary[]>

@@ -17,6 +17,7 @@ import type { JobState, JobSummary } from './job-events'
  * POST /api/clients/:client/sync           DatasetView (mirror + validate, no training)
  * GET  /api/clients/:client/thumbnails/:file?size=N   image/webp
  * GET  /api/clients/:client/models         ModelFile[] in the model bucket
+ * GET  /api/clients/:client/train-defaults TrainDefaultsView: what a job would train with
  * GET  /api/clients/:client/models/:key    that model file (attachment); only listed keys
  * POST /api/clients/:client/predict?top=N  image bytes (Content-Type image/…) → PredictionResult
  * GET  /api/jobs?client&limit&before       JobPage: up to `limit` jobs (newest first) older than

@@ -32,6 +32,7 @@ export const REQUEST_CHANNEL_NAMES = [
   'listClients',
   'getDataset',
   'syncDataset',
+  'getTrainDefaults',
   'listJobs',
   'getJob',
   'startTraining',

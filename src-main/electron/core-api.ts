@@ -17,6 +17,7 @@ export function coreMainApi(
     listClients: () => jobs.listClients(),
     getDataset: (client) => jobs.getDataset(client),
     syncDataset: (client) => jobs.syncOnly(client),
+    getTrainDefaults: (client) => jobs.trainDefaults(client),
     listJobs: async (client) => jobs.list(client),
     async getJob(id) {
       const record = await jobs.get(id)

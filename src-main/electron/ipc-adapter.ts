@@ -59,6 +59,7 @@ export function registerIpcApi(ipc: TypedIpcMain, api: MainApi): IpcApiRegistrat
   ipc.handle('health', () => api.health())
   ipc.handle('listClients', () => api.listClients())
   ipc.handle('getDataset', (_event, client) => api.getDataset(text(client, 'client')))
+  ipc.handle('getTrainDefaults', (_event, client) => api.getTrainDefaults(text(client, 'client')))
   ipc.handle('syncDataset', (_event, client) => api.syncDataset(text(client, 'client')))
   ipc.handle('listJobs', (_event, client) => api.listJobs(optionalText(client, 'client')))
   ipc.handle('getJob', (_event, id) => api.getJob(text(id, 'id')))

@@ -35,6 +35,7 @@ const bridge: TrainingServerApi = {
   listClients: () => invoke('listClients'),
   getDataset: (client) => invoke('getDataset', client),
   syncDataset: (client) => invoke('syncDataset', client),
+  getTrainDefaults: (client) => invoke('getTrainDefaults', client),
   thumbnailUrl: (client, file, size) => thumbnailAppUrl(client, file, size),
   listJobs: (client) => invoke('listJobs', client),
   getJob: (id) => invoke('getJob', id),

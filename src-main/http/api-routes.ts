@@ -39,6 +39,7 @@ const ROUTES: RouteEntry[] = [
   { method: 'GET', pattern: ['clients', ':', 'models'], route: listModelFiles },
   { method: 'GET', pattern: ['clients', ':', 'models', '*'], route: downloadModelFile },
   { method: 'POST', pattern: ['clients', ':', 'predict'], route: predict },
+  { method: 'GET', pattern: ['clients', ':', 'train-defaults'], route: getTrainDefaults },
   { method: 'GET', pattern: ['jobs'], route: listJobs },
   { method: 'POST', pattern: ['jobs'], route: startJob },
   { method: 'GET', pattern: ['jobs', ':'], route: getJob },
@@ -107,6 +108,14 @@ async function listClients(_req: IncomingMessage, res: ServerResponse, { ctx }: 
 
 async function getDataset(_req: IncomingMessage, res: ServerResponse, { params, ctx }: RouteArgs) {
   sendJson(res, 200, await ctx.core.jobs.getDataset(param(params, 0)))
+}
+
+async function getTrainDefaults(
+  _req: IncomingMessage,
+  res: ServerResponse,
+  { params, ctx }: RouteArgs,
+) {
+  sendJson(res, 200, await ctx.core.jobs.trainDefaults(param(params, 0)))
 }
 
 async function syncDataset(_req: IncomingMessage, res: ServerResponse, { params, ctx }: RouteArgs) {

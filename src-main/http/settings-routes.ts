@@ -14,10 +14,10 @@ import type { ServerContext } from './server-context'
 // One service per core, so saves through this endpoint are serialised like the window's.
 const services = new WeakMap<Core, SettingsService>()
 
-function serviceOf(core: Core): SettingsService {
+function serviceOf(core: Core, port: number): SettingsService {
   let service = services.get(core)
   if (!service) {
-    service = createSettingsService(core)
+    service = createSettingsService(core, { runningPort: () => port })
     services.set(core, service)
   }
   return service
@@ -50,7 +50,7 @@ export async function handleSettingsApi(
   const test = segments[1] === 'test'
   if (segments.length === 2 && !test) return false
   const method = req.method === 'HEAD' ? 'GET' : req.method
-  const service = serviceOf(ctx.core)
+  const service = serviceOf(ctx.core, ctx.port)
   try {
     if (test) {
       if (method !== 'POST') methodNotAllowed(req, res, 'POST')

@@ -7,6 +7,7 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { localPaths, type Settings } from '../config/settings'
 import type { DatasetView } from '../../src-shared/dataset-view'
+import type { TrainDefaultsView } from '../../src-shared/train-defaults'
 import type { ClientSummary, JobPage } from '../../src-shared/http-api'
 import { AppFailure, appError, toAppError } from '../../src-shared/errors'
 import type {
@@ -29,6 +30,7 @@ import { joinTraining } from './job-join'
 import { RunHistory, newestFirst } from './run-history'
 import { queueWaitMessage } from './queue-wait'
 import { joinRetry, modelToRetry, runRetryUpload } from './retry-upload'
+import { trainDefaultsFor } from './train-defaults'
 import { checkClientName, resolveTrainRequest } from './train-request'
 import { runTrainingPipeline } from './training-pipeline'
 
@@ -278,6 +280,12 @@ export class JobService {
   async getDataset(client: string): Promise<DatasetView> {
     checkClientName(client, this.settings.bucketPrefix)
     return describeLocalDataset(this.settings, client, this.latestReport(client))
+  }
+
+  /** What a job for the client would train with if the caller set nothing, and why. */
+  async trainDefaults(client: string): Promise<TrainDefaultsView> {
+    checkClientName(client, this.settings.bucketPrefix)
+    return trainDefaultsFor(this.settings, client)
   }
 
   /** Mirrors and validates the client's dataset without training. Refused while a job runs for it. */

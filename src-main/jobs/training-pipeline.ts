@@ -14,7 +14,6 @@ import type { JobState, TrainingMetrics } from '../../src-shared/job-events'
 import type { BackendName, TrainParams } from '../../src-shared/train-params'
 import { localPaths, type Settings } from '../config/settings'
 import { loadDataset, type DatasetFacts } from '../dataset/load-dataset'
-import { datasetTrainDefaults } from '../engine/dataset-defaults'
 import { evictLeastRecentlyUsed } from '../cache/cache-eviction'
 import { mirrorBucket } from '../storage/mirror-bucket'
 import { abortable } from './abortable'
@@ -30,6 +29,7 @@ import {
 import { storeModel } from './store-model'
 import { checkTrainingMemory, trainingMemoryLimit } from './training-memory'
 import { setModelAside } from './unsent-models'
+import { paramsChosenFromDataset } from './train-defaults'
 import type { TrainingMessage } from './training-protocol'
 
 export interface PipelineContext {
@@ -87,9 +87,7 @@ async function trimCaches(job: Job, ctx: PipelineContext): Promise<void> {
  */
 function settleParamsFromDataset(job: Job, facts: DatasetFacts): void {
   const before = job.params
-  const fromDataset = datasetTrainDefaults(facts)
-  // A backbone fixes its own input size.
-  if (before.architecture === 'transfer') delete (fromDataset as Partial<TrainParams>).imageSize
+  const fromDataset = paramsChosenFromDataset(facts, before.architecture)
   const after = job.settleParams(fromDataset)
   const changed = (Object.keys(fromDataset) as (keyof TrainParams)[]).filter(
     (key) => before[key] !== after[key],

@@ -68,6 +68,7 @@ export function createHttpTransport(origin: string = window.location.origin): Tr
     listClients: () => request(ROUTES.clients),
     getDataset: (name) => request(`${client(name)}/dataset`),
     syncDataset: (name) => request(`${client(name)}/sync`, { method: 'POST' }),
+    getTrainDefaults: (name) => request(`${client(name)}/train-defaults`),
     thumbnailUrl: (name, file, size) => url(thumbnailPath(name, file, size)),
     // The runs screen shows one page: the newest runs, as many as a page may hold.
     listJobs: async (name) => {

@@ -14,6 +14,7 @@ export function createIpcTransport(bridge: TrainingServerApi): TrainingServerApi
     listClients: () => bridge.listClients().catch(asFailure),
     getDataset: (client) => bridge.getDataset(client).catch(asFailure),
     syncDataset: (client) => bridge.syncDataset(client).catch(asFailure),
+    getTrainDefaults: (client) => bridge.getTrainDefaults(client).catch(asFailure),
     thumbnailUrl: (client, file, size) => bridge.thumbnailUrl(client, file, size),
     listJobs: (client) => bridge.listJobs(client).catch(asFailure),
     getJob: (id) => bridge.getJob(id).catch(asFailure),

@@ -16,7 +16,10 @@ export function ConnectionOutcome({ test }: { test: ConnectionTestState }) {
     return (
       <div className="outcome outcome-danger" role="alert">
         <div>
-          <strong>Connection failed</strong>
+          <strong>
+            Connection failed
+            {test.error.code === 'S3_UNREACHABLE' ? ': the store cannot be reached' : ''}
+          </strong>
           <ErrorDetail error={test.error} />
         </div>
       </div>

@@ -1,33 +1,42 @@
-// The loss and accuracy curves of one job, train and validation, from its epoch metrics.
+// The loss and accuracy curves of one job, train and validation, from its epoch metrics, on an
+// axis of the planned epochs with the best epoch marked.
 
 import type { EpochMetrics } from '../../src-shared/job-events'
 import { formatMetric, formatPercent } from '../format'
 import { LineChart } from './line-chart'
 
-/** 1, 2 or 5 times a power of ten, at least `value`. */
-function roundAxisUp(value: number): number {
-  const magnitude = 10 ** Math.floor(Math.log10(value))
-  return ([1, 2, 5, 10].find((m) => m * magnitude >= value) ?? 10) * magnitude
-}
-
 /**
- * The x axis grows ahead of the curve in round steps up to the planned epochs: a fixed axis of
- * hundreds of epochs would squeeze the first ones against the left edge.
+ * The x axis spans the planned epochs from the first one, so the chart never rescales as the run
+ * goes on and a run that stopped early shows how far short it stopped. Without a plan (an old
+ * run's record), the epochs that ran.
  */
 export function epochAxisEnd(lastEpoch: number, plannedEpochs: number | undefined): number {
-  const ahead = roundAxisUp(Math.max(10, lastEpoch * 1.25))
-  return plannedEpochs === undefined ? Math.max(lastEpoch, 1) : Math.min(plannedEpochs, ahead)
+  return Math.max(plannedEpochs ?? 0, lastEpoch, 1)
+}
+
+/** The epoch with the lowest validation loss: the one early stopping keeps. */
+export function bestEpochOf(epochs: EpochMetrics[]): number | undefined {
+  let best: EpochMetrics | undefined
+  for (const e of epochs)
+    if (Number.isFinite(e.valLoss) && (best === undefined || e.valLoss < best.valLoss)) best = e
+  return best?.epoch
 }
 
 export function EpochCurves({
   epochs,
   plannedEpochs,
+  bestEpoch,
 }: {
   epochs: EpochMetrics[]
   plannedEpochs?: number
+  /** The epoch whose weights the model keeps, when the run says; else the lowest validation loss. */
+  bestEpoch?: number
 }) {
   const last = epochs.at(-1)
-  const xMax = epochAxisEnd(last?.epoch ?? 0, plannedEpochs ?? last?.epochs)
+  // The worker's own count wins: the dataset may have settled it after the job was listed.
+  const xMax = epochAxisEnd(last?.epoch ?? 0, last?.epochs ?? plannedEpochs)
+  const best = bestEpoch ?? bestEpochOf(epochs)
+  const marker = best === undefined ? undefined : { x: best, label: `best: epoch ${best}` }
   const series = (pick: (e: EpochMetrics) => number) =>
     epochs.map((e) => ({ x: e.epoch, y: pick(e) }))
   return (
@@ -35,6 +44,7 @@ export function EpochCurves({
       <LineChart
         title="Loss"
         xMax={xMax}
+        marker={marker}
         formatY={(v) => formatMetric(v, 2)}
         formatValue={(v) => formatMetric(v, 4)}
         series={[
@@ -45,6 +55,7 @@ export function EpochCurves({
       <LineChart
         title="Accuracy"
         xMax={xMax}
+        marker={marker}
         yRange={[0, 1]}
         formatY={(v) => formatPercent(v, 0)}
         formatValue={(v) => formatPercent(v, 1)}

@@ -20,6 +20,8 @@ export interface LineChartProps {
   /** The latest values in the legend and the label; more precise than the ticks. */
   formatValue?: (value: number) => string
   xLabel?: string
+  /** A vertical mark at one x (the best epoch), with its label. */
+  marker?: { x: number; label: string }
 }
 
 const WIDTH = 440
@@ -53,6 +55,7 @@ export function LineChart({
   formatY,
   formatValue = formatY,
   xLabel = 'Epoch',
+  marker,
 }: LineChartProps) {
   const [yMin, yMax] = yRange ?? fittedRange(series)
   const xEnd = Math.max(xMax, 1)
@@ -72,11 +75,14 @@ export function LineChart({
         : `${s.label}: no data yet`
     })
     .join('; ')
+  const label = marker ? `${title}: ${summary}; ${marker.label}` : `${title}: ${summary}`
+  // The mark's label sits on whichever side of it has room.
+  const markerOnRight = marker !== undefined && sx(marker.x) < PAD.left + plotW * 0.75
 
   return (
     <figure className="chart" data-points={pointCount}>
       <figcaption className="chart-title">{title}</figcaption>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`${title}: ${summary}`}>
+      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={label}>
         {yTicks.map((t) => (
           <g key={`y${t}`}>
             <line
@@ -118,6 +124,18 @@ export function LineChart({
         <text className="chart-tick" x={PAD.left + plotW / 2} y={HEIGHT - 4} textAnchor="middle">
           {xLabel}
         </text>
+        {marker && (
+          <g className="chart-marker" data-x={marker.x}>
+            <line x1={sx(marker.x)} x2={sx(marker.x)} y1={PAD.top} y2={PAD.top + plotH} />
+            <text
+              x={sx(marker.x) + (markerOnRight ? 4 : -4)}
+              y={PAD.top + 10}
+              textAnchor={markerOnRight ? 'start' : 'end'}
+            >
+              {marker.label}
+            </text>
+          </g>
+        )}
         {series.map((s) => (
           <g key={s.label} className={`chart-series chart-${s.tone}`}>
             <polyline fill="none" points={s.points.map((p) => `${sx(p.x)},${sy(p.y)}`).join(' ')} />

@@ -2,6 +2,7 @@
 // field's problem when the typed value does not pass.
 
 import type { ParamField } from '../jobs/train-params-draft'
+import { ParamOriginMark, type ParamOrigin } from './param-origin-mark'
 
 /** Hints that say more than the range, by query name. */
 const FIELD_HINTS: Partial<Record<string, string>> = {
@@ -14,17 +15,22 @@ export function ParamNumberField({
   inputId,
   value,
   problem,
+  origin,
   onChange,
 }: {
   field: ParamField
   inputId: string
   value: string
   problem: string | undefined
+  origin: ParamOrigin
   onChange(raw: string): void
 }) {
   return (
-    <div className="field">
-      <label htmlFor={inputId}>{field.label}</label>
+    <div className={origin.changed ? 'field field-changed' : 'field'}>
+      <div className="field-label-row">
+        <label htmlFor={inputId}>{field.label}</label>
+        <ParamOriginMark origin={origin} />
+      </div>
       <input
         id={inputId}
         type="number"

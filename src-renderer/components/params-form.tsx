@@ -1,5 +1,7 @@
-// The training parameters, with the shared defaults and ranges; each field shows its own problem.
-// Fields of one architecture (the transfer backbone) appear only while it is chosen.
+// The training parameters, with the shared ranges; each field shows its own problem. The values
+// start from what the server would choose for the client, and each field says whether the dataset
+// chose it or the user changed it. Fields of one architecture (the transfer backbone) appear only
+// while it is chosen.
 
 import { useId } from 'react'
 import {
@@ -11,13 +13,18 @@ import {
 } from '../../src-shared/train-params'
 import {
   architectureFields,
+  changedFields,
   checkParamsDraft,
   COMMON_PARAM_FIELDS,
   FLAG_FIELDS,
+  sourceOf,
+  type DraftKey,
   type ParamField,
 } from '../jobs/train-params-draft'
 import { useAppStore } from '../store/store-context'
+import { selectParamsForm, type ParamsForm as ClientParamsForm } from '../store/training-slice'
 import { ParamNumberField } from './param-number-field'
+import { ParamOriginMark, type ParamOrigin } from './param-origin-mark'
 
 const TRAIN_TYPE_TEXT: Record<TrainType, string> = {
   classification: 'Classification',
@@ -40,9 +47,27 @@ const ARCHITECTURE_TEXT: Record<Architecture, { label: string; description: stri
   },
 }
 
+/** One line over the form: what the values are based on. */
+function defaultsBasisText(form: ClientParamsForm, client: string | undefined): string {
+  const defaults = form.defaults
+  if (form.load.status === 'failed')
+    return `The server's choice for ${client ?? 'this client'} is unknown (${form.load.error.message}); plain defaults shown.`
+  if (defaults === undefined) return 'Asking the server what it would choose…'
+  if (defaults.basis === 'not-synced')
+    return 'The dataset is not synced yet: plain defaults shown, provisional — the job chooses from the dataset once it has synced it.'
+  if (defaults.basis === 'invalid')
+    return 'The dataset does not validate: plain defaults shown, provisional until it does.'
+  const facts = defaults.facts
+  return facts
+    ? `Marked values are chosen from the dataset (${facts.images} images, median side ${facts.medianSide} px). Only what you change is sent.`
+    : 'Marked values are chosen from the dataset. Only what you change is sent.'
+}
+
 export function ParamsForm({ disabled }: { disabled: boolean }) {
   const id = useId()
-  const draft = useAppStore((s) => s.paramsDraft)
+  const client = useAppStore((s) => s.selectedClient)
+  const form = useAppStore(selectParamsForm)
+  const draft = form.draft
   const trainType = useAppStore((s) => s.trainType)
   const setParam = useAppStore((s) => s.setParam)
   const setFlag = useAppStore((s) => s.setFlag)
@@ -51,6 +76,12 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
   const setTrainType = useAppStore((s) => s.setTrainType)
   const resetParams = useAppStore((s) => s.resetParams)
   const { problems } = checkParamsDraft(draft)
+  const changed = changedFields(draft, form.base)
+  const originOf = (key: DraftKey): ParamOrigin => ({
+    changed: changed.has(key),
+    source: sourceOf(form.defaults, key),
+    serverValue: String(form.base[key]),
+  })
   const backboneId = `${id}-backbone`
   const numberField = (field: ParamField) => (
     <ParamNumberField
@@ -59,6 +90,7 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
       inputId={`${id}-${field.key}`}
       value={draft[field.key]}
       problem={problems[field.key]}
+      origin={originOf(field.key)}
       onChange={(raw) => setParam(field.key, raw)}
     />
   )
@@ -66,6 +98,13 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
   return (
     <fieldset className="params" disabled={disabled}>
       <legend className="panel-title">Parameters</legend>
+      <p
+        className="params-basis"
+        role="status"
+        data-basis={form.defaults?.basis ?? form.load.status}
+      >
+        {defaultsBasisText(form, client)}
+      </p>
       <div className="field field-wide">
         <label htmlFor={`${id}-type`}>Train type</label>
         <select
@@ -83,7 +122,10 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
       </div>
       {COMMON_PARAM_FIELDS.map(numberField)}
       <div className="field field-wide">
-        <label htmlFor={`${id}-architecture`}>Architecture</label>
+        <div className="field-label-row">
+          <label htmlFor={`${id}-architecture`}>Architecture</label>
+          <ParamOriginMark origin={originOf('architecture')} />
+        </div>
         <select
           id={`${id}-architecture`}
           value={draft.architecture}
@@ -133,7 +175,10 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
             aria-describedby={`${id}-${field.key}-hint`}
             onChange={(e) => setFlag(field.key, e.target.checked)}
           />
-          <label htmlFor={`${id}-${field.key}`}>{field.label}</label>
+          <div className="field-label-row">
+            <label htmlFor={`${id}-${field.key}`}>{field.label}</label>
+            <ParamOriginMark origin={originOf(field.key)} />
+          </div>
           <span id={`${id}-${field.key}-hint`} className="field-hint">
             {field.hint}
           </span>
@@ -141,7 +186,7 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
       ))}
       <div className="field field-actions">
         <button type="button" className="button-quiet" onClick={resetParams}>
-          Restore defaults
+          Restore the server&apos;s values
         </button>
       </div>
     </fieldset>

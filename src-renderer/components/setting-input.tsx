@@ -19,6 +19,8 @@ export interface SettingInputProps {
   min?: number
   max?: number
   wide?: boolean
+  /** The value in use now, when the server says it differs or may differ from the saved one. */
+  inUse?: string
 }
 
 export function SettingInput(props: SettingInputProps) {
@@ -39,7 +41,7 @@ export function SettingInput(props: SettingInputProps) {
         max={props.max}
         disabled={props.overriddenBy !== undefined}
         aria-invalid={problem ? true : undefined}
-        aria-describedby={hintId}
+        aria-describedby={props.inUse === undefined ? hintId : `${hintId} ${props.id}-in-use`}
         onChange={(e) => props.onChange(e.target.value)}
       />
       <span id={hintId} className={problem ? 'field-hint field-problem' : 'field-hint'}>
@@ -51,6 +53,11 @@ export function SettingInput(props: SettingInputProps) {
           (problem ?? props.hint)
         )}
       </span>
+      {props.inUse !== undefined && (
+        <span id={`${props.id}-in-use`} className="field-hint field-in-use">
+          {props.inUse}
+        </span>
+      )}
     </div>
   )
 }

@@ -2,6 +2,8 @@
 // requested: the form shows each problem next to its field instead of a server round trip.
 // Numbers are text until checked; on/off parameters (flags) and the architecture are kept as is.
 // Parameters of one architecture only (the transfer backbone) are checked and sent only with it.
+// The form starts from what the server would choose for the client (its dataset-chosen values):
+// only what the user changed from that is sent, so the server's choices stand for the rest.
 
 import {
   DEFAULT_TRAIN_PARAMS,
@@ -10,6 +12,7 @@ import {
   type NumericRange,
   type TrainParams,
 } from '../../src-shared/train-params'
+import type { ParamSource, TrainDefaultsView } from '../../src-shared/train-defaults'
 import { backboneProblem } from './backbone-reference'
 
 type ParamOfType<T> = {
@@ -115,14 +118,58 @@ export type ParamsDraft = Record<NumericParam, string> &
   }
 
 export function defaultParamsDraft(): ParamsDraft {
+  return draftFromDefaults(undefined)
+}
+
+/** The draft the server's answer describes; the plain defaults for what it leaves out. */
+export function draftFromDefaults(view: TrainDefaultsView | undefined): ParamsDraft {
+  const value = <K extends keyof TrainParams>(key: K): TrainParams[K] =>
+    (view?.params[key]?.value as TrainParams[K] | undefined) ?? DEFAULT_TRAIN_PARAMS[key]
   const draft = {
-    architecture: DEFAULT_TRAIN_PARAMS.architecture,
-    backbone: DEFAULT_TRAIN_PARAMS.backbone ?? '',
+    architecture: value('architecture'),
+    backbone: value('backbone') ?? '',
   } as ParamsDraft
   for (const field of PARAM_FIELDS)
-    draft[field.key] = String(DEFAULT_TRAIN_PARAMS[field.key] ?? DRAFT_DEFAULTS[field.key] ?? '')
-  for (const field of FLAG_FIELDS) draft[field.key] = DEFAULT_TRAIN_PARAMS[field.key] ?? false
+    draft[field.key] = String(value(field.key) ?? DRAFT_DEFAULTS[field.key] ?? '')
+  for (const field of FLAG_FIELDS) draft[field.key] = value(field.key) ?? false
   return draft
+}
+
+export type DraftKey = keyof ParamsDraft
+
+function sameValue(a: string | boolean, b: string | boolean): boolean {
+  if (a === b) return true
+  // "0.003" and "3e-3" are one learning rate: compare typed numbers by value.
+  if (typeof a !== 'string' || typeof b !== 'string' || a.trim() === '' || b.trim() === '')
+    return false
+  return Number(a) === Number(b)
+}
+
+/** The fields whose value differs from the server's (the base draft). */
+export function changedFields(draft: ParamsDraft, base: ParamsDraft): Set<DraftKey> {
+  const changed = new Set<DraftKey>()
+  for (const key of Object.keys(draft) as DraftKey[])
+    if (!sameValue(draft[key], base[key])) changed.add(key)
+  return changed
+}
+
+/** Where a field's server value came from; undefined before the server answered. */
+export function sourceOf(
+  view: TrainDefaultsView | undefined,
+  key: DraftKey,
+): ParamSource | undefined {
+  return view?.params[key]?.source
+}
+
+/**
+ * The draft moved onto a new server answer: fields the user left alone take the new values, the
+ * ones they changed keep theirs.
+ */
+export function rebaseDraft(draft: ParamsDraft, base: ParamsDraft, next: ParamsDraft): ParamsDraft {
+  const changed = changedFields(draft, base)
+  const rebased = { ...next }
+  for (const key of changed) (rebased as Record<DraftKey, unknown>)[key] = draft[key]
+  return rebased
 }
 
 export function rangeProblem(raw: string, range: NumericRange): string | undefined {
@@ -156,4 +203,17 @@ export function checkParamsDraft(draft: ParamsDraft): CheckedParams {
     else params.backbone = draft.backbone.trim()
   }
   return { params, problems, ok: Object.keys(problems).length === 0 }
+}
+
+/**
+ * What a start request sends: the checked draft, reduced to the values that differ from the
+ * server's own choice, so a job from the form and one from a script agree on the rest.
+ */
+export function paramsToSend(draft: ParamsDraft, base: ParamsDraft): CheckedParams {
+  const checked = checkParamsDraft(draft)
+  const baseline = checkParamsDraft(base).params as Record<string, unknown>
+  const params: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(checked.params))
+    if (baseline[key] !== value) params[key] = value
+  return { ...checked, params: params as Partial<TrainParams> }
 }

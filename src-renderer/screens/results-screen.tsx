@@ -161,6 +161,7 @@ export function ResultsScreen() {
             <EpochCurves
               epochs={opened.view.epochs.length > 0 ? opened.view.epochs : (metrics?.epochs ?? [])}
               plannedEpochs={opened.summary.params.epochs}
+              bestEpoch={kept?.bestEpoch}
             />
           ) : (
             <p className="muted">This run ended before its first epoch.</p>

@@ -9,6 +9,7 @@ import { ConnectionOutcome, restartText, SaveOutcome } from '../components/conne
 import { CredentialsFields } from '../components/credentials-fields'
 import { LoadStatus } from '../components/load-status'
 import { SettingInput } from '../components/setting-input'
+import { runningPortNote, runningStoreNote } from '../settings/running-note'
 import { checkSettingsDraft } from '../settings/settings-draft'
 import { useAppStore } from '../store/store-context'
 
@@ -87,6 +88,7 @@ export function SettingsScreen() {
             hint={`Empty for the embedded store in the data folder; or MinIO, R2, https://s3.<region>.amazonaws.com… ${RESTART}`}
             problem={problems.s3Endpoint}
             overriddenBy={over.s3Endpoint}
+            inUse={runningStoreNote(view)}
             onChange={(s3Endpoint) => edit({ s3Endpoint })}
           />
           <SettingInput
@@ -130,6 +132,7 @@ export function SettingsScreen() {
             hint={`On 127.0.0.1; 0 picks a free one. ${RESTART}`}
             problem={problems.port}
             overriddenBy={over.port}
+            inUse={runningPortNote(view)}
             onChange={(port) => edit({ port })}
           />
           <SettingInput

@@ -11,6 +11,7 @@ import { StateBadge } from '../components/state-badge'
 import { formatDateTime, formatPercent } from '../format'
 import { checkParamsDraft } from '../jobs/train-params-draft'
 import { useAppStore } from '../store/store-context'
+import { selectParamsForm } from '../store/training-slice'
 
 export function TrainingScreen() {
   const client = useAppStore((s) => s.selectedClient)
@@ -19,7 +20,7 @@ export function TrainingScreen() {
   const health = useAppStore((s) => s.health)
   const starting = useAppStore((s) => s.starting)
   const stopping = useAppStore((s) => s.stopping)
-  const draft = useAppStore((s) => s.paramsDraft)
+  const draft = useAppStore((s) => selectParamsForm(s).draft)
   const start = useAppStore((s) => s.startTraining)
   const stop = useAppStore((s) => s.stopTraining)
   const go = useAppStore((s) => s.go)

@@ -79,5 +79,6 @@ export const createClientsSlice: SliceCreator<ClientsSlice> = (set, get, api) =>
     void get().loadDataset(client)
     void get().loadModelFiles(client)
     void get().loadRuns(client)
+    void get().loadTrainDefaults(client)
   },
 })

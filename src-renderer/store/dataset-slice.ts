@@ -55,6 +55,8 @@ export const createDatasetSlice: SliceCreator<DatasetSlice> = (set, get, api) =>
       const dataset = await api.syncDataset(client)
       if (get().selectedClient === client) set({ dataset, datasetLoad: READY })
       void get().loadClients()
+      // A synced dataset is what the server chooses the training parameters from.
+      void get().loadTrainDefaults(client)
     } catch (thrown) {
       get().notifyFailure(`Sync of ${client} failed`, thrown)
     } finally {

@@ -60,9 +60,21 @@ describe('/api/settings', () => {
         endpoint: server.core.s3Endpoint,
         credentialsFile: storeCredentialsFile(server.home),
       },
+      // What runs now comes from the server: the bound port, not the saved one.
+      running: { port: server.port, s3Endpoint: server.core.s3Endpoint, embedded: true },
     })
     const { secretAccessKey } = await loadStoreCredentials(storeCredentialsFile(server.home))
     expect(JSON.stringify(view)).not.toContain(secretAccessKey)
+    expect(server.port).not.toBe(view.values.port)
+  })
+
+  it('leaves the port out of the file when the user did not change it', async () => {
+    const res = await send('PUT', '/api/settings', values({ region: 'eu-north-1' }))
+    expect(res.status).toBe(200)
+    const saved = JSON.parse(await readFile(res.json<SettingsView>().file, 'utf8')) as object
+    expect(saved).toMatchObject({ region: 'eu-north-1' })
+    expect(saved).not.toHaveProperty('port')
+    expect(res.json<SettingsView>().running?.port).toBe(server.port)
   })
 
   it('saves valid settings to the file and says which of them wait for a restart', async () => {

@@ -172,4 +172,35 @@ describe('settings service', () => {
       error: { code: 'S3_UNREACHABLE' },
     })
   })
+
+  it('reports an unreachable store as unreachable, with its endpoint, whatever the credentials', async () => {
+    const service = createSettingsService(
+      { settings: runningOnStore(), s3Endpoint: store.endpoint },
+      { cipher, testTimeoutMs: 3000 },
+    )
+    const endpoint = `http://127.0.0.1:${await closedPort()}`
+    // No credentials anywhere: the SDK fails on them before it tries the network.
+    for (const credentials of [{ kind: 'chain' }, { kind: 'profile', profile: 'nowhere' }] as const)
+      await expect(
+        service.testConnection({ ...DEFAULT_SETTINGS, s3Endpoint: endpoint, credentials }),
+      ).rejects.toMatchObject({
+        error: { code: 'S3_UNREACHABLE', field: 's3Endpoint', details: { endpoint } },
+      })
+    await expect(
+      service.testConnection({ ...keys('S3RVER', 'S3RVER'), s3Endpoint: endpoint }),
+    ).rejects.toMatchObject({ error: { code: 'S3_UNREACHABLE', details: { endpoint } } })
+  })
+
+  it('still reports missing credentials for a store that answers', async () => {
+    const service = createSettingsService(
+      { settings: runningOnStore(), s3Endpoint: store.endpoint },
+      { cipher, testTimeoutMs: 3000 },
+    )
+    const outcome = service.testConnection({
+      ...DEFAULT_SETTINGS,
+      s3Endpoint: store.endpoint,
+      credentials: { kind: 'profile', profile: 'nowhere' },
+    })
+    await expect(outcome).rejects.toMatchObject({ error: { code: 'ACCESS_DENIED' } })
+  })
 })

@@ -2,7 +2,8 @@
 // embedded endpoint, datasets in the embedded S3 store. It walks what a user does: pick a client
 // and see its images, find a planted annotation error, start and stop training, train to the end
 // and read the results, try the stored model on an image, reopen a past run, test the storage
-// connection from the settings. Every screen is screenshot and checked with axe.
+// connection from the settings, follow the screens' addresses through Back and Reload, and fit a
+// narrow window. Every screen is screenshot and checked with axe.
 
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { existsSync } from 'node:fs'
@@ -19,6 +20,9 @@ import { startCore, type Core } from '../../src-main/core'
 import { writeDemoDataset } from '../../src-main/dataset/demo-dataset'
 import { startHttpServer, type HttpServer } from '../../src-main/http/server'
 import { uploadFolder } from '../../src-main/storage/upload-folder'
+import type { TrainDefaultsView } from '../../src-shared/train-defaults'
+import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
+import { rawRequest } from '../http/server-fixture'
 import { screenshot, seriousViolations } from './accessibility'
 import { launchBrowser, type TestBrowser } from './browser'
 import { ensureRendererBuild, rendererOut } from './renderer-build'
@@ -165,6 +169,11 @@ describe(
       expect(await page.getByLabel('S3 endpoint').inputValue()).toBe('')
       // The test server's port comes from the environment: the field says so and stays read-only.
       expect(await page.getByLabel('Port').isDisabled()).toBe(true)
+      // Beside the saved port, the one the server really listens on.
+      await page
+        .getByText(`Saved: 8000 — takes effect at next start; running on ${http.port}.`)
+        .waitFor()
+      await page.getByText(`In use: the embedded store at ${core.s3Endpoint}.`).waitFor()
       await page.getByRole('button', { name: 'Test connection' }).click()
       const found = page.getByRole('list', { name: 'Client buckets found' })
       await found.waitFor({ timeout: 15_000 })
@@ -238,6 +247,107 @@ describe(
       const details = page.getByRole('complementary', { name: 'Image details' })
       await details.getByText(MISSING_FILE).waitFor()
       expect(await details.textContent()).toContain('not in the dataset')
+    })
+
+    it('starts the training form from what the server would choose for client0', async () => {
+      screenshotOnFailure('training-defaults')
+      const answer = await rawRequest(http.port, '/api/clients/client0/train-defaults')
+      const defaults = answer.json<TrainDefaultsView>()
+      expect(defaults.basis).toBe('dataset')
+      // The demo images are at most 48 px: the server trains at their size, not at the default 64.
+      const imageSize = defaults.params.imageSize
+      expect(imageSize?.source).toBe('dataset')
+      expect(imageSize?.value).not.toBe(DEFAULT_TRAIN_PARAMS.imageSize)
+
+      await pickClient('client0')
+      await goTo(/^Training/)
+      const size = page.getByRole('spinbutton', { name: 'Image size (px)', exact: true })
+      await until(
+        async () => (await size.inputValue()) === String(imageSize?.value),
+        10_000,
+        'the dataset-chosen image size in the form',
+      )
+      const sizeField = page.locator('.field').filter({ has: size })
+      expect(await sizeField.textContent()).toContain('from dataset')
+      await setParam('Epochs', '3')
+      const epochsField = page
+        .locator('.field')
+        .filter({ has: page.getByRole('spinbutton', { name: 'Epochs', exact: true }) })
+      expect(await epochsField.textContent()).toContain(
+        `changed (server: ${defaults.params.epochs?.value})`,
+      )
+      await expectAccessible('training-defaults')
+    })
+
+    it('gives each screen and client an address that Back, Reload and bookmarks keep', async () => {
+      screenshotOnFailure('routing')
+      const hash = () => new URL(page.url()).hash
+      const clientShown = () => page.locator('.header-facts').textContent()
+      await pickClient('client0')
+      expect(hash()).toBe('#/clients/client0/dataset')
+      await goTo(/^Training/)
+      await page.getByRole('heading', { name: 'Training', level: 1 }).waitFor()
+      expect(hash()).toBe('#/clients/client0/training')
+      await goTo(/^Runs$/)
+      await page.getByRole('heading', { name: 'Runs', level: 1 }).waitFor()
+      expect(hash()).toBe('#/clients/client0/runs')
+
+      await page.goBack()
+      await page.getByRole('heading', { name: 'Training', level: 1 }).waitFor()
+      expect(hash()).toBe('#/clients/client0/training')
+      // The form kept its edit from the step before.
+      expect(await page.getByRole('spinbutton', { name: 'Epochs', exact: true }).inputValue()).toBe(
+        '3',
+      )
+
+      await page.reload()
+      await page.getByRole('heading', { name: 'Training', level: 1 }).waitFor()
+      expect(hash()).toBe('#/clients/client0/training')
+      expect(await clientShown()).toContain('client0')
+
+      // A bookmark of another client's screen, opened fresh.
+      await page.goto(`${http.url}/#/clients/client1/dataset`)
+      await page.getByRole('heading', { name: 'Dataset', level: 1 }).waitFor()
+      await until(async () => ((await clientShown()) ?? '').includes('client1'), 10_000, 'client1')
+      await goTo(/^Settings$/)
+      await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor()
+      expect(hash()).toBe('#/settings')
+      await page.goBack()
+      await page.getByRole('heading', { name: 'Dataset', level: 1 }).waitFor()
+      expect(hash()).toBe('#/clients/client1/dataset')
+    })
+
+    it('has a favicon and fits a 1024 px and a 420 px wide window', async () => {
+      screenshotOnFailure('narrow')
+      const icon = await page.locator('link[rel="icon"]').getAttribute('href')
+      expect(icon).toBeTruthy()
+      const served = await rawRequest(http.port, new URL(icon ?? '', page.url()).pathname)
+      expect(served.status).toBe(200)
+      expect(served.headers['content-type']).toBe('image/svg+xml')
+
+      const scrollWidth = async () =>
+        Number(await page.evaluate('document.documentElement.scrollWidth'))
+      try {
+        for (const width of [1024, 420]) {
+          await page.setViewportSize({ width, height: 860 })
+          for (const [route, heading] of [
+            ['#/clients', 'Clients'],
+            ['#/clients/client0/dataset', 'Dataset'],
+            ['#/clients/client0/training', 'Training'],
+            ['#/settings', 'Settings'],
+          ] as const) {
+            await page.goto(`${http.url}/${route}`)
+            await page.getByRole('heading', { name: heading, level: 1 }).waitFor()
+            expect(await scrollWidth(), `${route} at ${width} px`).toBeLessThanOrEqual(width)
+          }
+          await expectAccessible(`settings-${width}`)
+          await page.goto(`${http.url}/#/clients/client0/training`)
+          await page.getByRole('heading', { name: 'Training', level: 1 }).waitFor()
+          await expectAccessible(`training-${width}`)
+        }
+      } finally {
+        await page.setViewportSize({ width: 1360, height: 860 })
+      }
     })
 
     it('starts training on client0, draws the loss curve as epochs arrive, and stops it', async () => {

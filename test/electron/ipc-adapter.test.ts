@@ -99,6 +99,12 @@ function fakeApi(events: FakeJobEvents) {
       images: [],
       classes: [],
     })),
+    getTrainDefaults: vi.fn(async (client: string) => ({
+      client,
+      trainType: 'classification' as const,
+      basis: 'not-synced' as const,
+      params: {},
+    })),
     syncDataset: vi.fn(async (client: string) => {
       throw new AppFailure(
         appError('CLIENT_BUSY', `client ${client} has a job running`, { file: 'x.jpg' }),

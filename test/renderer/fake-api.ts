@@ -14,7 +14,8 @@ import { AppFailure } from '../../src-shared/errors'
 import type { ClientSummary, HealthResponse } from '../../src-shared/http-api'
 import type { JobEvent, JobRecord, JobSummary, ModelFile } from '../../src-shared/job-events'
 import type { PredictionResult } from '../../src-shared/predictions'
-import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
+import type { TrainDefaultsView } from '../../src-shared/train-defaults'
+import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/train-params'
 
 export function summary(
   id: string,
@@ -48,6 +49,23 @@ export function dataset(client: string, files: [string, string][]): DatasetView 
   }
 }
 
+/** The server's answer for a client: plain defaults, with `chosen` marked as chosen from the dataset. */
+export function plainTrainDefaults(
+  client: string,
+  chosen: Partial<TrainParams> = {},
+): TrainDefaultsView {
+  const params: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(DEFAULT_TRAIN_PARAMS))
+    params[key] = { value, source: 'default' }
+  for (const [key, value] of Object.entries(chosen)) params[key] = { value, source: 'dataset' }
+  return {
+    client,
+    trainType: 'classification',
+    basis: Object.keys(chosen).length > 0 ? 'dataset' : 'not-synced',
+    params: params as TrainDefaultsView['params'],
+  }
+}
+
 export class FakeApi implements TrainingServerApi {
   calls: string[] = []
   clients: ClientSummary[] = [
@@ -63,6 +81,8 @@ export class FakeApi implements TrainingServerApi {
     },
   ]
   datasets = new Map<string, DatasetView>()
+  /** What getTrainDefaults answers per client; plain defaults (not synced) otherwise. */
+  trainDefaults = new Map<string, TrainDefaultsView>()
   jobs: JobSummary[] = []
   records = new Map<string, JobRecord>()
   models: ModelFile[] = [{ key: 'model.h5', bytes: 123456 }]
@@ -125,6 +145,10 @@ export class FakeApi implements TrainingServerApi {
     this.check(`getDataset:${client}`)
     await this.datasetGates.get(client)
     return this.datasets.get(client) ?? { client, synced: false, images: [], classes: [] }
+  }
+  async getTrainDefaults(client: string): Promise<TrainDefaultsView> {
+    this.check(`getTrainDefaults:${client}`)
+    return this.trainDefaults.get(client) ?? plainTrainDefaults(client)
   }
   async syncDataset(client: string): Promise<DatasetView> {
     this.check(`syncDataset:${client}`)

@@ -58,6 +58,7 @@ describe('HTTP transport', () => {
     })
     await api.stopTraining('client0')
     await api.listModelFiles('client0')
+    await api.getTrainDefaults('client0')
     const calls = fetchMock.mock.calls.map(
       ([url, init]) => `${(init as RequestInit).method ?? 'GET'} ${url as string}`,
     )
@@ -69,6 +70,7 @@ describe('HTTP transport', () => {
       `POST ${ORIGIN}/api/jobs`,
       `GET ${ORIGIN}/interrupt?bucket_name=client0`,
       `GET ${ORIGIN}/api/clients/client0/models`,
+      `GET ${ORIGIN}/api/clients/client0/train-defaults`,
     ])
     expect(JSON.parse(fetchMock.mock.calls[4]?.[1].body as string)).toEqual({
       client: 'client0',
