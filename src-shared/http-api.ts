@@ -16,7 +16,10 @@ import type { JobState } from './job-events'
  * GET  /api/clients/:client/dataset        DatasetView
  * POST /api/clients/:client/sync           DatasetView (mirror + validate, no training)
  * GET  /api/clients/:client/thumbnails/:file?size=N   image/webp
- * GET  /api/clients/:client/models         ModelFile[] in the model bucket
+ * GET  /api/clients/:client/models         ModelFile[] of the stored model (the root keys)
+ * GET  /api/clients/:client/versions       ModelVersion[]: every run's kept set, newest first
+ * POST /api/clients/:client/models/:jobId/promote   that run's set becomes the stored model
+ *                                          → ModelVersion[]
  * GET  /api/jobs?client=                   JobSummary[] (newest first)
  * POST /api/jobs                           StartTrainingRequest → JobSummary (202)
  * GET  /api/jobs/:id                       JobRecord

@@ -37,6 +37,8 @@ export const REQUEST_CHANNEL_NAMES = [
   'startTraining',
   'stopTraining',
   'listModelFiles',
+  'listModelVersions',
+  'promoteModelVersion',
   'getSettings',
   'saveSettings',
   'testConnection',

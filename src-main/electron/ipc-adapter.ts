@@ -73,10 +73,16 @@ export function registerIpcApi(ipc: TypedIpcMain, api: MainApi): IpcApiRegistrat
       client: text(request.client, 'client'),
       trainType: request.trainType,
       params,
+      // The job service checks it like every other field.
+      ...(request.promote !== undefined && { promote: request.promote }),
     })
   })
   ipc.handle('stopTraining', (_event, client) => api.stopTraining(text(client, 'client')))
   ipc.handle('listModelFiles', (_event, client) => api.listModelFiles(text(client, 'client')))
+  ipc.handle('listModelVersions', (_event, client) => api.listModelVersions(text(client, 'client')))
+  ipc.handle('promoteModelVersion', (_event, client, jobId) =>
+    api.promoteModelVersion(text(client, 'client'), text(jobId, 'jobId')),
+  )
   // The settings service checks every field of what the window sends.
   ipc.handle('getSettings', () => api.getSettings())
   ipc.handle('saveSettings', (_event, settings) => api.saveSettings(settings))

@@ -32,6 +32,12 @@ const ROUTES: RouteEntry[] = [
   { method: 'POST', pattern: ['clients', ':', 'sync'], route: syncDataset },
   { method: 'GET', pattern: ['clients', ':', 'thumbnails', '*'], route: getThumbnail },
   { method: 'GET', pattern: ['clients', ':', 'models'], route: listModelFiles },
+  { method: 'GET', pattern: ['clients', ':', 'versions'], route: listModelVersions },
+  {
+    method: 'POST',
+    pattern: ['clients', ':', 'models', ':', 'promote'],
+    route: promoteModelVersion,
+  },
   { method: 'GET', pattern: ['jobs'], route: listJobs },
   { method: 'POST', pattern: ['jobs'], route: startJob },
   { method: 'GET', pattern: ['jobs', ':'], route: getJob },
@@ -131,6 +137,22 @@ async function listModelFiles(
   { params, ctx }: RouteArgs,
 ) {
   sendJson(res, 200, await ctx.core.jobs.listModelFiles(param(params, 0)))
+}
+
+async function listModelVersions(
+  _req: IncomingMessage,
+  res: ServerResponse,
+  { params, ctx }: RouteArgs,
+) {
+  sendJson(res, 200, await ctx.core.jobs.listModelVersions(param(params, 0)))
+}
+
+async function promoteModelVersion(
+  _req: IncomingMessage,
+  res: ServerResponse,
+  { params, ctx }: RouteArgs,
+) {
+  sendJson(res, 200, await ctx.core.jobs.promoteModelVersion(param(params, 0), param(params, 1)))
 }
 
 async function listJobs(_req: IncomingMessage, res: ServerResponse, { url, ctx }: RouteArgs) {

@@ -32,6 +32,7 @@ export async function handleProgress(
     client: query.client,
     trainType: query.trainType,
     params: query.params,
+    ...(query.promote !== undefined && { promote: query.promote }),
   })
   if (!query.wait) {
     sendJson(res, 202, { jobId: job.id, client: job.client, state: job.state })

@@ -10,7 +10,7 @@ import type { JobSummary, ModelFile } from '../../src-shared/job-events'
 import { localPaths, type Settings } from '../config/settings'
 import { thumbnail } from '../dataset/thumbnails'
 import { listClientBuckets } from '../storage/list-client-buckets'
-import { isStagingKey } from '../storage/publish-folder'
+import { isRootModelKey } from '../storage/model-versions'
 import { listObjects } from '../storage/upload-folder'
 
 /**
@@ -53,8 +53,11 @@ export async function listModelFiles(
 ): Promise<ModelFile[]> {
   try {
     const objects = await listObjects(s3, modelBucketName(settings.bucketPrefix, client))
-    // Staged files belong to an upload still under way (or one cut short): not the model.
-    return objects.filter(({ key }) => !isStagingKey(key)).map(({ key, bytes }) => ({ key, bytes }))
+    // Staged files belong to an upload still under way (or one cut short), and runs/ holds the
+    // kept versions: neither is the stored model.
+    return objects
+      .filter(({ key }) => isRootModelKey(key))
+      .map(({ key, bytes }) => ({ key, bytes }))
   } catch (err) {
     if (toAppError(err).code === 'BUCKET_NOT_FOUND') return []
     throw err

@@ -10,13 +10,15 @@ import type { DatasetView } from '../../src-shared/dataset-view'
 import type { ClientSummary } from '../../src-shared/http-api'
 import { AppFailure, appError, toAppError } from '../../src-shared/errors'
 import type { JobEvent, JobRecord, JobSummary, ModelFile } from '../../src-shared/job-events'
+import type { ModelVersion } from '../../src-shared/model-versions'
 import type { BackendName } from '../../src-shared/train-params'
 import { clientThumbnail, listClients, listModelFiles } from './client-catalog'
 import { endStoppedUpload, recoverCommits } from './commit-recovery'
 import { describeLocalDataset, syncDataset } from './dataset-sync'
 import { Job, newJobId } from './job'
-import { joinTraining } from './job-join'
-import { RunHistory, newestFirst } from './run-history'
+import { clientBusy, joinTraining } from './job-join'
+import { listModelVersions, promoteModelVersion } from './model-version-catalog'
+import { JOB_ID_PATTERN, RunHistory, newestFirst } from './run-history'
 import { joinRetry, modelToRetry, runRetryUpload } from './retry-upload'
 import { checkClientName, resolveTrainRequest } from './train-request'
 import { runTrainingPipeline } from './training-pipeline'
@@ -62,6 +64,7 @@ export class JobService {
   /** A client's slot is held until its job's runner has settled, not just until the job ended. */
   private readonly running = new Map<string, Promise<void>>()
   private readonly syncs = new Map<string, Promise<DatasetView>>()
+  private readonly promotions = new Map<string, Promise<ModelVersion[]>>()
   private announcedBackend: BackendName | undefined
   private closed = false
 
@@ -107,15 +110,27 @@ export class JobService {
    * a training run of the same type with the same values for every parameter the request gives.
    * Throws CLIENT_BUSY otherwise.
    */
-  start(request: { client?: unknown; trainType?: unknown; params?: unknown }): StartedJob {
-    const { client, trainType, params, given } = resolveTrainRequest(
+  start(request: {
+    client?: unknown
+    trainType?: unknown
+    params?: unknown
+    promote?: unknown
+  }): StartedJob {
+    const { client, trainType, params, given, promote } = resolveTrainRequest(
       request,
       this.settings.bucketPrefix,
     )
     const active = this.activeJob(client)
     if (active) return joinTraining(active, { trainType, params, given })
     this.assertOpen()
-    const job = Job.create({ id: newJobId(client), client, trainType, params, given })
+    const job = Job.create({
+      id: newJobId(client),
+      client,
+      trainType,
+      params,
+      given,
+      ...(promote !== undefined && { promote }),
+    })
     this.enqueue(job)
     return { job, joined: false }
   }
@@ -273,6 +288,38 @@ export class JobService {
   async listModelFiles(client: string): Promise<ModelFile[]> {
     checkClientName(client, this.settings.bucketPrefix)
     return listModelFiles(this.settings, this.s3, client)
+  }
+
+  /** Every run's model set kept in the client's model bucket, newest first. */
+  async listModelVersions(client: string): Promise<ModelVersion[]> {
+    checkClientName(client, this.settings.bucketPrefix)
+    return listModelVersions(this.settings, this.s3, client)
+  }
+
+  /**
+   * Makes a kept version the client's stored model. Refused while the client has a job (its
+   * upload commits to the same keys) or another promotion under way.
+   */
+  async promoteModelVersion(client: string, jobId: string): Promise<ModelVersion[]> {
+    checkClientName(client, this.settings.bucketPrefix)
+    if (!JOB_ID_PATTERN.test(jobId))
+      throw new AppFailure(appError('INVALID_JOB_ID', 'not a job id', { field: 'jobId' }))
+    const active = this.activeJob(client)
+    if (active) throw new AppFailure(clientBusy(active, 'promote a version once it has ended'))
+    if (this.promotions.has(client))
+      throw new AppFailure(
+        appError('CLIENT_BUSY', `client ${client} is already promoting a version`, {
+          details: { client },
+        }),
+      )
+    this.assertOpen()
+    const promotion = promoteModelVersion(this.settings, this.s3, client, jobId)
+    this.promotions.set(client, promotion)
+    try {
+      return await promotion
+    } finally {
+      this.promotions.delete(client)
+    }
   }
 
   /** Interrupts every job, waits for them to wind down, and saves the history. */

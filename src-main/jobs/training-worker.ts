@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import { toAppError } from '../../src-shared/errors'
 import type { TrainingMetrics, TransferFacts } from '../../src-shared/job-events'
+import type { ValidationSetIdentity } from '../../src-shared/model-versions'
 import type { BackendName, TrainParams } from '../../src-shared/train-params'
 import { closeOpenRecordStores, openRecordStore } from '../cache/record-store'
 import { RESIZE_MODE } from '../dataset/decode-image'
@@ -29,6 +30,7 @@ import {
 import { fineTuneEpochs, trainTransfer, type TrainedTransfer } from '../engine/train-transfer'
 import { decodeDataset, type DecodedDataset } from './decode-dataset'
 import { progressGate } from './progress-gate'
+import { validationSetIdentity, type IdentifiedImage } from './validation-identity'
 import { embeddingStoreDir, loadRequestBackbone, transferFacts } from './transfer-training'
 import {
   MODEL_FILES,
@@ -45,7 +47,12 @@ const TRAINING_NICENESS = 10
 type Post = (message: TrainingMessage) => void
 
 /** The training and validation parts, as subsets of the streamed set (no pixels are copied). */
-function splitDecoded(decoded: DecodedDataset, params: TrainingRequest['params'], post: Post) {
+function splitDecoded(
+  decoded: DecodedDataset,
+  request: TrainingRequest,
+  params: TrainingRequest['params'],
+  post: Post,
+) {
   const { set, fileNames, keys, skipped } = decoded
   post({
     type: 'log',
@@ -53,7 +60,16 @@ function splitDecoded(decoded: DecodedDataset, params: TrainingRequest['params']
     message: `${decoded.fromCache} images from the pixel cache, ${decoded.decoded} decoded`,
   })
   const split = splitStratified(set.labels, params.valSplit, params.seed)
+  const identified = (index: number): IdentifiedImage => ({
+    fileName: fileNames[index] ?? '',
+    contentHash: keys[index] ?? '',
+    label: request.classes[set.labels[index] ?? -1]?.name ?? '',
+  })
   return {
+    validationSet: validationSetIdentity(
+      Array.from({ length: set.count }, (_, index) => identified(index)),
+      split.val.map(identified),
+    ),
     train: set.select(split.train),
     val: set.select(split.val),
     valFileNames: split.val.map((index) => fileNames[index] ?? ''),
@@ -82,6 +98,7 @@ interface Evaluated {
   val: SampleSet
   valFileNames: string[]
   skipped: MetricsFile['skippedImages']
+  validationSet: ValidationSetIdentity
 }
 
 async function run(request: TrainingRequest, post: Post): Promise<void> {
@@ -106,8 +123,9 @@ async function run(request: TrainingRequest, post: Post): Promise<void> {
     const params = backbone
       ? { ...request.params, imageSize: backbone.inputShape[0] }
       : request.params
-    const { train, val, valFileNames, trainKeys, valKeys, skipped } = splitDecoded(
+    const { train, val, valFileNames, trainKeys, valKeys, skipped, validationSet } = splitDecoded(
       await decodeDataset(request, post, { size: params.imageSize }),
+      request,
       params,
       post,
     )
@@ -153,7 +171,7 @@ async function run(request: TrainingRequest, post: Post): Promise<void> {
       request,
       params,
       trained,
-      { trainImages: train.count, val, valFileNames, skipped },
+      { trainImages: train.count, val, valFileNames, skipped, validationSet },
       { backend, threads, ...(transfer && { transfer }) },
       post,
     )
@@ -206,6 +224,7 @@ async function reportAndExport(
     bestEpoch,
     stoppedEarly,
     ...(facts.transfer && { transfer: facts.transfer }),
+    validationSet: evaluated.validationSet,
   }
   const exporting = (done: number) =>
     post({ type: 'progress', stage: 'exporting', unit: 'files', done, total: 5 })

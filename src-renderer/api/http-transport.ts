@@ -74,6 +74,9 @@ export function createHttpTransport(origin: string = window.location.origin): Tr
       await request(`${ROUTES.interrupt}?bucket_name=${encodeURIComponent(name)}`)
     },
     listModelFiles: (name) => request(`${client(name)}/models`),
+    listModelVersions: (name) => request(`${client(name)}/versions`),
+    promoteModelVersion: (name, jobId) =>
+      request(`${client(name)}/models/${encodeURIComponent(jobId)}/promote`, { method: 'POST' }),
     getSettings: () => request(ROUTES.settings),
     saveSettings: (settings) =>
       request(ROUTES.settings, { method: 'PUT', body: JSON.stringify(settings) }),

@@ -20,6 +20,9 @@ export function createIpcTransport(bridge: TrainingServerApi): TrainingServerApi
     startTraining: (request) => bridge.startTraining(request).catch(asFailure),
     stopTraining: (client) => bridge.stopTraining(client).catch(asFailure),
     listModelFiles: (client) => bridge.listModelFiles(client).catch(asFailure),
+    listModelVersions: (client) => bridge.listModelVersions(client).catch(asFailure),
+    promoteModelVersion: (client, jobId) =>
+      bridge.promoteModelVersion(client, jobId).catch(asFailure),
     onJobEvent: (jobId, listener) => bridge.onJobEvent(jobId, listener),
     getSettings: () => bridge.getSettings().catch(asFailure),
     saveSettings: (settings) => bridge.saveSettings(settings).catch(asFailure),

@@ -109,6 +109,8 @@ function fakeApi(events: FakeJobEvents) {
     startTraining: vi.fn(async () => summary),
     stopTraining: vi.fn(async () => undefined),
     listModelFiles: vi.fn(async () => [{ key: 'model.h5', bytes: 10 }]),
+    listModelVersions: vi.fn(async () => []),
+    promoteModelVersion: vi.fn(async () => []),
     onJobEvent: vi.fn((jobId: string, listener: (event: JobEvent) => void) =>
       events.subscribe(jobId, listener),
     ),
