@@ -73,14 +73,19 @@ export function parseProgressQuery(query: URLSearchParams, prefix: string): Prog
   }
 }
 
-/** `/retry-upload?bucket_name=client0[&wait=false]`. */
+/** `/retry-upload?bucket_name=client0[&wait=false][&promote=always]`. */
 export function parseRetryQuery(
   query: URLSearchParams,
   prefix: string,
-): { client: string; wait: boolean } {
+): { client: string; wait: boolean; promote?: PromotePolicy } {
   const client = checkClientName(single(query, 'bucket_name'), prefix, 'bucket_name')
-  rejectUnknown(query, ['bucket_name', 'wait'])
-  return { client, wait: parseWait(single(query, 'wait')) }
+  rejectUnknown(query, ['bucket_name', 'wait', 'promote'])
+  const promote = single(query, 'promote')
+  return {
+    client,
+    wait: parseWait(single(query, 'wait')),
+    ...(promote !== undefined && { promote: checkPromotePolicy(promote) }),
+  }
 }
 
 function parseWait(wait: string | undefined): boolean {

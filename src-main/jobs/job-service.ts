@@ -11,7 +11,7 @@ import type { ClientSummary } from '../../src-shared/http-api'
 import { AppFailure, appError, toAppError } from '../../src-shared/errors'
 import type { JobEvent, JobRecord, JobSummary, ModelFile } from '../../src-shared/job-events'
 import type { ModelVersion } from '../../src-shared/model-versions'
-import type { BackendName } from '../../src-shared/train-params'
+import type { BackendName, PromotePolicy } from '../../src-shared/train-params'
 import { clientThumbnail, listClients, listModelFiles } from './client-catalog'
 import { endStoppedUpload, recoverCommits } from './commit-recovery'
 import { describeLocalDataset, syncDataset } from './dataset-sync'
@@ -152,7 +152,10 @@ export class JobService {
    * Uploads the model a job trained but did not store, without training again: by job id or by
    * client (its newest model on disk). Joins a retried upload already under way for the client.
    */
-  async retryUpload(target: { client: string } | { jobId: string }): Promise<StartedJob> {
+  async retryUpload(
+    target: { client: string } | { jobId: string },
+    options: { promote?: PromotePolicy } = {},
+  ): Promise<StartedJob> {
     let named: JobSummary | undefined
     if ('jobId' in target) {
       named = this.live.get(target.jobId)?.summary() ?? this.past.get(target.jobId)
@@ -176,6 +179,7 @@ export class JobService {
       trainType: source.trainType,
       params: source.params,
       retryOf: source.id,
+      ...(options.promote !== undefined && { promote: options.promote }),
     })
     this.retrySources.set(job.id, source)
     this.enqueue(job)
