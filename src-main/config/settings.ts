@@ -45,6 +45,8 @@ export interface Settings {
   accessToken?: string
   /** Share of a dataset's images (0..1) that may be unreadable and skipped before a job fails. */
   maxBadImageRate: number
+  /** Model versions (runs/<job id>/) kept per client beside the promoted one; 0 keeps all. */
+  modelVersionsKept: number
   /** Fields an environment variable set, over the settings file, by the variable's name. */
   overriddenBy?: Partial<Record<SettingsField, string>>
 }
@@ -232,6 +234,7 @@ export function loadSettings(
     backend: environmentBackend(env) ?? document.backend,
     accessToken: env.TRAINING_SERVER_TOKEN || undefined,
     maxBadImageRate: share(env, 'TRAINING_SERVER_MAX_BAD_IMAGE_RATE', DEFAULT_MAX_BAD_IMAGE_RATE),
+    modelVersionsKept: integer(env, 'TRAINING_SERVER_MODEL_VERSIONS_KEPT', 0, 0, 100_000),
     overriddenBy,
   }
 }

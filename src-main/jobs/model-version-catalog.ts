@@ -7,6 +7,7 @@ import { modelBucketName } from '../../src-shared/client-names'
 import type { ModelVersion } from '../../src-shared/model-versions'
 import { localPaths, type Settings } from '../config/settings'
 import {
+  deleteVersion,
   listBucketVersions,
   promoteStoredVersion,
   readJsonObject,
@@ -70,6 +71,26 @@ export async function listModelVersions(
     ),
   )
   return described.sort((a, b) => (a.jobId < b.jobId ? 1 : a.jobId > b.jobId ? -1 : 0))
+}
+
+/**
+ * Deletes the oldest versions beyond the newest `keep` (job ids sort by time); the promoted one is
+ * never deleted, whatever its age. Answers the job ids deleted.
+ */
+export async function pruneModelVersions(
+  s3: S3Client,
+  bucket: string,
+  keep: number,
+): Promise<string[]> {
+  const { root, versions } = await listBucketVersions(s3, bucket)
+  if (keep <= 0 || versions.length <= keep) return []
+  const promoted = root.some((o) => o.key === MODEL_FILES.metrics)
+    ? asMetrics(await readJsonObject(s3, bucket, MODEL_FILES.metrics))?.jobId
+    : undefined
+  const newestFirst = [...versions].sort((a, b) => (a.jobId < b.jobId ? 1 : -1))
+  const dropped = newestFirst.slice(keep).filter((v) => v.jobId !== promoted)
+  for (const version of dropped) await deleteVersion(s3, bucket, version)
+  return dropped.map((v) => v.jobId)
 }
 
 /** Makes the version the client's stored model; answers the versions as they are then. */

@@ -14,6 +14,7 @@ import { writeJsonAtomically } from '../platform/atomic-file'
 import { objectExists, readJsonObject } from '../storage/model-versions'
 import { publishFolder } from '../storage/publish-folder'
 import type { Job, Outcome } from './job'
+import { pruneModelVersions } from './model-version-catalog'
 import { decidePromotion, type PromotionDecision, type StoredMetrics } from './promotion-policy'
 import type { SkippedImages } from './skipped-images'
 import { MODEL_FILES } from './training-protocol'
@@ -69,6 +70,8 @@ export interface StoreModelInput {
   training: Outcome
   metrics?: TrainingMetrics
   skipped?: SkippedImages
+  /** Versions kept beside the promoted one (settings.modelVersionsKept); 0 or unset keeps all. */
+  versionsKept?: number
 }
 
 /** Moves the job to 'uploading', uploads, and finishes the job whatever happens. */
@@ -139,6 +142,22 @@ export async function storeModel(job: Job, input: StoreModelInput): Promise<void
       message: `could not remove ${weights}: ${String(err)}`,
     }),
   )
+  if ((input.versionsKept ?? 0) > 0)
+    await pruneModelVersions(s3, bucket, input.versionsKept ?? 0).then(
+      (dropped) =>
+        dropped.length > 0 &&
+        job.append({
+          type: 'log',
+          level: 'info',
+          message: `removed ${dropped.length} older model version(s): ${dropped.join(', ')}`,
+        }),
+      (err: unknown) =>
+        job.append({
+          type: 'log',
+          level: 'warn',
+          message: `could not remove older model versions: ${toAppError(err).message}`,
+        }),
+    )
   if (decision)
     job.append({
       type: 'log',

@@ -4,6 +4,7 @@
 
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   type S3Client,
@@ -93,6 +94,18 @@ export async function objectExists(s3: S3Client, bucket: string, key: string): P
     if (isMissing(err)) return false
     throw uploadFailure(err, bucket, key)
   }
+}
+
+/** Deletes every object of a kept version. */
+export async function deleteVersion(
+  s3: S3Client,
+  bucket: string,
+  version: StoredVersion,
+): Promise<void> {
+  for (const file of version.files)
+    await s3
+      .send(new DeleteObjectCommand({ Bucket: bucket, Key: file.key }))
+      .catch((err: unknown) => Promise.reject(uploadFailure(err, bucket, file.key)))
 }
 
 export interface PromoteVersionOptions {
