@@ -179,6 +179,25 @@ describe('IPC adapter', () => {
     expect(files).toEqual({ ok: true, value: [{ key: 'model.h5', bytes: 10 }] })
   })
 
+  it('routes the versions channels and passes the promote option on', async () => {
+    await ipc.invoke(from(window), 'listModelVersions', 'client0')
+    expect(api.listModelVersions).toHaveBeenCalledWith('client0')
+    await ipc.invoke(from(window), 'promoteModelVersion', 'client0', 'client0-1')
+    expect(api.promoteModelVersion).toHaveBeenCalledWith('client0', 'client0-1')
+    const bad = await ipc.invoke(from(window), 'promoteModelVersion', 'client0', 7)
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { code: 'IPC_INVALID_ARGUMENT', field: 'jobId' },
+    })
+    await ipc.invoke(from(window), 'startTraining', {
+      client: 'client0',
+      trainType: 'classification',
+      params: {},
+      promote: 'never',
+    })
+    expect(api.startTraining).toHaveBeenCalledWith(expect.objectContaining({ promote: 'never' }))
+  })
+
   it('returns a service failure as an error value with its code and location', async () => {
     const outcome = await ipc.invoke(from(window), 'syncDataset', 'client0')
     expect(outcome).toEqual({
