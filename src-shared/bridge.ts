@@ -5,11 +5,12 @@ import type { ConnectionTest, EditableSettings, SettingsView } from './app-setti
 import type { DatasetView } from './dataset-view'
 import type { ClientSummary, HealthResponse } from './http-api'
 import type { JobEvent, JobRecord, JobSummary, ModelFile } from './job-events'
+import type { ModelVersion } from './model-versions'
 import type { PredictionResult } from './predictions'
 import type { TrainDefaultsView } from './train-defaults'
-import type { TrainParams, TrainType } from './train-params'
+import type { TrainParams, TrainRequestOptions, TrainType } from './train-params'
 
-export interface StartTrainingRequest {
+export interface StartTrainingRequest extends TrainRequestOptions {
   client: string
   trainType: TrainType
   params: Partial<TrainParams>
@@ -40,6 +41,10 @@ export interface TrainingServerApi {
     contentType: string,
     top?: number,
   ): Promise<PredictionResult>
+  /** Every run's stored model set (`runs/<job id>/`), newest first, saying which one is promoted. */
+  listModelVersions(client: string): Promise<ModelVersion[]>
+  /** Makes that run's set the client's stored model (the bucket's root keys), all files at once. */
+  promoteModelVersion(client: string, jobId: string): Promise<ModelVersion[]>
   /** Replays the job's log, then streams new events; returns the unsubscribe function. */
   onJobEvent(jobId: string, listener: (event: JobEvent) => void): () => void
   /** The settings file's values, which of them the environment overrides, and what needs a restart. */

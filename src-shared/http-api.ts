@@ -16,9 +16,12 @@ import type { JobState, JobSummary } from './job-events'
  * GET  /api/clients/:client/dataset        DatasetView
  * POST /api/clients/:client/sync           DatasetView (mirror + validate, no training)
  * GET  /api/clients/:client/thumbnails/:file?size=N   image/webp
- * GET  /api/clients/:client/models         ModelFile[] in the model bucket
- * GET  /api/clients/:client/train-defaults TrainDefaultsView: what a job would train with
+ * GET  /api/clients/:client/models         ModelFile[] of the stored model (the root keys)
  * GET  /api/clients/:client/models/:key    that model file (attachment); only listed keys
+ * GET  /api/clients/:client/versions       ModelVersion[]: every run's kept set, newest first
+ * POST /api/clients/:client/models/:jobId/promote   that run's set becomes the stored model
+ *                                          → ModelVersion[]
+ * GET  /api/clients/:client/train-defaults TrainDefaultsView: what a job would train with
  * POST /api/clients/:client/predict?top=N  image bytes (Content-Type image/…) → PredictionResult
  * GET  /api/jobs?client&limit&before       JobPage: up to `limit` jobs (newest first) older than
  *                                          the job `before`, and `next` to pass as `before`

@@ -39,6 +39,8 @@ export const REQUEST_CHANNEL_NAMES = [
   'stopTraining',
   'listModelFiles',
   'predict',
+  'listModelVersions',
+  'promoteModelVersion',
   'getSettings',
   'saveSettings',
   'testConnection',

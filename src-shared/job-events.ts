@@ -3,6 +3,7 @@
 
 import type { AnnotationReport } from './annotation-report'
 import type { AppError } from './errors'
+import type { Promotion, ValidationSetIdentity } from './model-versions'
 import type { BackendName, TrainParams, TrainType } from './train-params'
 
 export const JOB_STATES = [
@@ -177,6 +178,8 @@ export interface TrainingMetrics {
   stoppedEarly?: boolean
   /** Set for the transfer architecture: which backbone, and how much of its work was cached. */
   transfer?: TransferFacts
+  /** Which images the validation scores are on, so two runs' scores can be compared fairly. */
+  validationSet?: ValidationSetIdentity
 }
 
 export interface TransferFacts {
@@ -224,6 +227,9 @@ export interface JobResult {
   skippedImageCount?: number
   /** For a retried upload: the job whose model this one uploaded. */
   retryOf?: string
+  /** Whether the stored set was also made the client's model (the root keys), and why. */
+  promoted?: boolean
+  promotion?: Promotion
 }
 
 export interface JobSummary {

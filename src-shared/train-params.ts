@@ -90,3 +90,17 @@ export const DEFAULT_TRAIN_PARAMS: TrainParams = {
   augment: true,
   patience: 5,
 }
+
+/**
+ * What happens to the model a run stores (a request option, not a training parameter): `auto`
+ * promotes it to the bucket's root keys when it is at least as good as the stored one, `always`
+ * promotes it whatever it scores, `never` keeps it only under `runs/<job id>/`.
+ */
+export const PROMOTE_POLICIES = ['auto', 'always', 'never'] as const
+export type PromotePolicy = (typeof PROMOTE_POLICIES)[number]
+export const DEFAULT_PROMOTE_POLICY: PromotePolicy = 'auto'
+
+/** Options of a training request beside its parameters. */
+export interface TrainRequestOptions {
+  promote?: PromotePolicy
+}

@@ -62,6 +62,8 @@ export interface Settings {
   backboneDownloadTimeoutMs: number
   /** What the app keeps and uses at most (run records, caches, training memory, unsent models). */
   limits: ResourceLimits
+  /** Model versions (runs/<job id>/) kept per client beside the promoted one; 0 keeps all. */
+  modelVersionsKept: number
   /** Fields an environment variable set, over the settings file, by the variable's name. */
   overriddenBy?: Partial<Record<SettingsField, string>>
 }
@@ -298,6 +300,7 @@ export function loadSettings(
       backboneDownloadTimeoutProblem,
     ),
     limits: resourceLimits(env, document),
+    modelVersionsKept: integer(env, 'TRAINING_SERVER_MODEL_VERSIONS_KEPT', 0, 0, 100_000),
     overriddenBy,
   }
 }

@@ -37,6 +37,8 @@ export function coreMainApi(
     listModelFiles: (client) => jobs.listModelFiles(client),
     predict: (client, image, contentType, top) =>
       core.predictor.predict(client, image, contentType, top),
+    listModelVersions: (client) => jobs.listModelVersions(client),
+    promoteModelVersion: (client, jobId) => jobs.promoteModelVersion(client, jobId),
     // An unknown job has no events to send: the subscription simply stays silent.
     onJobEvent: (jobId, listener) => jobs.subscribe(jobId, listener) ?? (() => undefined),
     getSettings: () => settings.get(),

@@ -74,6 +74,8 @@ export function registerIpcApi(ipc: TypedIpcMain, api: MainApi): IpcApiRegistrat
       client: text(request.client, 'client'),
       trainType: request.trainType,
       params,
+      // The job service checks it like every other field.
+      ...(request.promote !== undefined && { promote: request.promote }),
     })
   })
   ipc.handle('stopTraining', (_event, client) => api.stopTraining(text(client, 'client')))
@@ -90,6 +92,10 @@ export function registerIpcApi(ipc: TypedIpcMain, api: MainApi): IpcApiRegistrat
       )
     return api.predict(text(client, 'client'), image, text(contentType, 'contentType'), top)
   })
+  ipc.handle('listModelVersions', (_event, client) => api.listModelVersions(text(client, 'client')))
+  ipc.handle('promoteModelVersion', (_event, client, jobId) =>
+    api.promoteModelVersion(text(client, 'client'), text(jobId, 'jobId')),
+  )
   // The settings service checks every field of what the window sends.
   ipc.handle('getSettings', () => api.getSettings())
   ipc.handle('saveSettings', (_event, settings) => api.saveSettings(settings))

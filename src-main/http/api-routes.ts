@@ -40,6 +40,12 @@ const ROUTES: RouteEntry[] = [
   { method: 'GET', pattern: ['clients', ':', 'models', '*'], route: downloadModelFile },
   { method: 'POST', pattern: ['clients', ':', 'predict'], route: predict },
   { method: 'GET', pattern: ['clients', ':', 'train-defaults'], route: getTrainDefaults },
+  { method: 'GET', pattern: ['clients', ':', 'versions'], route: listModelVersions },
+  {
+    method: 'POST',
+    pattern: ['clients', ':', 'models', ':', 'promote'],
+    route: promoteModelVersion,
+  },
   { method: 'GET', pattern: ['jobs'], route: listJobs },
   { method: 'POST', pattern: ['jobs'], route: startJob },
   { method: 'GET', pattern: ['jobs', ':'], route: getJob },
@@ -189,6 +195,22 @@ async function predict(req: IncomingMessage, res: ServerResponse, { url, params,
     // An image that cannot be read is the request's fault here, not a dataset problem (422).
     sendError(res, err, {}, code === 'IMAGE_UNREADABLE' ? 400 : undefined)
   }
+}
+
+async function listModelVersions(
+  _req: IncomingMessage,
+  res: ServerResponse,
+  { params, ctx }: RouteArgs,
+) {
+  sendJson(res, 200, await ctx.core.jobs.listModelVersions(param(params, 0)))
+}
+
+async function promoteModelVersion(
+  _req: IncomingMessage,
+  res: ServerResponse,
+  { params, ctx }: RouteArgs,
+) {
+  sendJson(res, 200, await ctx.core.jobs.promoteModelVersion(param(params, 0), param(params, 1)))
 }
 
 async function listJobs(_req: IncomingMessage, res: ServerResponse, { url, ctx }: RouteArgs) {

@@ -4,13 +4,14 @@
 // bucket_name never reaches the file system.
 
 import { AppFailure, appError } from '../../src-shared/errors'
-import type { TrainParams, TrainType } from '../../src-shared/train-params'
+import type { PromotePolicy, TrainParams, TrainType } from '../../src-shared/train-params'
 import { TRAIN_PARAM_RANGES } from '../../src-shared/train-params'
 import {
   checkArchitecture,
   checkBackbone,
   checkClientName,
   checkNumericParam,
+  checkPromotePolicy,
   checkTrainType,
 } from '../jobs/train-request'
 
@@ -21,9 +22,11 @@ export interface ProgressQuery {
   params: Partial<TrainParams>
   /** false: answer 202 at once instead of streaming. */
   wait: boolean
+  /** Set only when the query gave it. */
+  promote?: PromotePolicy
 }
 
-const CONTROL_NAMES = ['train_type', 'bucket_name', 'wait', 'architecture', 'backbone']
+const CONTROL_NAMES = ['train_type', 'bucket_name', 'wait', 'architecture', 'backbone', 'promote']
 
 function single(query: URLSearchParams, name: string): string | undefined {
   const values = query.getAll(name)
@@ -60,17 +63,29 @@ export function parseProgressQuery(query: URLSearchParams, prefix: string): Prog
   if (architecture !== undefined) params.architecture = checkArchitecture(architecture)
   const backbone = single(query, 'backbone')
   if (backbone !== undefined) params.backbone = checkBackbone(backbone)
-  return { trainType, client, params, wait: parseWait(single(query, 'wait')) }
+  const promote = single(query, 'promote')
+  return {
+    trainType,
+    client,
+    params,
+    wait: parseWait(single(query, 'wait')),
+    ...(promote !== undefined && { promote: checkPromotePolicy(promote) }),
+  }
 }
 
-/** `/retry-upload?bucket_name=client0[&wait=false]`. */
+/** `/retry-upload?bucket_name=client0[&wait=false][&promote=always]`. */
 export function parseRetryQuery(
   query: URLSearchParams,
   prefix: string,
-): { client: string; wait: boolean } {
+): { client: string; wait: boolean; promote?: PromotePolicy } {
   const client = checkClientName(single(query, 'bucket_name'), prefix, 'bucket_name')
-  rejectUnknown(query, ['bucket_name', 'wait'])
-  return { client, wait: parseWait(single(query, 'wait')) }
+  rejectUnknown(query, ['bucket_name', 'wait', 'promote'])
+  const promote = single(query, 'promote')
+  return {
+    client,
+    wait: parseWait(single(query, 'wait')),
+    ...(promote !== undefined && { promote: checkPromotePolicy(promote) }),
+  }
 }
 
 function parseWait(wait: string | undefined): boolean {

@@ -33,6 +33,7 @@ export async function handleProgress(
     client: query.client,
     trainType: query.trainType,
     params: query.params,
+    ...(query.promote !== undefined && { promote: query.promote }),
   })
   if (!query.wait) {
     sendJson(res, 202, { jobId: job.id, client: job.client, state: job.state })
@@ -55,7 +56,10 @@ export async function handleRetryUpload(
 ): Promise<void> {
   const jobs = ctx.core.jobs
   const query = parseRetryQuery(url.searchParams, jobs.settings.bucketPrefix)
-  const { job } = await jobs.retryUpload({ client: query.client })
+  const { job } = await jobs.retryUpload(
+    { client: query.client },
+    query.promote !== undefined ? { promote: query.promote } : {},
+  )
   if (!query.wait) {
     sendJson(res, 202, {
       jobId: job.id,

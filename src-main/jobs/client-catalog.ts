@@ -12,6 +12,7 @@ import { thumbnail } from '../dataset/thumbnails'
 import { listClientBuckets } from '../storage/list-client-buckets'
 import { isStagingKey } from '../storage/publish-folder'
 import { openObject, type ObjectStream } from '../storage/model-objects'
+import { isRootModelKey } from '../storage/model-versions'
 import { listObjects } from '../storage/upload-folder'
 
 /**
@@ -54,8 +55,11 @@ export async function listModelFiles(
 ): Promise<ModelFile[]> {
   try {
     const objects = await listObjects(s3, modelBucketName(settings.bucketPrefix, client))
-    // Staged files belong to an upload still under way (or one cut short): not the model.
-    return objects.filter(({ key }) => !isStagingKey(key)).map(({ key, bytes }) => ({ key, bytes }))
+    // Staged files belong to an upload still under way (or one cut short), and runs/ holds the
+    // kept versions: neither is the stored model.
+    return objects
+      .filter(({ key }) => isRootModelKey(key))
+      .map(({ key, bytes }) => ({ key, bytes }))
   } catch (err) {
     if (toAppError(err).code === 'BUCKET_NOT_FOUND') return []
     throw err
@@ -63,8 +67,8 @@ export async function listModelFiles(
 }
 
 /**
- * One file of the client's model bucket as a stream. Only keys the listing shows are served: no
- * staged upload, nothing a key outside the listing could reach.
+ * One file of the client's model bucket as a stream: the stored model's files and those of every
+ * kept version (`runs/<job id>/`). Only keys the bucket lists are served, never a staged upload.
  */
 export async function openModelFile(
   settings: Settings,
@@ -72,8 +76,13 @@ export async function openModelFile(
   client: string,
   key: string,
 ): Promise<ObjectStream & { key: string }> {
-  const files = await listModelFiles(settings, s3, client)
-  if (!files.some((file) => file.key === key))
+  const objects = await listObjects(s3, modelBucketName(settings.bucketPrefix, client)).catch(
+    (err: unknown) => {
+      if (toAppError(err).code === 'BUCKET_NOT_FOUND') return []
+      throw err
+    },
+  )
+  if (isStagingKey(key) || !objects.some((object) => object.key === key))
     throw new AppFailure(
       appError('MODEL_FILE_NOT_FOUND', `the model bucket of ${client} lists no such file`, {
         field: 'key',

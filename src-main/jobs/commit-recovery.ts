@@ -9,6 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { modelBucketName } from '../../src-shared/client-names'
 import type { ModelFile } from '../../src-shared/job-events'
 import { localPaths, type Settings } from '../config/settings'
+import { isVersionKey } from '../storage/model-versions'
 import { resumeCommits, type CommitRecovery } from '../storage/publish-folder'
 import type { Outcome } from './job'
 import type { StoppedJobEnding } from './run-history'
@@ -44,7 +45,9 @@ export async function recoverCommits(
 /** True when the folder holds exactly the sizes of the committed set's files (it is that model). */
 async function holdsSet(folder: string, files: ModelFile[]): Promise<boolean> {
   for (const file of files) {
-    const local = await stat(join(folder, ...file.key.split('/'))).catch(() => undefined)
+    // A run's copy (`runs/<job id>/<file>`) is the same file as the folder's `<file>`.
+    const parts = file.key.split('/').slice(isVersionKey(file.key) ? 2 : 0)
+    const local = await stat(join(folder, ...parts)).catch(() => undefined)
     if (!local?.isFile() || local.size !== file.bytes) return false
   }
   return files.length > 0

@@ -17,7 +17,8 @@ import type {
   ModelFile,
   QueueWait,
 } from '../../src-shared/job-events'
-import type { BackendName } from '../../src-shared/train-params'
+import type { ModelVersion } from '../../src-shared/model-versions'
+import type { BackendName, PromotePolicy } from '../../src-shared/train-params'
 import { clientThumbnail, listClients, listModelFiles, openModelFile } from './client-catalog'
 import { endStoppedUpload, recoverCommits } from './commit-recovery'
 import { describeLocalDataset, syncDataset } from './dataset-sync'
@@ -26,8 +27,9 @@ import { jobPage, type JobPageQuery } from './job-pages'
 import { neverStarted, runsBeyondRetention } from './run-retention'
 import { pruneUnsentModels } from './unsent-models'
 import { Job, newJobId } from './job'
-import { joinTraining } from './job-join'
-import { RunHistory, newestFirst } from './run-history'
+import { clientBusy, joinTraining } from './job-join'
+import { listModelVersions, promoteModelVersion } from './model-version-catalog'
+import { JOB_ID_PATTERN, RunHistory, newestFirst } from './run-history'
 import { queueWaitMessage } from './queue-wait'
 import { joinRetry, modelToRetry, runRetryUpload } from './retry-upload'
 import { trainDefaultsFor } from './train-defaults'
@@ -77,6 +79,7 @@ export class JobService {
   /** What each queued job was last said to wait for, so a reason is logged once, not per pump. */
   private readonly waits = new Map<string, string>()
   private readonly syncs = new Map<string, Promise<DatasetView>>()
+  private readonly promotions = new Map<string, Promise<ModelVersion[]>>()
   private announcedBackend: BackendName | undefined
   private closed = false
   private readonly newJobListeners = new Set<(job: Job) => void>()
@@ -125,8 +128,13 @@ export class JobService {
    * a training run of the same type with the same values for every parameter the request gives.
    * Throws CLIENT_BUSY otherwise.
    */
-  start(request: { client?: unknown; trainType?: unknown; params?: unknown }): StartedJob {
-    const { client, trainType, params, given } = resolveTrainRequest(
+  start(request: {
+    client?: unknown
+    trainType?: unknown
+    params?: unknown
+    promote?: unknown
+  }): StartedJob {
+    const { client, trainType, params, given, promote } = resolveTrainRequest(
       request,
       this.settings.bucketPrefix,
     )
@@ -135,7 +143,14 @@ export class JobService {
     this.assertOpen()
     const { limits, backend } = this.settings
     checkTrainingMemory(params, trainingMemoryLimit(limits.trainingMemoryMaxBytes, backend))
-    const job = Job.create({ id: newJobId(client), client, trainType, params, given })
+    const job = Job.create({
+      id: newJobId(client),
+      client,
+      trainType,
+      params,
+      given,
+      ...(promote !== undefined && { promote }),
+    })
     this.enqueue(job)
     return { job, joined: false }
   }
@@ -169,7 +184,10 @@ export class JobService {
    * Uploads the model a job trained but did not store, without training again: by job id or by
    * client (its newest model on disk). Joins a retried upload already under way for the client.
    */
-  async retryUpload(target: { client: string } | { jobId: string }): Promise<StartedJob> {
+  async retryUpload(
+    target: { client: string } | { jobId: string },
+    options: { promote?: PromotePolicy } = {},
+  ): Promise<StartedJob> {
     let named: JobSummary | undefined
     if ('jobId' in target) {
       named = this.live.get(target.jobId)?.summary() ?? this.past.get(target.jobId)
@@ -193,6 +211,7 @@ export class JobService {
       trainType: source.trainType,
       params: source.params,
       retryOf: source.id,
+      ...(options.promote !== undefined && { promote: options.promote }),
     })
     this.retrySources.set(job.id, source)
     this.enqueue(job)
@@ -323,6 +342,38 @@ export class JobService {
   async openModelFile(client: string, key: string) {
     checkClientName(client, this.settings.bucketPrefix)
     return openModelFile(this.settings, this.s3, client, key)
+  }
+
+  /** Every run's model set kept in the client's model bucket, newest first. */
+  async listModelVersions(client: string): Promise<ModelVersion[]> {
+    checkClientName(client, this.settings.bucketPrefix)
+    return listModelVersions(this.settings, this.s3, client)
+  }
+
+  /**
+   * Makes a kept version the client's stored model. Refused while the client has a job (its
+   * upload commits to the same keys) or another promotion under way.
+   */
+  async promoteModelVersion(client: string, jobId: string): Promise<ModelVersion[]> {
+    checkClientName(client, this.settings.bucketPrefix)
+    if (!JOB_ID_PATTERN.test(jobId))
+      throw new AppFailure(appError('INVALID_JOB_ID', 'not a job id', { field: 'jobId' }))
+    const active = this.activeJob(client)
+    if (active) throw new AppFailure(clientBusy(active, 'promote a version once it has ended'))
+    if (this.promotions.has(client))
+      throw new AppFailure(
+        appError('CLIENT_BUSY', `client ${client} is already promoting a version`, {
+          details: { client },
+        }),
+      )
+    this.assertOpen()
+    const promotion = promoteModelVersion(this.settings, this.s3, client, jobId)
+    this.promotions.set(client, promotion)
+    try {
+      return await promotion
+    } finally {
+      this.promotions.delete(client)
+    }
   }
 
   /** Interrupts every job, waits for them to wind down, and saves the history. */

@@ -19,7 +19,8 @@ import {
   type SkippedImage,
   type TrainingMetrics,
 } from '../../src-shared/job-events'
-import type { TrainParams, TrainType } from '../../src-shared/train-params'
+import type { Promotion } from '../../src-shared/model-versions'
+import type { PromotePolicy, TrainParams, TrainType } from '../../src-shared/train-params'
 import { EventLog } from './event-log'
 
 /** The working stages in order; each may only move to the next one. */
@@ -67,6 +68,8 @@ export interface JobEnding {
   localModelDir?: string
   skippedImages?: SkippedImage[]
   skippedImageCount?: number
+  promoted?: boolean
+  promotion?: Promotion
 }
 
 export interface JobInit {
@@ -78,6 +81,8 @@ export interface JobInit {
   given?: (keyof TrainParams)[]
   /** Makes this a retried upload of that job's model (queued → uploading → done). */
   retryOf?: string
+  /** Whether the stored model becomes the client's model (default: when at least as good). */
+  promote?: PromotePolicy
 }
 
 export class Job {
@@ -88,6 +93,7 @@ export class Job {
   /** The parameters the caller set (the rest came from defaults). */
   readonly given: readonly (keyof TrainParams)[]
   readonly retryOf: string | undefined
+  readonly promote: PromotePolicy
   readonly createdAt: string
   readonly log: EventLog
   /** Aborted to interrupt the job; every step of the pipeline listens to it. */
@@ -102,6 +108,7 @@ export class Job {
     this.currentParams = init.params
     this.given = init.given ?? []
     this.retryOf = init.retryOf
+    this.promote = init.promote ?? 'auto'
     this.createdAt = createdAt
     this.currentState = state
     this.log = log
@@ -186,6 +193,8 @@ export class Job {
         skippedImageCount: ending.skippedImageCount,
       }),
       ...(this.retryOf !== undefined && { retryOf: this.retryOf }),
+      ...(ending.promoted !== undefined && { promoted: ending.promoted }),
+      ...(ending.promotion !== undefined && { promotion: ending.promotion }),
     }
     this.finalResult = result
     this.append({ type: 'result', result })

@@ -1,15 +1,63 @@
 // The uploading stage, shared by a training job and a retried upload: publish the weights folder
-// to the client's model bucket as one set (never half of one), delete the local copy only once the
-// set is confirmed, and end the job. A model whose upload failed or was interrupted stays on disk
+// to the client's model bucket as one set (never half of one) under `runs/<job id>/`, and also to
+// the root keys when the promotion policy says so (promotion-policy.ts); delete the local copy
+// only once the set is confirmed, and end the job. A model whose upload failed or was interrupted stays on disk
 // and the result says where; POST /api/jobs/:id/retry-upload sends it later without training.
 
-import { rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { toAppError } from '../../src-shared/errors'
 import type { TrainingMetrics } from '../../src-shared/job-events'
+import { versionPrefix } from '../../src-shared/model-versions'
+import { writeJsonAtomically } from '../platform/atomic-file'
+import { objectExists, readJsonObject } from '../storage/model-versions'
 import { publishFolder } from '../storage/publish-folder'
 import type { Job, Outcome } from './job'
+import { pruneModelVersions } from './model-version-catalog'
+import { decidePromotion, type PromotionDecision, type StoredMetrics } from './promotion-policy'
 import type { SkippedImages } from './skipped-images'
+import { MODEL_FILES } from './training-protocol'
+
+/**
+ * Adds the run's job id to the model's metrics.json, so the set names its run wherever it is
+ * copied; answers what the file says.
+ */
+async function stampMetrics(weights: string, jobId: string): Promise<StoredMetrics | undefined> {
+  const file = join(weights, MODEL_FILES.metrics)
+  const text = await readFile(file, 'utf8').catch(() => undefined)
+  if (text === undefined) return undefined
+  let metrics: StoredMetrics
+  try {
+    metrics = JSON.parse(text) as StoredMetrics
+  } catch {
+    return undefined
+  }
+  if (metrics.jobId !== jobId) await writeJsonAtomically(file, { ...metrics, jobId })
+  return { ...metrics, jobId }
+}
+
+/** The root set's metrics and the policy's answer, read once every file of the new set is staged. */
+async function promotionFor(
+  job: Job,
+  s3: S3Client,
+  bucket: string,
+  fresh: StoredMetrics,
+  jobId: string,
+): Promise<PromotionDecision> {
+  if (job.promote !== 'auto') return decidePromotion(job.promote, fresh, jobId, undefined, false)
+  const storedModel = await objectExists(s3, bucket, MODEL_FILES.keras)
+  const stored = storedModel
+    ? ((await readJsonObject(s3, bucket, MODEL_FILES.metrics)) as StoredMetrics | undefined)
+    : undefined
+  return decidePromotion(
+    'auto',
+    fresh,
+    jobId,
+    typeof stored === 'object' && stored !== null ? stored : undefined,
+    storedModel,
+  )
+}
 
 export interface StoreModelInput {
   s3: S3Client
@@ -22,6 +70,8 @@ export interface StoreModelInput {
   training: Outcome
   metrics?: TrainingMetrics
   skipped?: SkippedImages
+  /** Versions kept beside the promoted one (settings.modelVersionsKept); 0 or unset keeps all. */
+  versionsKept?: number
 }
 
 /** Moves the job to 'uploading', uploads, and finishes the job whatever happens. */
@@ -36,8 +86,12 @@ export async function storeModel(job: Job, input: StoreModelInput): Promise<void
   }
   job.transition('uploading')
   job.append({ type: 'log', level: 'info', message: `uploading ${weights} to s3://${bucket}` })
+  // A retried upload stores the model of the run that trained it, under that run's id.
+  const versionId = job.retryOf ?? job.id
   let modelKeys
+  let decision: PromotionDecision | undefined
   try {
+    const fresh = (await stampMetrics(weights, versionId)) ?? { ...input.metrics, jobId: versionId }
     // Not cut short by abortable(): an interrupted upload first removes what it staged, so the
     // job ends only once the bucket is back as it was.
     modelKeys = await publishFolder({
@@ -48,6 +102,10 @@ export async function storeModel(job: Job, input: StoreModelInput): Promise<void
       stagingId: job.id,
       journalDir: input.journalDir,
       signal,
+      targets: async () => {
+        decision = await promotionFor(job, s3, bucket, fresh, versionId)
+        return decision.promoted ? [versionPrefix(versionId), ''] : [versionPrefix(versionId)]
+      },
       onProgress: (p) =>
         job.append({
           type: 'progress',
@@ -84,5 +142,35 @@ export async function storeModel(job: Job, input: StoreModelInput): Promise<void
       message: `could not remove ${weights}: ${String(err)}`,
     }),
   )
-  job.finish({ ...common, state: 'done', Storing: 'Succesfull', modelKeys })
+  if ((input.versionsKept ?? 0) > 0)
+    await pruneModelVersions(s3, bucket, input.versionsKept ?? 0).then(
+      (dropped) =>
+        dropped.length > 0 &&
+        job.append({
+          type: 'log',
+          level: 'info',
+          message: `removed ${dropped.length} older model version(s): ${dropped.join(', ')}`,
+        }),
+      (err: unknown) =>
+        job.append({
+          type: 'log',
+          level: 'warn',
+          message: `could not remove older model versions: ${toAppError(err).message}`,
+        }),
+    )
+  if (decision)
+    job.append({
+      type: 'log',
+      level: decision.promoted ? 'info' : 'warn',
+      message: decision.promoted
+        ? `promoted to the stored model: ${decision.promotion.reason}`
+        : `stored under ${versionPrefix(versionId)} only, not promoted: ${decision.promotion.reason}`,
+    })
+  job.finish({
+    ...common,
+    state: 'done',
+    Storing: 'Succesfull',
+    modelKeys,
+    ...(decision && { promoted: decision.promoted, promotion: decision.promotion }),
+  })
 }

@@ -11,9 +11,11 @@ import {
   BACKBONE_MAX_LENGTH,
   DEFAULT_TRAIN_PARAMS,
   IMPLEMENTED_TRAIN_TYPES,
+  PROMOTE_POLICIES,
   TRAIN_PARAM_RANGES,
   TRAIN_TYPES,
   type Architecture,
+  type PromotePolicy,
   type TrainParamEntry,
   type TrainParams,
   type TrainType,
@@ -25,6 +27,8 @@ export interface TrainRequest {
   params: TrainParams
   /** The parameters the caller set; the rest may still follow from the dataset. */
   given: (keyof TrainParams)[]
+  /** Set only when the caller gave it. */
+  promote?: PromotePolicy
 }
 
 /** Longest client name echoed back in an error message. */
@@ -129,6 +133,18 @@ export function checkArchitecture(raw: unknown, field = 'architecture'): Archite
   return raw as Architecture
 }
 
+/** The request option `promote`: auto (the default), always or never. */
+export function checkPromotePolicy(raw: unknown, field = 'promote'): PromotePolicy {
+  if (typeof raw !== 'string' || !(PROMOTE_POLICIES as readonly string[]).includes(raw))
+    throw new AppFailure(
+      appError('INVALID_PARAMETER', `${field} must be one of ${PROMOTE_POLICIES.join(', ')}`, {
+        field,
+        details: { supported: [...PROMOTE_POLICIES] },
+      }),
+    )
+  return raw as PromotePolicy
+}
+
 /** A backbone reference: a path, or an http(s) URL; other schemes and control characters are refused. */
 export function checkBackbone(raw: unknown, field = 'backbone'): string {
   const refuse = (message: string) =>
@@ -213,7 +229,7 @@ export function resolveTrainParams(given: Record<string, unknown> | undefined): 
 }
 
 export function resolveTrainRequest(
-  request: { client?: unknown; trainType?: unknown; params?: unknown },
+  request: { client?: unknown; trainType?: unknown; params?: unknown; promote?: unknown },
   prefix: string,
 ): TrainRequest {
   const client = checkClientName(request.client, prefix)
@@ -226,5 +242,6 @@ export function resolveTrainRequest(
       appError('INVALID_PARAMETER', 'params must be an object', { field: 'params' }),
     )
   const resolved = resolveGivenParams(request.params as Record<string, unknown> | undefined)
-  return { client, trainType, ...resolved }
+  const promote = request.promote === undefined ? undefined : checkPromotePolicy(request.promote)
+  return { client, trainType, ...resolved, ...(promote !== undefined && { promote }) }
 }

@@ -230,6 +230,7 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
       training: 'Succesfull',
       metrics,
       skipped,
+      versionsKept: settings.modelVersionsKept,
     })
   } catch (err) {
     if (job.terminal) throw err

@@ -8,6 +8,7 @@ import { platform, setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import type { TrainingMetrics, TransferFacts } from '../../src-shared/job-events'
+import type { ValidationSetIdentity } from '../../src-shared/model-versions'
 import type { BackendName, TrainParams } from '../../src-shared/train-params'
 import { closeOpenRecordStores, openRecordStore } from '../cache/record-store'
 import { RESIZE_MODE } from '../dataset/decode-image'
@@ -30,6 +31,7 @@ import { decodeDataset, type DecodedDataset } from './decode-dataset'
 import { engineFailure, type EngineContext } from './engine-failure'
 import { progressGate } from './progress-gate'
 import { checkTrainingMemory, trainingMemoryLimit } from './training-memory'
+import { validationSetIdentity, type IdentifiedImage } from './validation-identity'
 import { embeddingStoreDir, loadRequestBackbone, transferFacts } from './transfer-training'
 import {
   MODEL_FILES,
@@ -46,7 +48,12 @@ const TRAINING_NICENESS = 10
 type Post = (message: TrainingMessage) => void
 
 /** The training and validation parts, as subsets of the streamed set (no pixels are copied). */
-function splitDecoded(decoded: DecodedDataset, params: TrainingRequest['params'], post: Post) {
+function splitDecoded(
+  decoded: DecodedDataset,
+  request: TrainingRequest,
+  params: TrainingRequest['params'],
+  post: Post,
+) {
   const { set, fileNames, keys, skipped } = decoded
   post({
     type: 'log',
@@ -54,7 +61,16 @@ function splitDecoded(decoded: DecodedDataset, params: TrainingRequest['params']
     message: `${decoded.fromCache} images from the pixel cache, ${decoded.decoded} decoded`,
   })
   const split = splitStratified(set.labels, params.valSplit, params.seed)
+  const identified = (index: number): IdentifiedImage => ({
+    fileName: fileNames[index] ?? '',
+    contentHash: keys[index] ?? '',
+    label: request.classes[set.labels[index] ?? -1]?.name ?? '',
+  })
   return {
+    validationSet: validationSetIdentity(
+      Array.from({ length: set.count }, (_, index) => identified(index)),
+      split.val.map(identified),
+    ),
     train: set.select(split.train),
     val: set.select(split.val),
     valFileNames: split.val.map((index) => fileNames[index] ?? ''),
@@ -83,6 +99,7 @@ interface Evaluated {
   val: SampleSet
   valFileNames: string[]
   skipped: MetricsFile['skippedImages']
+  validationSet: ValidationSetIdentity
 }
 
 /** What the error path needs to name the cause of a failure: filled in as the run learns it. */
@@ -121,8 +138,9 @@ async function run(request: TrainingRequest, post: Post): Promise<void> {
         trainingMemoryLimit(request.memoryLimitBytes, backend),
         params.imageSize,
       )
-    const { train, val, valFileNames, trainKeys, valKeys, skipped } = splitDecoded(
+    const { train, val, valFileNames, trainKeys, valKeys, skipped, validationSet } = splitDecoded(
       await decodeDataset(request, post, { size: params.imageSize }),
+      request,
       params,
       post,
     )
@@ -168,7 +186,7 @@ async function run(request: TrainingRequest, post: Post): Promise<void> {
       request,
       params,
       trained,
-      { trainImages: train.count, val, valFileNames, skipped },
+      { trainImages: train.count, val, valFileNames, skipped, validationSet },
       { backend, threads, ...(transfer && { transfer }) },
       post,
     )
@@ -221,6 +239,7 @@ async function reportAndExport(
     bestEpoch,
     stoppedEarly,
     ...(facts.transfer && { transfer: facts.transfer }),
+    validationSet: evaluated.validationSet,
   }
   const exporting = (done: number) =>
     post({ type: 'progress', stage: 'exporting', unit: 'files', done, total: 5 })

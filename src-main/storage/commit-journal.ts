@@ -15,6 +15,11 @@ export interface JournaledFile {
   bytes: number
   /** The staged object's ETag (bare), as confirmed before the commit started. */
   etag: string
+  /**
+   * The staged copy's key under `stagingPrefix` when it is not `key` (one staged file copied to
+   * a run's prefix and to the root).
+   */
+  source?: string
 }
 
 export interface CommitJournal {
@@ -62,7 +67,10 @@ function isJournal(value: unknown, bucket: string): value is CommitJournal {
     Array.isArray(j.files) &&
     j.files.every(
       (f: Partial<JournaledFile>) =>
-        typeof f.key === 'string' && typeof f.bytes === 'number' && typeof f.etag === 'string',
+        typeof f.key === 'string' &&
+        typeof f.bytes === 'number' &&
+        typeof f.etag === 'string' &&
+        (f.source === undefined || typeof f.source === 'string'),
     )
   )
 }

@@ -39,6 +39,12 @@ export interface PublishFolderOptions extends Omit<UploadFolderOptions, 'keyPref
   stagingId: string
   /** Where commits are journaled (`<home>/commits`). */
   journalDir: string
+  /**
+   * The key prefixes the set is committed under, asked once every file is staged (so a decision
+   * about them sees the bucket after any earlier commit was finished); each prefix gets the whole
+   * set, the later ones after the earlier ones. Default: the root only.
+   */
+  targets?: () => Promise<string[]>
 }
 
 export function isStagingKey(key: string): boolean {
@@ -50,7 +56,7 @@ function copySource(bucket: string, key: string): string {
 }
 
 /** Deletes every staged object under `prefix`; failures are ignored (the next publish retries). */
-async function removeStaged(s3: S3Client, bucket: string, prefix: string): Promise<void> {
+export async function removeStaged(s3: S3Client, bucket: string, prefix: string): Promise<void> {
   try {
     const signal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS)
     const staged = (await listObjects(s3, bucket, signal)).filter((o) => o.key.startsWith(prefix))
@@ -69,7 +75,7 @@ function isMissing(err: unknown): boolean {
 }
 
 /** The staged copies as they are now, in commit order (model.h5 last), from one HEAD each. */
-async function stagedState(
+export async function stagedState(
   s3: S3Client,
   bucket: string,
   staging: string,
@@ -107,7 +113,7 @@ async function copyJournaled(
 ): Promise<ModelFile[]> {
   const { bucket, stagingPrefix } = journal
   for (const file of journal.files) {
-    const source = stagingPrefix + file.key
+    const source = stagingPrefix + (file.source ?? file.key)
     try {
       const staged = await s3
         .send(new HeadObjectCommand({ Bucket: bucket, Key: source }), { abortSignal: signal })
@@ -208,29 +214,70 @@ export async function resumeCommits(
  */
 export async function publishFolder(opts: PublishFolderOptions): Promise<ModelFile[]> {
   const { s3, bucket, stagingId } = opts
+  stagingPrefixOf(stagingId, bucket)
+  // An older set whose commit was cut short is made whole first: were this upload to fail, the
+  // bucket would otherwise keep half of it.
+  const earlier = await resumeCommit(s3, opts.journalDir, bucket, opts.signal)
+  if (earlier?.outcome === 'pending') throw new AppFailure(earlier.error)
+  return commitStagedSet(
+    {
+      s3,
+      bucket,
+      stagingId,
+      journalDir: opts.journalDir,
+      ...(opts.targets && { targets: opts.targets }),
+    },
+    (staging) => uploadFolder({ ...opts, keyPrefix: staging }),
+  )
+}
+
+/** Names a staging area the way publishFolder does, refusing ids that cannot name one. */
+export function stagingPrefixOf(stagingId: string, bucket: string): string {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(stagingId))
     throw new AppFailure(
       appError('UPLOAD_FAILED', `"${stagingId.slice(0, 60)}" cannot name a staging area`, {
         details: { bucket },
       }),
     )
-  // An older set whose commit was cut short is made whole first: were this upload to fail, the
-  // bucket would otherwise keep half of it.
-  const earlier = await resumeCommit(s3, opts.journalDir, bucket, opts.signal)
-  if (earlier?.outcome === 'pending') throw new AppFailure(earlier.error)
-  const staging = `${STAGING_PREFIX}${stagingId}/`
+  return `${STAGING_PREFIX}${stagingId}/`
+}
+
+export interface StagedCommit {
+  s3: S3Client
+  bucket: string
+  stagingId: string
+  journalDir: string
+  targets?: () => Promise<string[]>
+}
+
+/**
+ * Stages a set with `stage` (which puts every file under the staging prefix it is given and says
+ * what it staged), journals the copies to every target prefix, then commits them. Anything that
+ * fails before the journal is written removes what was staged and leaves the final keys alone.
+ */
+export async function commitStagedSet(
+  commit: StagedCommit,
+  stage: (staging: string) => Promise<ModelFile[]>,
+): Promise<ModelFile[]> {
+  const { s3, bucket, stagingId, journalDir } = commit
+  const staging = stagingPrefixOf(stagingId, bucket)
   let journal: CommitJournal
   try {
-    const staged = await uploadFolder({ ...opts, keyPrefix: staging })
+    const files = await stagedState(s3, bucket, staging, await stage(staging))
+    const prefixes = commit.targets ? await commit.targets() : ['']
     journal = {
       version: 1,
       bucket,
       stagingId,
       stagingPrefix: staging,
       startedAt: new Date().toISOString(),
-      files: await stagedState(s3, bucket, staging, staged),
+      files: prefixes.flatMap((prefix) =>
+        files.map((file) =>
+          prefix === '' ? file : { ...file, key: prefix + file.key, source: file.key },
+        ),
+      ),
     }
-    await writeJournal(opts.journalDir, journal)
+    await writeJournal(journalDir, journal)
   } catch (err) {
     await removeStaged(s3, bucket, staging)
     throw err
@@ -240,6 +287,6 @@ export async function publishFolder(opts: PublishFolderOptions): Promise<ModelFi
   const published = await copyJournaled(s3, journal)
   // Also clears what earlier publications left when the app stopped in the middle of them.
   await removeStaged(s3, bucket, STAGING_PREFIX)
-  await removeJournal(opts.journalDir, bucket)
+  await removeJournal(journalDir, bucket)
   return published
 }

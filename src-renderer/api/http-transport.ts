@@ -89,6 +89,9 @@ export function createHttpTransport(origin: string = window.location.origin): Tr
     modelFileUrl: (name, key) => url(modelFilePath(name, key)),
     predict: (name, image, contentType, top) =>
       request(predictPath(name, top), { method: 'POST', body: new Uint8Array(image) }, contentType),
+    listModelVersions: (name) => request(`${client(name)}/versions`),
+    promoteModelVersion: (name, jobId) =>
+      request(`${client(name)}/models/${encodeURIComponent(jobId)}/promote`, { method: 'POST' }),
     getSettings: () => request(ROUTES.settings),
     saveSettings: (settings) =>
       request(ROUTES.settings, { method: 'PUT', body: JSON.stringify(settings) }),

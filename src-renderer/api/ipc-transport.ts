@@ -24,6 +24,9 @@ export function createIpcTransport(bridge: TrainingServerApi): TrainingServerApi
     modelFileUrl: (client, key) => bridge.modelFileUrl(client, key),
     predict: (client, image, contentType, top) =>
       bridge.predict(client, image, contentType, top).catch(asFailure),
+    listModelVersions: (client) => bridge.listModelVersions(client).catch(asFailure),
+    promoteModelVersion: (client, jobId) =>
+      bridge.promoteModelVersion(client, jobId).catch(asFailure),
     onJobEvent: (jobId, listener) => bridge.onJobEvent(jobId, listener),
     getSettings: () => bridge.getSettings().catch(asFailure),
     saveSettings: (settings) => bridge.saveSettings(settings).catch(asFailure),

@@ -9,6 +9,7 @@ import { EmptyState } from '../components/empty-state'
 import { EpochCurves } from '../components/epoch-curves'
 import { ErrorDetail } from '../components/error-detail'
 import { LoadStatus } from '../components/load-status'
+import { ModelVersions } from '../components/model-versions'
 import { MisclassifiedExamples } from '../components/misclassified-examples'
 import { PerClassTable } from '../components/per-class-table'
 import { PredictPanel } from '../components/predict-panel'
@@ -115,6 +116,12 @@ export function ResultsScreen() {
               <strong>{outcomeText(result?.Storing)}</strong>
             </span>
           </div>
+          {result?.promoted !== undefined && (
+            <p className={result.promoted ? 'muted' : 'outcome outcome-warning'}>
+              {result.promoted ? 'Promoted to the stored model' : 'Not promoted'}
+              {result.promotion && `: ${result.promotion.reason}`}
+            </p>
+          )}
           {runError && (
             <div
               className={
@@ -245,6 +252,8 @@ export function ResultsScreen() {
         client={client}
         hasModel={modelFiles.some((file) => file.key === 'model.json')}
       />
+      <h2 className="section-title">Model versions</h2>
+      <ModelVersions client={client} {...(opened && { refreshKey: opened.summary.id })} />
       {result?.localModelDir && (
         <p className="muted">
           The upload did not happen; the model files stay in <code>{result.localModelDir}</code>.

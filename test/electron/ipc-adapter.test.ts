@@ -119,6 +119,8 @@ function fakeApi(events: FakeJobEvents) {
       model: { bucket: 'training-server-model-client0', etag: 'e1' },
       predictions: [{ category_id: 3, category: 'circle', score: 0.9 }],
     })),
+    listModelVersions: vi.fn(async () => []),
+    promoteModelVersion: vi.fn(async () => []),
     onJobEvent: vi.fn((jobId: string, listener: (event: JobEvent) => void) =>
       events.subscribe(jobId, listener),
     ),
@@ -185,6 +187,25 @@ describe('IPC adapter', () => {
     })
     const files = await ipc.invoke(from(window), 'listModelFiles', 'client0')
     expect(files).toEqual({ ok: true, value: [{ key: 'model.h5', bytes: 10 }] })
+  })
+
+  it('routes the versions channels and passes the promote option on', async () => {
+    await ipc.invoke(from(window), 'listModelVersions', 'client0')
+    expect(api.listModelVersions).toHaveBeenCalledWith('client0')
+    await ipc.invoke(from(window), 'promoteModelVersion', 'client0', 'client0-1')
+    expect(api.promoteModelVersion).toHaveBeenCalledWith('client0', 'client0-1')
+    const bad = await ipc.invoke(from(window), 'promoteModelVersion', 'client0', 7)
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { code: 'IPC_INVALID_ARGUMENT', field: 'jobId' },
+    })
+    await ipc.invoke(from(window), 'startTraining', {
+      client: 'client0',
+      trainType: 'classification',
+      params: {},
+      promote: 'never',
+    })
+    expect(api.startTraining).toHaveBeenCalledWith(expect.objectContaining({ promote: 'never' }))
   })
 
   it('returns a service failure as an error value with its code and location', async () => {

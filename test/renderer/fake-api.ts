@@ -13,6 +13,7 @@ import type { AppError } from '../../src-shared/errors'
 import { AppFailure } from '../../src-shared/errors'
 import type { ClientSummary, HealthResponse } from '../../src-shared/http-api'
 import type { JobEvent, JobRecord, JobSummary, ModelFile } from '../../src-shared/job-events'
+import type { ModelVersion } from '../../src-shared/model-versions'
 import type { PredictionResult } from '../../src-shared/predictions'
 import type { TrainDefaultsView } from '../../src-shared/train-defaults'
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/train-params'
@@ -86,6 +87,7 @@ export class FakeApi implements TrainingServerApi {
   jobs: JobSummary[] = []
   records = new Map<string, JobRecord>()
   models: ModelFile[] = [{ key: 'model.h5', bytes: 123456 }]
+  versions: ModelVersion[] = []
   failures = new Map<string, AppError>()
   subscriptions = new Map<string, Set<(event: JobEvent) => void>>()
   started: StartTrainingRequest[] = []
@@ -205,6 +207,15 @@ export class FakeApi implements TrainingServerApi {
       ...(top !== undefined && { top }),
     })
     return this.prediction
+  }
+  async listModelVersions(client: string): Promise<ModelVersion[]> {
+    this.check(`listModelVersions:${client}`)
+    return this.versions
+  }
+  async promoteModelVersion(client: string, jobId: string): Promise<ModelVersion[]> {
+    this.check(`promoteModelVersion:${client}:${jobId}`)
+    this.versions = this.versions.map((v) => ({ ...v, promoted: v.jobId === jobId }))
+    return this.versions
   }
   onJobEvent(jobId: string, listener: (event: JobEvent) => void): () => void {
     this.calls.push(`onJobEvent:${jobId}`)

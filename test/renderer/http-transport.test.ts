@@ -97,6 +97,29 @@ describe('HTTP transport', () => {
     )
   })
 
+  it('calls the versions routes, and sends the promote option with a training request', async () => {
+    fetchMock.mockImplementation(async () => json(200, []))
+    const api = createHttpTransport(ORIGIN)
+    await api.listModelVersions('client0')
+    await api.promoteModelVersion('client0', 'client0-20240101t000000000-abc123')
+    await api.startTraining({
+      client: 'client0',
+      trainType: 'classification',
+      params: {},
+      promote: 'always',
+    })
+    const calls = fetchMock.mock.calls.map(
+      ([url, init]) => `${(init as RequestInit).method ?? 'GET'} ${url as string}`,
+    )
+    expect(calls.slice(0, 2)).toEqual([
+      `GET ${ORIGIN}/api/clients/client0/versions`,
+      `POST ${ORIGIN}/api/clients/client0/models/client0-20240101t000000000-abc123/promote`,
+    ])
+    expect(JSON.parse(fetchMock.mock.calls[2]?.[1].body as string)).toMatchObject({
+      promote: 'always',
+    })
+  })
+
   it('throws the error body as an AppFailure, keeping code and location', async () => {
     fetchMock.mockResolvedValue(
       json(422, { error: { code: 'INVALID_PARAM', message: 'epochs too large', field: 'epochs' } }),

@@ -1,5 +1,6 @@
 // A process killed (SIGKILL: no shutdown code runs) between two copies of a model set's commit
-// leaves the bucket mixed: the new metrics.json beside the old model.h5, plus staging objects.
+// leaves the bucket mixed: the run's own copy (runs/<job id>/) whole, and at the root the new
+// metrics.json beside the old model.h5, plus staging objects.
 // The next start finishes the commit from its journal before any job runs; when the store is
 // down at that start, the job keeps its model on disk for a retried upload, and the commit is
 // finished by the next start or the next upload, whichever reaches the store first.
@@ -28,8 +29,10 @@ import { resultOf } from './fault-fixture'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const BUCKET = modelBucketName('training-server-', 'client0')
-/** Long enough that the kill always lands before the third copy starts, even on a busy machine. */
+/** Long enough that the kill always lands before the next copy starts, even on a busy machine. */
 const COPY_DELAY_MS = 1500
+/** The run's five copies, then two of the root's. */
+const COPIES_BEFORE_KILL = 7
 
 /** One store secret for the whole file: the store is stopped and started again on the same data. */
 const CREDENTIALS = generateStoreCredentials()
@@ -86,8 +89,8 @@ async function bucketContent(s3: S3Client): Promise<Record<string, string>> {
   return content
 }
 
-/** Runs the uploading child and SIGKILLs it right after its second copy. Returns the job id. */
-async function killAfterTwoCopies(): Promise<string> {
+/** Runs the uploading child and SIGKILLs it right after two copies to the root. Returns the job id. */
+async function killAfterTwoRootCopies(): Promise<string> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/robustness/commit-child.ts'], {
     cwd: ROOT,
     env: {
@@ -104,12 +107,12 @@ async function killAfterTwoCopies(): Promise<string> {
   try {
     return await new Promise<string>((resolveId, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`no second copy in 60 s:\n${output}`)),
-        60_000,
+        () => reject(new Error(`no copy ${COPIES_BEFORE_KILL} in 90 s:\n${output}`)),
+        90_000,
       )
       const read = (chunk: Buffer) => {
         output += chunk.toString()
-        if ((output.match(/^copied /gm) ?? []).length < 2) return
+        if ((output.match(/^copied /gm) ?? []).length < COPIES_BEFORE_KILL) return
         child.kill('SIGKILL')
         clearTimeout(timer)
         resolveId(/^job (\S+)$/m.exec(output)?.[1] ?? '')
@@ -118,7 +121,7 @@ async function killAfterTwoCopies(): Promise<string> {
       child.stderr.on('data', read)
       child.once('exit', () => {
         clearTimeout(timer)
-        reject(new Error(`the child ended before its second copy:\n${output}`))
+        reject(new Error(`the child ended before copy ${COPIES_BEFORE_KILL}:\n${output}`))
       })
     })
   } finally {
@@ -140,9 +143,17 @@ async function startService(s3: S3Client): Promise<JobService> {
 const journalFiles = () => readdir(localPaths(home, '').commits).catch(() => [] as string[])
 const weights = () => localPaths(home, 'client0').weights
 
-/** What the kill leaves: two files of the new set, the rest old, the staged set, the journal. */
-async function expectMixed(s3: S3Client): Promise<void> {
+/** The new set under the run's prefix. */
+function runCopy(jobId: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(NEW_SET).map(([key, body]) => [`runs/${jobId}/${key}`, body]),
+  )
+}
+
+/** What the kill leaves: the run's copy, two root files of the new set, the rest old, the staged set, the journal. */
+async function expectMixed(s3: S3Client, jobId: string): Promise<void> {
   const content = await bucketContent(s3)
+  for (const [key, body] of Object.entries(runCopy(jobId))) expect(content[key]).toBe(body)
   expect(content['labels.json']).toBe(NEW_SET['labels.json'])
   expect(content['metrics.json']).toBe(NEW_SET['metrics.json'])
   expect(content['model.h5']).toBe(OLD_SET['model.h5'])
@@ -150,8 +161,8 @@ async function expectMixed(s3: S3Client): Promise<void> {
   expect(await journalFiles()).toEqual([`${BUCKET}.json`])
 }
 
-async function expectWholeNewSet(s3: S3Client): Promise<void> {
-  expect(await bucketContent(s3)).toEqual(NEW_SET)
+async function expectWholeNewSet(s3: S3Client, jobId: string): Promise<void> {
+  expect(await bucketContent(s3)).toEqual({ ...NEW_SET, ...runCopy(jobId) })
   expect(await journalFiles()).toEqual([])
 }
 
@@ -181,24 +192,26 @@ afterEach(async () => {
 
 describe('killed in the middle of a commit', () => {
   it('the next start finishes the commit before any job runs; the job is done', async () => {
-    const jobId = await killAfterTwoCopies()
+    const jobId = await killAfterTwoRootCopies()
     const s3 = client()
-    await expectMixed(s3)
+    await expectMixed(s3, jobId)
 
     const service = await startService(s3)
-    await expectWholeNewSet(s3)
+    await expectWholeNewSet(s3, jobId)
     const [summary] = service.list('client0')
     expect(summary).toMatchObject({ id: jobId, state: 'done' })
     expect(summary?.result).toMatchObject({ Storing: 'Succesfull', modelBucket: BUCKET })
-    expect(summary?.result?.modelKeys?.map((file) => file.key)).toEqual(Object.keys(NEW_SET))
+    expect(summary?.result?.modelKeys?.map((file) => file.key)).toEqual(
+      [...Object.keys(NEW_SET), ...Object.keys(runCopy(jobId))].sort(),
+    )
     expect(summary?.result?.localModelDir).toBeUndefined()
     // Confirmed in the bucket: the local copy goes, as after any upload.
     expect(existsSync(weights())).toBe(false)
   }, 120_000)
 
   it('with the store down at start the model stays for retry; the next start with it up finishes', async () => {
-    const jobId = await killAfterTwoCopies()
-    await expectMixed(client())
+    const jobId = await killAfterTwoRootCopies()
+    await expectMixed(client(), jobId)
     await stopStore()
 
     const down = await startService(client())
@@ -217,11 +230,11 @@ describe('killed in the middle of a commit', () => {
     await startStore()
     const s3 = client()
     await startService(s3)
-    await expectWholeNewSet(s3)
+    await expectWholeNewSet(s3, jobId)
   }, 120_000)
 
   it('a retried upload once the store is back finishes the commit and sends the model', async () => {
-    await killAfterTwoCopies()
+    const jobId = await killAfterTwoRootCopies()
     await stopStore()
     const s3 = client()
     const service = await startService(s3)
@@ -229,7 +242,8 @@ describe('killed in the middle of a commit', () => {
 
     const { job } = await service.retryUpload({ client: 'client0' })
     expect(await resultOf(job)).toMatchObject({ state: 'done', Storing: 'Succesfull' })
-    await expectWholeNewSet(s3)
+    // Under the id of the run that trained it, not the retry's.
+    await expectWholeNewSet(s3, jobId)
     expect(existsSync(weights())).toBe(false)
   }, 120_000)
 })

@@ -1,0 +1,75 @@
+// The promotion rule on its own: the same validation images compare directly, other images still
+// compare but say so, changed classes or a stored model without metrics promote, and the request
+// option is checked like a parameter.
+
+import { describe, expect, it } from 'vitest'
+import { decidePromotion, type StoredMetrics } from '../../src-main/jobs/promotion-policy'
+import { resolveTrainRequest } from '../../src-main/jobs/train-request'
+
+const SPLIT = { id: 'split-a', images: 6, datasetId: 'dataset-a' }
+
+function metrics(valAccuracy: number, extra: Partial<StoredMetrics> = {}): StoredMetrics {
+  return {
+    finalValAccuracy: valAccuracy,
+    finalValLoss: 1 - valAccuracy,
+    classes: ['circle', 'square'],
+    validationSet: SPLIT,
+    ...extra,
+  }
+}
+
+describe('decidePromotion', () => {
+  it('compares the validation accuracy directly on the same validation images', () => {
+    const stored = metrics(1, { jobId: 'c-1' })
+    const worse = decidePromotion('auto', metrics(0.5), 'c-2', stored, true)
+    expect(worse).toMatchObject({
+      promoted: false,
+      promotion: {
+        reason: expect.stringMatching(/^worse than the stored model on the same validation images/),
+        new: { jobId: 'c-2', valAccuracy: 0.5, validationSet: SPLIT },
+        stored: { jobId: 'c-1', valAccuracy: 1, validationSet: SPLIT },
+      },
+    })
+    // At least as good: a tie promotes.
+    expect(decidePromotion('auto', metrics(1), 'c-2', stored, true).promoted).toBe(true)
+  })
+
+  it('says when the validation images differ', () => {
+    const stored = metrics(0.9, { validationSet: { ...SPLIT, id: 'split-b' } })
+    const decision = decidePromotion('auto', metrics(0.8), 'c-2', stored, true)
+    expect(decision.promoted).toBe(false)
+    expect(decision.promotion.reason).toMatch(/on different validation images/)
+  })
+
+  it('promotes over no model, a model without metrics, or one for other classes', () => {
+    expect(decidePromotion('auto', metrics(0.1), 'c-2', undefined, false).promotion.reason).toBe(
+      'the bucket held no model',
+    )
+    expect(decidePromotion('auto', metrics(0.1), 'c-2', undefined, true)).toMatchObject({
+      promoted: true,
+      promotion: { reason: 'the stored model has no metrics to compare with' },
+    })
+    const otherClasses = metrics(1, { classes: ['cat', 'dog'] })
+    expect(decidePromotion('auto', metrics(0.1), 'c-2', otherClasses, true)).toMatchObject({
+      promoted: true,
+      promotion: { reason: expect.stringContaining('classes changed') },
+    })
+  })
+
+  it('always and never override the comparison', () => {
+    const stored = metrics(1)
+    expect(decidePromotion('always', metrics(0), 'c-2', stored, true).promoted).toBe(true)
+    expect(decidePromotion('never', metrics(1), 'c-2', stored, true).promoted).toBe(false)
+  })
+})
+
+describe('the promote request option', () => {
+  it('is taken from a request body and checked', () => {
+    const request = { client: 'client0', trainType: 'classification' }
+    expect(resolveTrainRequest({ ...request, promote: 'always' }, 'p-').promote).toBe('always')
+    expect(resolveTrainRequest(request, 'p-').promote).toBeUndefined()
+    expect(() => resolveTrainRequest({ ...request, promote: 'maybe' }, 'p-')).toThrow(
+      /promote must be one of auto, always, never/,
+    )
+  })
+})
