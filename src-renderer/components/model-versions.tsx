@@ -87,6 +87,7 @@ export function ModelVersions({ client, refreshKey }: { client: string; refreshK
                 Val. loss
               </th>
               <th scope="col">Model</th>
+              <th scope="col">Download</th>
             </tr>
           </thead>
           <tbody>
@@ -112,6 +113,20 @@ export function ModelVersions({ client, refreshKey }: { client: string; refreshK
                       {promoting === version.jobId ? 'Promoting…' : 'Promote'}
                     </button>
                   )}
+                </td>
+                <td>
+                  {version.files
+                    .filter((file) => file.key.endsWith('/model.h5'))
+                    .map((file) => (
+                      <a
+                        key={file.key}
+                        href={api.modelFileUrl(client, file.key)}
+                        download
+                        aria-label={`Download model.h5 of ${version.jobId}`}
+                      >
+                        model.h5
+                      </a>
+                    ))}
                 </td>
               </tr>
             ))}

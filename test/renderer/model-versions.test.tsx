@@ -80,6 +80,8 @@ describe('model versions on the results screen', () => {
     expect(within(older!).getByText('Promoted')).toBeTruthy()
     expect(within(older!).queryByRole('button')).toBeNull()
     expect(api.calls).toContain('listModelVersions:client0')
+    const link = within(newer!).getByRole('link', { name: 'Download model.h5 of client0-2' })
+    expect(link.getAttribute('href')).toBe('model://client0/runs/client0-2/model.h5')
   })
 
   it('promotes a version and shows the list the server answers', async () => {
