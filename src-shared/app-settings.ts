@@ -139,15 +139,12 @@ export function settingsFieldLabel(field: SettingsFieldPath): string {
 }
 
 /**
- * Limits on downloading a backbone by URL, set by environment variables only
- * (TRAINING_SERVER_BACKBONE_MAX_BYTES, TRAINING_SERVER_BACKBONE_TIMEOUT_MS). MobileNet v2 1.0 224
- * as a TF.js layers model is about 14 MB, so 200 MiB leaves room for far larger backbones while a
- * wrong URL cannot fill the disk; ten minutes fetch that much over a slow link.
+ * Limits on downloading a backbone by URL. MobileNet v2 1.0 224 as a TF.js layers model is about
+ * 14 MB, so 200 MiB leaves room for far larger backbones while a wrong URL cannot fill the disk;
+ * ten minutes fetch that much over a slow link.
  */
 export const DEFAULT_BACKBONE_MAX_BYTES = 200 * 1024 * 1024
 export const DEFAULT_BACKBONE_DOWNLOAD_TIMEOUT_MS = 10 * 60 * 1000
-export const BACKBONE_MAX_BYTES_RANGE = { min: 1024, max: 16 * 1024 * 1024 * 1024 }
-export const BACKBONE_DOWNLOAD_TIMEOUT_RANGE = { min: 100, max: 24 * 60 * 60 * 1000 }
 
 /**
  * Bounds on what the app keeps and uses: settings.json fields (and environment variables) that
@@ -164,6 +161,12 @@ export interface ResourceLimits {
   trainingMemoryMaxBytes: number
   /** Days a model set aside in unsent-models/ is kept (unless its upload is still pending). */
   unsentModelMaxAgeDays: number
+  /** Bytes a backbone downloaded by URL may take, model.json and weights together. */
+  backboneMaxBytes: number
+  /** Milliseconds a backbone download may take in all. */
+  backboneTimeoutMs: number
+  /** Model versions (runs/<job id>/) kept per client beside the promoted one; 0 keeps all. */
+  modelVersionsKept: number
 }
 
 export const RESOURCE_LIMIT_FIELDS = [
@@ -172,6 +175,9 @@ export const RESOURCE_LIMIT_FIELDS = [
   'embeddingCacheMaxBytes',
   'trainingMemoryMaxBytes',
   'unsentModelMaxAgeDays',
+  'backboneMaxBytes',
+  'backboneTimeoutMs',
+  'modelVersionsKept',
 ] as const satisfies readonly (keyof ResourceLimits)[]
 export type ResourceLimitField = (typeof RESOURCE_LIMIT_FIELDS)[number]
 
@@ -181,6 +187,9 @@ export const DEFAULT_RESOURCE_LIMITS: ResourceLimits = {
   embeddingCacheMaxBytes: 1024 ** 3,
   trainingMemoryMaxBytes: 0,
   unsentModelMaxAgeDays: 30,
+  backboneMaxBytes: DEFAULT_BACKBONE_MAX_BYTES,
+  backboneTimeoutMs: DEFAULT_BACKBONE_DOWNLOAD_TIMEOUT_MS,
+  modelVersionsKept: 0,
 }
 
 export const RESOURCE_LIMIT_RANGES: Record<ResourceLimitField, { min: number; max: number }> = {
@@ -189,4 +198,7 @@ export const RESOURCE_LIMIT_RANGES: Record<ResourceLimitField, { min: number; ma
   embeddingCacheMaxBytes: { min: 0, max: Number.MAX_SAFE_INTEGER },
   trainingMemoryMaxBytes: { min: 0, max: Number.MAX_SAFE_INTEGER },
   unsentModelMaxAgeDays: { min: 1, max: 36_500 },
+  backboneMaxBytes: { min: 1024, max: 16 * 1024 ** 3 },
+  backboneTimeoutMs: { min: 100, max: 24 * 60 * 60 * 1000 },
+  modelVersionsKept: { min: 0, max: 100_000 },
 }

@@ -3,8 +3,6 @@
 // per-field problems, untrusted input from the screen, and a parsed settings.json.
 
 import {
-  BACKBONE_DOWNLOAD_TIMEOUT_RANGE,
-  BACKBONE_MAX_BYTES_RANGE,
   CONCURRENCY_RANGE,
   PORT_RANGE,
   RESOURCE_LIMIT_FIELDS,
@@ -271,12 +269,4 @@ function storedCredentials(value: unknown): StoredCredentials {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(sealed))
     throw invalid('credentials.secretAccessKeyEncrypted', 'must be base64 text')
   return { accessKeyId, secretAccessKeyEncrypted: sealed }
-}
-
-export function backboneMaxBytesProblem(value: unknown): string | undefined {
-  return integerProblem(value, BACKBONE_MAX_BYTES_RANGE)
-}
-
-export function backboneDownloadTimeoutProblem(value: unknown): string | undefined {
-  return integerProblem(value, BACKBONE_DOWNLOAD_TIMEOUT_RANGE)
 }

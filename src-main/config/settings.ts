@@ -5,8 +5,6 @@
 import { homedir, platform } from 'node:os'
 import { join, resolve } from 'node:path'
 import {
-  DEFAULT_BACKBONE_DOWNLOAD_TIMEOUT_MS,
-  DEFAULT_BACKBONE_MAX_BYTES,
   DEFAULT_RESOURCE_LIMITS,
   DEFAULT_SETTINGS,
   RESOURCE_LIMIT_FIELDS,
@@ -18,10 +16,7 @@ import {
 } from '../../src-shared/app-settings'
 import { BACKENDS, type BackendName } from '../../src-shared/train-params'
 import { AppFailure, appError } from '../../src-shared/errors'
-import {
-  backboneDownloadTimeoutProblem,
-  backboneMaxBytesProblem,
-} from '../../src-shared/settings-checks'
+import {} from '../../src-shared/settings-checks'
 import type { SecretCipher } from './secret-cipher'
 import { readSettingsFile, settingsFilePath } from './settings-file'
 
@@ -56,14 +51,8 @@ export interface Settings {
   accessToken?: string
   /** Share of a dataset's images (0..1) that may be unreadable and skipped before a job fails. */
   maxBadImageRate: number
-  /** Bytes a backbone downloaded by URL may take, model.json and weights together. */
-  backboneMaxBytes: number
-  /** Milliseconds a backbone download may take in all. */
-  backboneDownloadTimeoutMs: number
   /** What the app keeps and uses at most (run records, caches, training memory, unsent models). */
   limits: ResourceLimits
-  /** Model versions (runs/<job id>/) kept per client beside the promoted one; 0 keeps all. */
-  modelVersionsKept: number
   /** Fields an environment variable set, over the settings file, by the variable's name. */
   overriddenBy?: Partial<Record<SettingsField, string>>
 }
@@ -118,21 +107,6 @@ function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = Number(percent ? raw.slice(0, -1) : raw) / (percent ? 100 : 1)
   if (!/^\d*\.?\d+%?$/.test(raw) || !(value >= 0 && value <= 1))
     throw invalidVariable(name, `${name} must be a share from 0 to 1 (or 0% to 100%), got "${raw}"`)
-  return value
-}
-
-/** A whole number the shared settings check accepts. */
-function checkedInteger(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  problem: (value: unknown) => string | undefined,
-): number {
-  const raw = env[name]?.trim()
-  if (raw === undefined || raw === '') return fallback
-  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN
-  const found = problem(value)
-  if (found !== undefined) throw invalidVariable(name, `${name} ${found}, got "${raw}"`)
   return value
 }
 
@@ -287,20 +261,7 @@ export function loadSettings(
     backend: environmentBackend(env) ?? document.backend,
     accessToken: env.TRAINING_SERVER_TOKEN || undefined,
     maxBadImageRate: share(env, 'TRAINING_SERVER_MAX_BAD_IMAGE_RATE', DEFAULT_MAX_BAD_IMAGE_RATE),
-    backboneMaxBytes: checkedInteger(
-      env,
-      'TRAINING_SERVER_BACKBONE_MAX_BYTES',
-      DEFAULT_BACKBONE_MAX_BYTES,
-      backboneMaxBytesProblem,
-    ),
-    backboneDownloadTimeoutMs: checkedInteger(
-      env,
-      'TRAINING_SERVER_BACKBONE_TIMEOUT_MS',
-      DEFAULT_BACKBONE_DOWNLOAD_TIMEOUT_MS,
-      backboneDownloadTimeoutProblem,
-    ),
     limits: resourceLimits(env, document),
-    modelVersionsKept: integer(env, 'TRAINING_SERVER_MODEL_VERSIONS_KEPT', 0, 0, 100_000),
     overriddenBy,
   }
 }

@@ -10,7 +10,10 @@ import { backboneLocation } from './transfer-training'
 
 /** The download limits a backbone URL is held to, wherever it is fetched. */
 export function backboneLimits(settings: Settings): { maxBytes: number; timeoutMs: number } {
-  return { maxBytes: settings.backboneMaxBytes, timeoutMs: settings.backboneDownloadTimeoutMs }
+  return {
+    maxBytes: settings.limits.backboneMaxBytes,
+    timeoutMs: settings.limits.backboneTimeoutMs,
+  }
 }
 
 /** Nothing to do for jobs without a backbone; otherwise fails (throws) as loading it would. */

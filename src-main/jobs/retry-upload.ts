@@ -91,7 +91,7 @@ export async function runRetryUpload(
     weights,
     journalDir: commits,
     training: 'Skipped',
-    versionsKept: ctx.settings.modelVersionsKept,
+    versionsKept: ctx.settings.limits.modelVersionsKept,
     ...(result?.metrics !== undefined && { metrics: result.metrics }),
     ...(result?.skippedImageCount !== undefined && {
       skipped: {

@@ -70,7 +70,7 @@ export interface StoreModelInput {
   training: Outcome
   metrics?: TrainingMetrics
   skipped?: SkippedImages
-  /** Versions kept beside the promoted one (settings.modelVersionsKept); 0 or unset keeps all. */
+  /** Versions kept beside the promoted one (settings.limits.modelVersionsKept); 0 or unset keeps all. */
   versionsKept?: number
 }
 

@@ -194,8 +194,8 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
           cacheDir: join(settings.home, 'cache'),
           home: settings.home,
           maxBadImageShare: settings.maxBadImageRate,
-          backboneMaxBytes: settings.backboneMaxBytes,
-          backboneTimeoutMs: settings.backboneDownloadTimeoutMs,
+          backboneMaxBytes: settings.limits.backboneMaxBytes,
+          backboneTimeoutMs: settings.limits.backboneTimeoutMs,
           memoryLimitBytes: memoryLimit,
         },
         { signal, onMessage: (message) => relay(job, message, ctx) },
@@ -230,7 +230,7 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
       training: 'Succesfull',
       metrics,
       skipped,
-      versionsKept: settings.modelVersionsKept,
+      versionsKept: settings.limits.modelVersionsKept,
     })
   } catch (err) {
     if (job.terminal) throw err

@@ -53,12 +53,12 @@ describe('pruneModelVersions', () => {
     const before = await keys()
     expect(await pruneModelVersions(store.s3, BUCKET, 0)).toEqual([])
     expect(await keys()).toEqual(before)
-    expect(loadSettings({ TRAINING_SERVER_HOME: store.directory }).modelVersionsKept).toBe(0)
+    expect(loadSettings({ TRAINING_SERVER_HOME: store.directory }).limits.modelVersionsKept).toBe(0)
     expect(
       loadSettings({
         TRAINING_SERVER_HOME: store.directory,
         TRAINING_SERVER_MODEL_VERSIONS_KEPT: '5',
-      }).modelVersionsKept,
+      }).limits.modelVersionsKept,
     ).toBe(5)
   })
 })
