@@ -85,17 +85,21 @@ describe('rleToBbox', () => {
   })
 
   it('spans the full height when one run wraps from a column into the next', () => {
-    // 4 rows: pixels (0, 3) and (1, 0) are consecutive in column-major order, so one run covers
-    // both; every row between the last of column 0 and the first of column 1 is in the box.
+    // 4 rows: pixels (0, 2), (0, 3), (1, 0), (1, 1) are consecutive in column-major order, so
+    // one run covers them. Its first and last pixels alone (rows 2 and 1) would give rows 1..2;
+    // the run passes through the last row of column 0 and the first row of column 1, so the box
+    // covers rows 0..3.
     const wrapped = rleEncode(
       maskOf(4, 3, [
+        [0, 2],
         [0, 3],
         [1, 0],
+        [1, 1],
       ]),
       4,
       3,
     )
-    expect(Array.from(wrapped.counts)).toEqual([3, 2, 7])
+    expect(Array.from(wrapped.counts)).toEqual([2, 4, 6])
     expect(rleToBbox(wrapped)).toEqual([0, 0, 2, 4])
   })
 
