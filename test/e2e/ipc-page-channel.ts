@@ -16,19 +16,12 @@ class PageSender implements IpcSender {
   private destroyed = false
   private readonly onDestroyed: (() => void)[] = []
   private delivery: Promise<unknown> = Promise.resolve()
-  /** Events that could not be cloned: Electron throws them at the sender; the test reads them. */
-  readonly refused: string[] = []
 
   constructor(private readonly page: Page) {}
 
   send(channel: string, ...args: unknown[]): void {
-    let encoded: string
-    try {
-      encoded = encodeIpcPayload(args)
-    } catch (thrown) {
-      this.refused.push(`${channel}: ${String(thrown)}`)
-      throw thrown
-    }
+    // Throws at the caller for what cannot be cloned, as webContents.send does.
+    const encoded = encodeIpcPayload(args)
     this.delivery = this.delivery
       .then(() =>
         this.page.evaluate(
