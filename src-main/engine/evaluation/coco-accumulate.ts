@@ -62,27 +62,29 @@ export function accumulate(
   const recall = new Float64Array(T * K * A * M).fill(-1)
   for (let k = 0; k < K; k++) {
     const perArea = evaluations[k] ?? []
-    // Which images take part doesn't depend on the area range, only their flags do.
-    const images: number[] = []
-    ;(perArea[0] ?? []).forEach((e, i) => {
-      if (e) images.push(i)
-    })
+    // Which images take part, and their detections, don't depend on the area range: only
+    // the flags do. So the ranking is made once per category.
+    const images = indicesOfPresent(perArea[0] ?? [])
     if (images.length === 0) continue
-    for (let m = 0; m < M; m++) {
-      const maxDet = params.maxDets[m] as number
-      const ranked = rankDetections(
-        perArea[0] as readonly (ImageEvaluation | null)[],
-        images,
-        maxDet,
-      )
-      for (let a = 0; a < A; a++) {
-        const row = perArea[a] as readonly (ImageEvaluation | null)[]
-        let regular = 0
-        for (const i of images)
-          for (const flag of (row[i] as ImageEvaluation).gtIgnore) if (!flag) regular++
-        if (regular === 0) continue
+    const pooled = poolDetections(perArea[0] as readonly (ImageEvaluation | null)[], images)
+    for (let a = 0; a < A; a++) {
+      const row = perArea[a] as readonly (ImageEvaluation | null)[]
+      let regular = 0
+      for (const i of images)
+        for (const flag of (row[i] as ImageEvaluation).gtIgnore) if (!flag) regular++
+      if (regular === 0) continue
+      const flags = poolFlags(row, images, pooled.count, T)
+      for (let m = 0; m < M; m++) {
+        const ranked = pooled.rankedWithin(params.maxDets[m] as number)
         for (let t = 0; t < T; t++) {
-          const curve = precisionAtRecalls(row, ranked, t, regular, params.recallThresholds)
+          const curve = precisionAtRecalls(
+            flags,
+            pooled.count,
+            ranked,
+            t,
+            regular,
+            params.recallThresholds,
+          )
           recall[recallIndex(dims, t, k, a, m)] = curve.recall
           for (let r = 0; r < R; r++)
             precision[precisionIndex(dims, t, r, k, a, m)] = curve.precision[r] as number
@@ -93,57 +95,87 @@ export function accumulate(
   return { params, categoryIds, precision, recall }
 }
 
-/** The detections of all images (each cut to `maxDet`), highest score first; ties keep
- *  image order, then the image's own order, as a stable sort does. */
-interface RankedDetections {
-  image: Int32Array
-  detection: Int32Array
+function indicesOfPresent(row: readonly (ImageEvaluation | null)[]): number[] {
+  const present: number[] = []
+  row.forEach((e, i) => {
+    if (e) present.push(i)
+  })
+  return present
 }
 
-function rankDetections(
-  row: readonly (ImageEvaluation | null)[],
-  images: readonly number[],
-  maxDet: number,
-): RankedDetections {
-  const image: number[] = []
-  const detection: number[] = []
-  const scores: number[] = []
+/** All images' detections in one numbering (image by image, each in its own rank order). */
+function poolDetections(row: readonly (ImageEvaluation | null)[], images: readonly number[]) {
+  let count = 0
+  for (const i of images) count += (row[i] as ImageEvaluation).dtScores.length
+  const scores = new Float64Array(count)
+  const rankInImage = new Int32Array(count)
+  let at = 0
   for (const i of images) {
     const e = row[i] as ImageEvaluation
-    const n = Math.min(e.dtScores.length, maxDet)
-    for (let d = 0; d < n; d++) {
-      image.push(i)
-      detection.push(d)
-      scores.push(e.dtScores[d] as number)
+    for (let d = 0; d < e.dtScores.length; d++, at++) {
+      scores[at] = e.dtScores[d] as number
+      rankInImage[at] = d
     }
   }
-  // Array.prototype.sort is stable (ES2019), which is what COCO's mergesort guarantees.
-  const order = scores
-    .map((_, j) => j)
-    .sort((x, y) => (scores[y] as number) - (scores[x] as number))
+  // Highest score first, ties in pooled order: what COCO's stable mergesort gives. A limit
+  // keeps a subsequence of this order, which is the stable sort of the kept ones.
+  const order = Int32Array.from({ length: count }, (_, j) => j).sort(
+    (x, y) => (scores[y] as number) - (scores[x] as number) || x - y,
+  )
+  const cache = new Map<number, Int32Array>()
   return {
-    image: Int32Array.from(order, (j) => image[j] as number),
-    detection: Int32Array.from(order, (j) => detection[j] as number),
+    count,
+    rankedWithin(maxDet: number): Int32Array {
+      let ranked = cache.get(maxDet)
+      if (!ranked) {
+        ranked = order.filter((j) => (rankInImage[j] as number) < maxDet)
+        cache.set(maxDet, ranked)
+      }
+      return ranked
+    },
   }
+}
+
+/** Matched / ignored flags of the pooled detections, `[t * count + pooled index]`. */
+function poolFlags(
+  row: readonly (ImageEvaluation | null)[],
+  images: readonly number[],
+  count: number,
+  T: number,
+): { matched: Uint8Array; ignored: Uint8Array } {
+  const matched = new Uint8Array(T * count)
+  const ignored = new Uint8Array(T * count)
+  let offset = 0
+  for (const i of images) {
+    const e = row[i] as ImageEvaluation
+    const D = e.dtScores.length
+    for (let t = 0; t < T; t++) {
+      matched.set(e.dtMatched.subarray(t * D, (t + 1) * D), t * count + offset)
+      ignored.set(e.dtIgnore.subarray(t * D, (t + 1) * D), t * count + offset)
+    }
+    offset += D
+  }
+  return { matched, ignored }
 }
 
 function precisionAtRecalls(
-  row: readonly (ImageEvaluation | null)[],
-  ranked: RankedDetections,
+  flags: { matched: Uint8Array; ignored: Uint8Array },
+  count: number,
+  ranked: Int32Array,
   t: number,
   regular: number,
   recallThresholds: readonly number[],
 ): { recall: number; precision: Float64Array } {
-  const nd = ranked.image.length
+  const nd = ranked.length
   const rc = new Float64Array(nd)
   const pr = new Float64Array(nd)
+  const base = t * count
   let tps = 0
   let fps = 0
   for (let j = 0; j < nd; j++) {
-    const e = row[ranked.image[j] as number] as ImageEvaluation
-    const at = t * e.dtScores.length + (ranked.detection[j] as number)
-    if (!e.dtIgnore[at]) {
-      if (e.dtMatched[at]) tps++
+    const at = base + (ranked[j] as number)
+    if (!flags.ignored[at]) {
+      if (flags.matched[at]) tps++
       else fps++
     }
     rc[j] = tps / regular

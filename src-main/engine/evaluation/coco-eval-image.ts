@@ -42,14 +42,20 @@ export function evaluateImage(input: ImageEvaluationInput): ImageEvaluation {
   const T = iouThresholds.length
   const D = dtScores.length
   const G = gtAreas.length
-  const ignoredAt = (g: number): number =>
-    gtCrowd[g] !== 0 || outside(gtAreas[g] as number, areaRange) ? 1 : 0
   // A stable sort on the ignore flag: regular ground truths first, each group in its order.
-  const order: number[] = []
-  for (let g = 0; g < G; g++) if (!ignoredAt(g)) order.push(g)
-  for (let g = 0; g < G; g++) if (ignoredAt(g)) order.push(g)
-  const gtIgnore = Uint8Array.from(order, ignoredAt)
-  const crowd = Uint8Array.from(order, (g) => gtCrowd[g] as number)
+  const ignored = new Uint8Array(G)
+  for (let g = 0; g < G; g++)
+    ignored[g] = gtCrowd[g] !== 0 || outside(gtAreas[g] as number, areaRange) ? 1 : 0
+  const order = new Int32Array(G)
+  let placed = 0
+  for (let g = 0; g < G; g++) if (!ignored[g]) order[placed++] = g
+  for (let g = 0; g < G; g++) if (ignored[g]) order[placed++] = g
+  const gtIgnore = new Uint8Array(G)
+  const crowd = new Uint8Array(G)
+  for (let s = 0; s < G; s++) {
+    gtIgnore[s] = ignored[order[s] as number] as number
+    crowd[s] = gtCrowd[order[s] as number] as number
+  }
   const gtMatched = new Uint8Array(T * G)
   const dtMatched = new Uint8Array(T * D)
   const dtIgnore = new Uint8Array(T * D)

@@ -72,18 +72,32 @@ export function evaluateImages<D extends EvalDetection, G extends EvalGroundTrut
         .slice(0, maxDet)
         .map(({ d }) => d)
       const ious = dts.length > 0 && gts.length > 0 ? input.kind.iou(dts, gts) : []
-      const common = {
-        imageId,
-        categoryId,
-        dtScores: Float64Array.from(dts, (d) => d.score),
-        dtAreas: Float64Array.from(dts, (d) => input.kind.detectionArea(d)),
-        gtAreas: Float64Array.from(gts, (g) => g.area),
-        gtCrowd: Uint8Array.from(gts, (g) => (g.iscrowd ? 1 : 0)),
-        ious,
-        iouThresholds: params.iouThresholds,
-      }
+      const dtScores = new Float64Array(dts.length)
+      const dtAreas = new Float64Array(dts.length)
+      dts.forEach((d, at) => {
+        dtScores[at] = d.score
+        dtAreas[at] = input.kind.detectionArea(d)
+      })
+      const gtAreas = new Float64Array(gts.length)
+      const gtCrowd = new Uint8Array(gts.length)
+      gts.forEach((g, at) => {
+        gtAreas[at] = g.area
+        gtCrowd[at] = g.iscrowd ? 1 : 0
+      })
       params.areaRanges.forEach((areaRange, a) =>
-        perArea[a]?.push(evaluateImage({ ...common, areaRange })),
+        perArea[a]?.push(
+          evaluateImage({
+            imageId,
+            categoryId,
+            dtScores,
+            dtAreas,
+            gtAreas,
+            gtCrowd,
+            ious,
+            iouThresholds: params.iouThresholds,
+            areaRange,
+          }),
+        ),
       )
     }
     return perArea

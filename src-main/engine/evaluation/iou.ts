@@ -50,9 +50,11 @@ export function boxIou(detection: Box, groundTruth: Box, crowd: boolean): number
 export const boxIouKind: IouKind<EvalDetection & { bbox: Box }, EvalGroundTruth & { bbox: Box }> = {
   name: 'bbox',
   iou(detections, groundTruths) {
-    return detections.map((d) =>
-      Float64Array.from(groundTruths, (g) => boxIou(d.bbox, g.bbox, g.iscrowd !== 0)),
-    )
+    return detections.map((d) => {
+      const row = new Float64Array(groundTruths.length)
+      groundTruths.forEach((g, at) => (row[at] = boxIou(d.bbox, g.bbox, g.iscrowd !== 0)))
+      return row
+    })
   },
   detectionArea: (d) => (d.bbox[2] ?? 0) * (d.bbox[3] ?? 0),
 }

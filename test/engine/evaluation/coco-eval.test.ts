@@ -82,9 +82,11 @@ describe('COCO evaluation, rule by rule', () => {
   it('cuts each image to its 100 best detections before matching', () => {
     const boxes = apart(101, 500)
     const falses = boxes.map((b, i) => dt(1, b, 0.99 - i * 0.001)).slice(0, 100)
-    const { stats } = evaluate([gt(1, A)], [...falses, dt(1, A, 0.5)])
-    expect(stats.ap).toBe(0)
-    expect(stats.ar100).toBe(0)
+    const cut = evaluate([gt(1, A)], [...falses, dt(1, A, 0.5)])
+    expect(cut.stats.ap).toBe(0)
+    expect(cut.stats.ar100).toBe(0)
+    // Cut before matching, the 101st never takes the object, which stays missed.
+    expect(cut.imageErrors).toEqual([{ imageId: 1, missed: 1, falseDetections: 100 }])
     // One more place and the hit is in: recall 1 at rank 101 of 101.
     const kept = evaluate([gt(1, A)], [...falses.slice(1), dt(1, A, 0.5)]).stats
     expect(kept.ar100).toBeCloseTo(1, 12)
