@@ -66,12 +66,16 @@ const input = {
   groundTruths,
   detections,
 }
+// Wall time is what a user waits; CPU time says how much of it was ours on a shared machine.
 let best = Infinity
+let bestCpu = Infinity
 let ap = 0
 for (let run = 0; run < repeat; run++) {
   const started = performance.now()
+  const cpu = process.cpuUsage()
   ap = evaluateBoxes(input).stats.ap
   best = Math.min(best, performance.now() - started)
+  bestCpu = Math.min(bestCpu, process.cpuUsage(cpu).user / 1000)
 }
 console.log(
   JSON.stringify({
@@ -81,6 +85,7 @@ console.log(
     detections: detections.length,
     groundTruths: groundTruths.length,
     ms: Math.round(best * 10) / 10,
+    cpuMs: Math.round(bestCpu * 10) / 10,
     ap: Math.round(ap * 1e4) / 1e4,
   }),
 )
