@@ -4,7 +4,8 @@
 
 import type { AreaRange } from './coco-eval-params'
 
-/** Flags are flat `[threshold][item]` arrays; `1` means set. */
+/** Flags are flat `[threshold][item]` arrays; `1` means set. A match is a flag, not the
+ *  matched id as in pycocotools, where a ground truth of id 0 would read as unmatched. */
 export interface ImageEvaluation {
   imageId: number
   categoryId: number

@@ -51,8 +51,8 @@ export function evaluate(
   })
 }
 
-/** Values to 9 decimals: COCO's precision is tp / (tp + fp + eps), so a perfect score is
- *  1 / (1 + 2⁻⁵²), one ulp below 1, exactly as pycocotools reports it. */
+/** Values to 9 decimals: COCO's precision is tp / (tp + fp + 2⁻⁵²), so a perfect score is
+ *  an ulp or two below 1, as pycocotools reports it. */
 export const rounded = <T extends Record<string, number | null> | (number | null)[]>(
   values: T,
 ): T =>
