@@ -4,6 +4,8 @@
 
 import type { CocoEntries, ImageEntry } from './check-coco-shape'
 import type { FindingCollector } from './finding-collector'
+import { boxIou } from './coco-mask/mask-iou'
+import type { CocoBox } from './coco-mask/rle'
 
 export interface DatasetBox {
   categoryId: number
@@ -30,16 +32,6 @@ export const DUPLICATE_IOU = 0.95
  * each other there, and the bound keeps a file with 100,000 boxes on one image from taking hours.
  */
 const DUPLICATE_WINDOW = 64
-
-export function boxIou(a: readonly number[], b: readonly number[]): number {
-  const [ax = 0, ay = 0, aw = 0, ah = 0] = a
-  const [bx = 0, by = 0, bw = 0, bh = 0] = b
-  const iw = Math.min(ax + aw, bx + bw) - Math.max(ax, bx)
-  const ih = Math.min(ay + ah, by + bh) - Math.max(ay, by)
-  if (iw <= 0 || ih <= 0) return 0
-  const inter = iw * ih
-  return inter / (aw * ah + bw * bh - inter)
-}
 
 function formatBox(box: readonly number[]): string {
   return `[${box.map((v) => Math.round(v * 100) / 100).join(', ')}]`
@@ -78,7 +70,7 @@ function findDuplicates(placed: Placed[], findings: FindingCollector): void {
       for (let j = i + 1; j < Math.min(group.length, i + 1 + DUPLICATE_WINDOW); j++) {
         const b = group[j] as Placed
         if (b.box.bbox[0] >= a.box.bbox[0] + a.box.bbox[2]) break
-        if (boxIou(a.box.bbox, b.box.bbox) <= DUPLICATE_IOU) continue
+        if (boxIou(a.box.bbox as CocoBox, b.box.bbox as CocoBox, false) <= DUPLICATE_IOU) continue
         const [first, later] = a.index < b.index ? [a, b] : [b, a]
         if (reported.has(later.index)) continue
         reported.add(later.index)

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import type { Finding, FindingCode } from '../../src-shared/annotation-report'
-import { boxIou } from '../../src-shared/check-detection-boxes'
 import {
   NO_LABEL,
   validateAnnotations,
@@ -279,12 +278,6 @@ describe('validateAnnotations for obj_detection', () => {
     expect(report.findings[0]?.message).toContain('annotations[0]')
     // Warnings only: the boxes stay.
     expect(dataset?.items[0]?.boxes).toHaveLength(5)
-  })
-
-  it('computes IoU of [x, y, w, h] boxes', () => {
-    expect(boxIou([0, 0, 10, 10], [0, 0, 10, 10])).toBe(1)
-    expect(boxIou([0, 0, 10, 10], [5, 0, 10, 10])).toBeCloseTo(50 / 150, 12)
-    expect(boxIou([0, 0, 10, 10], [10, 0, 10, 10])).toBe(0)
   })
 
   it('leaves classification blind to boxes, however broken', () => {

@@ -2,6 +2,9 @@
 // elsewhere. A kind gives the IoU matrix of an image's detections against its ground truths
 // and each detection's area (for the area ranges).
 
+import { boxIou as sharedBoxIou } from '../../../src-shared/coco-mask/mask-iou'
+import type { CocoBox } from '../../../src-shared/coco-mask/rle'
+
 /** What the evaluator needs of a ground truth, whatever the overlap kind. */
 export interface EvalGroundTruth {
   id: number
@@ -35,16 +38,7 @@ type Box = readonly [number, number, number, number] | readonly number[]
 
 /** IoU of two `[x, y, w, h]` boxes; with `crowd`, intersection over the detection's area. */
 export function boxIou(detection: Box, groundTruth: Box, crowd: boolean): number {
-  const [dx, dy, dw, dh] = detection as [number, number, number, number]
-  const [gx, gy, gw, gh] = groundTruth as [number, number, number, number]
-  const w = Math.min(dx + dw, gx + gw) - Math.max(dx, gx)
-  if (w <= 0) return 0
-  const h = Math.min(dy + dh, gy + gh) - Math.max(dy, gy)
-  if (h <= 0) return 0
-  const intersection = w * h
-  const detectionArea = dw * dh
-  const union = crowd ? detectionArea : detectionArea + gw * gh - intersection
-  return intersection / union
+  return sharedBoxIou(detection as CocoBox, groundTruth as CocoBox, crowd)
 }
 
 export const boxIouKind: IouKind<EvalDetection & { bbox: Box }, EvalGroundTruth & { bbox: Box }> = {
