@@ -7,6 +7,8 @@ import type { TrainingServerApi } from '../../src-shared/bridge'
 import {
   JOB_EVENT_CHANNEL,
   requestChannelId,
+  SYNC_PROGRESS_CHANNEL,
+  type SyncProgressMessage,
   type IpcOutcome,
   type JobEventMessage,
   modelFileAppUrl,
@@ -63,6 +65,22 @@ const bridge: TrainingServerApi = {
     return () => {
       ipcRenderer.removeListener(JOB_EVENT_CHANNEL, onMessage)
       void invoke('unsubscribeJobEvents', subscriptionId).catch(() => undefined)
+    }
+  },
+  onSyncProgress(client, listener) {
+    nextSubscription += 1
+    const subscriptionId = `s${nextSubscription}`
+    const onMessage = (_event: unknown, message: SyncProgressMessage): void => {
+      if (message.subscriptionId === subscriptionId) listener(message.progress)
+    }
+    // Listen before subscribing: the main process sends the current step straight away.
+    ipcRenderer.on(SYNC_PROGRESS_CHANNEL, onMessage)
+    void invoke('subscribeSyncProgress', client, subscriptionId).catch(() => {
+      ipcRenderer.removeListener(SYNC_PROGRESS_CHANNEL, onMessage)
+    })
+    return () => {
+      ipcRenderer.removeListener(SYNC_PROGRESS_CHANNEL, onMessage)
+      void invoke('unsubscribeSyncProgress', subscriptionId).catch(() => undefined)
     }
   },
 }
