@@ -1,6 +1,6 @@
 // The /api routes the web UI uses (the browser transport of TrainingServerApi): clients, their
-// datasets (and a sync's progress) and thumbnails, model files (listed, downloaded, tried), and jobs with their live
-// event streams.
+// datasets (synced, with the sync's progress) and thumbnails, model files (listed, downloaded,
+// tried), and jobs with their live event streams.
 
 import { createReadStream } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
