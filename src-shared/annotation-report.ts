@@ -23,6 +23,13 @@ export const FINDING_CODES = [
   'TOO_FEW_CLASSES', // classification needs at least two classes with images
   'UNSAFE_FILE_NAME', // file_name escapes the images folder
   'ANNOTATIONS_TOO_LARGE', // coco/annotations.json is above the size limit; it is not read
+  'BBOX_INVALID', // detection: bbox missing or not [x, y, w, h] of finite numbers with w, h > 0
+  'BBOX_OUTSIDE_IMAGE', // detection: the box lies wholly outside its image
+  'BBOX_CLIPPED', // warning: the box reaches outside its image and is clipped to it
+  'BBOX_TINY', // warning: a side under 2 px or an area under 16 px²
+  'BBOX_DUPLICATE', // warning: same image and category as another box, IoU above 0.95
+  'AREA_MISSING', // warning, once: annotations without "area" get the box's w×h
+  'CATEGORY_WITHOUT_BOXES', // warning: a detection category no box uses; left out of training
 ] as const
 export type FindingCode = (typeof FINDING_CODES)[number]
 
@@ -47,6 +54,8 @@ export interface DatasetStats {
   imagesPerClass: Record<string, number>
   /** Listed images whose files cannot be read as images (skipped or errors, see the findings). */
   unreadableImages?: number
+  /** Detection: usable images without any box, trained on as negatives. */
+  negativeImages?: number
 }
 
 export interface AnnotationReport {

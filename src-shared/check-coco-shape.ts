@@ -31,6 +31,11 @@ export interface AnnotationEntry {
   index: number
   imageId: number
   categoryId: number
+  /**
+   * The box fields as written, judged later only for train types that use them (classification
+   * ignores them); a key is present only when the annotation has it.
+   */
+  box: { bbox?: unknown; area?: unknown; iscrowd?: unknown }
 }
 
 export interface CocoEntries {
@@ -295,7 +300,10 @@ export function checkCocoShape(value: unknown, findings: FindingCollector): Coco
       )
     }
     if (!known || imageId === undefined || categoryId === undefined) return
-    entries.annotations.push({ index, imageId, categoryId })
+    const box: AnnotationEntry['box'] = {}
+    for (const key of ['bbox', 'area', 'iscrowd'] as const)
+      if (has(annotation, key)) box[key] = annotation[key]
+    entries.annotations.push({ index, imageId, categoryId, box })
   })
   return entries
 }

@@ -5,9 +5,12 @@
 
 import { summarizeFindings, type AnnotationReport, type DatasetStats } from './annotation-report'
 import { checkCocoShape, type CocoEntries, type ImageEntry } from './check-coco-shape'
+import { checkDetectionBoxes, type DatasetBox, type ImageSize } from './check-detection-boxes'
 import { FindingCollector } from './finding-collector'
 import { parseAnnotationsJson } from './parse-annotations-json'
 import type { TrainType } from './train-params'
+
+export type { DatasetBox } from './check-detection-boxes'
 
 export interface ImageFileFacts {
   bytes: number
@@ -26,8 +29,13 @@ export interface ClassInfo {
 export interface ClassificationItem {
   imageId: number
   fileName: string
-  /** Index into `classes`. */
+  /**
+   * Index into `classes`. Detection: the class of the box with the lowest category id, and -1 for
+   * an image with no box to train on (a negative).
+   */
   label: number
+  /** Detection only: every box of the image, crowd regions included, in annotation order. */
+  boxes?: DatasetBox[]
 }
 
 export interface ValidatedDataset {
@@ -54,11 +62,15 @@ export interface ValidationResult {
 }
 
 export const DEFAULT_MIN_IMAGES_PER_CLASS = 2
+/** The label of a detection image with no object in it. */
+export const NO_LABEL = -1
 
 interface UsableImage {
   imageId: number
   fileName: string
-  categoryId: number
+  /** The lowest category id; undefined for a detection image with no box to train on. */
+  categoryId?: number
+  boxes?: DatasetBox[]
 }
 
 function emptyStats(): DatasetStats {
@@ -77,6 +89,19 @@ function caseInsensitiveLookup(
     }
     return index.get(name.toLowerCase())
   }
+}
+
+/**
+ * The size boxes are judged against: the annotation's own width and height (the frame its boxes
+ * were drawn in), else the measured file.
+ */
+function imageSize(image: ImageEntry, files: Map<string, ImageFileFacts>): ImageSize | undefined {
+  if (image.width !== undefined && image.height !== undefined)
+    return { width: image.width, height: image.height }
+  const facts = image.fileName === undefined ? undefined : files.get(image.fileName)
+  if (facts?.readable === true && facts.width !== undefined && facts.height !== undefined)
+    return { width: facts.width, height: facts.height }
+  return undefined
 }
 
 /** How unreadable image files are judged: skipped with a warning, or errors (with the why). */
@@ -166,6 +191,10 @@ function usableImages(
     set.add(annotation.categoryId)
     categoriesOf.set(annotation.imageId, set)
   }
+  const detection = options.trainType === 'obj_detection'
+  const boxesOf = detection
+    ? checkDetectionBoxes(entries, (image) => imageSize(image, options.files), findings)
+    : undefined
   const usable: UsableImage[] = []
   const sameButCase = caseInsensitiveLookup(options.files)
   const unreadable = unreadablePolicy(entries, options)
@@ -176,6 +205,21 @@ function usableImages(
       checkImageFile(image, fileName, options.files, sameButCase, findings, unreadable)
     const categoryIds = [...(categoriesOf.get(image.id) ?? [])].sort((a, b) => a - b)
     const first = categoryIds[0]
+    if (boxesOf !== undefined) {
+      // An image without boxes is a negative: it teaches the detector what is not an object.
+      const boxes = boxesOf.get(image.id) ?? []
+      const named = categoryIds.every((id) => entries.categories.get(id)?.name !== undefined)
+      const objectIds = boxes.filter((box) => box.iscrowd === 0).map((box) => box.categoryId)
+      const lowest = objectIds.length > 0 ? Math.min(...objectIds) : undefined
+      if (fileOk && fileName !== undefined && named)
+        usable.push({
+          imageId: image.id,
+          fileName,
+          boxes,
+          ...(lowest !== undefined && { categoryId: lowest }),
+        })
+      continue
+    }
     if (first === undefined) {
       findings.add(
         'IMAGE_WITHOUT_ANNOTATION',
@@ -225,8 +269,15 @@ function checkClasses(
     const count = counts.get(category.id) ?? 0
     const at = ['categories', category.index]
     if (count > 0) classes++
+    if (count === 0 && options.trainType === 'obj_detection')
+      findings.add(
+        'CATEGORY_WITHOUT_BOXES',
+        'warning',
+        `category "${category.name}" (id ${category.id}) has no boxes to train on (crowd regions do not count) and is left out of training`,
+        { at },
+      )
     // A category nobody uses is harmless (it is simply not a class), so that is only a warning.
-    if (count === 0)
+    else if (count === 0)
       findings.add(
         'TOO_FEW_IMAGES',
         'warning',
@@ -282,7 +333,14 @@ function validate(text: string, options: ValidateOptions): ValidationResult {
         )
 
   const counts = new Map<number, number>()
-  for (const image of usable) counts.set(image.categoryId, (counts.get(image.categoryId) ?? 0) + 1)
+  for (const image of usable) {
+    // A detection image counts once for each category it has an object of.
+    const ids =
+      image.boxes === undefined
+        ? [image.categoryId]
+        : new Set(image.boxes.filter((box) => box.iscrowd === 0).map((box) => box.categoryId))
+    for (const id of ids) if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1)
+  }
   checkClasses(entries, counts, options, findings)
 
   const imagesPerClass: Record<string, number> = {}
@@ -294,6 +352,9 @@ function validate(text: string, options: ValidateOptions): ValidationResult {
     ...entries.counts,
     imagesPerClass,
     ...(unreadable > 0 && { unreadableImages: unreadable }),
+    ...(options.trainType === 'obj_detection' && {
+      negativeImages: usable.filter((image) => image.boxes?.length === 0).length,
+    }),
   }
   const report = summarizeFindings(findings.finish(parsed.locate), stats, findings.totals())
   if (!report.ok) return { report }
@@ -308,7 +369,8 @@ function validate(text: string, options: ValidateOptions): ValidationResult {
     .map((image) => ({
       imageId: image.imageId,
       fileName: image.fileName,
-      label: indexOf.get(image.categoryId) ?? 0,
+      label: image.categoryId === undefined ? NO_LABEL : (indexOf.get(image.categoryId) ?? 0),
+      ...(image.boxes !== undefined && { boxes: image.boxes }),
     }))
   return { report, dataset: { classes, items } }
 }

@@ -37,7 +37,7 @@ export const DEMO_SHAPES = [
 
 const DEFAULTS = { seed: 1, classes: 4, imagesPerClass: 40, size: 160, format: 'jpeg' } as const
 
-function checkInteger(field: string, value: number, min: number, max: number): number {
+export function checkInteger(field: string, value: number, min: number, max: number): number {
   if (Number.isInteger(value) && value >= min && value <= max) return value
   throw new AppFailure(
     appError('INVALID_DEMO_OPTIONS', `${field} must be an integer from ${min} to ${max}`, {
@@ -47,7 +47,11 @@ function checkInteger(field: string, value: number, min: number, max: number): n
   )
 }
 
-function hslToRgb(hue: number, saturation: number, lightness: number): [number, number, number] {
+export function hslToRgb(
+  hue: number,
+  saturation: number,
+  lightness: number,
+): [number, number, number] {
   const k = (n: number) => (n + hue / 30) % 12
   const a = saturation * Math.min(lightness, 1 - lightness)
   const channel = (n: number) =>

@@ -4,6 +4,7 @@
 import { BrowserWindow, shell } from 'electron'
 import { pathToFileURL } from 'node:url'
 import type { TrustedSenders } from './ipc-main'
+import { ownPageFilter } from './own-page'
 
 export interface MainWindowOptions {
   preloadPath: string
@@ -33,8 +34,7 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
   })
 
   const pageUrl = options.rendererDevUrl ?? pathToFileURL(options.rendererIndexPath).href
-  const pageBase = new URL('.', pageUrl).href
-  const isOwnPage = (url: string): boolean => url.startsWith(pageBase)
+  const isOwnPage = ownPageFilter(pageUrl)
   options.trusted.trust(window.webContents, isOwnPage)
 
   window.webContents.on('will-navigate', (event, url) => {

@@ -5,29 +5,21 @@
 // connection from the settings, follow the screens' addresses through Back and Reload, and fit a
 // narrow window. Every screen is screenshot and checked with axe.
 
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import sharp from 'sharp'
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
-import { datasetBucketName } from '../../src-shared/client-names'
-import type { CocoDocument } from '../../src-shared/coco'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadSettings } from '../../src-main/config/settings'
 import { settingsFilePath } from '../../src-main/config/settings-file'
 import { startCore, type Core } from '../../src-main/core'
-import { writeDemoDataset } from '../../src-main/dataset/demo-dataset'
 import { startHttpServer, type HttpServer } from '../../src-main/http/server'
-import { uploadFolder } from '../../src-main/storage/upload-folder'
 import type { TrainDefaultsView } from '../../src-shared/train-defaults'
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
 import { rawRequest } from '../http/server-fixture'
-import { screenshot, seriousViolations } from './accessibility'
 import { launchBrowser, type TestBrowser } from './browser'
 import { ensureRendererBuild, rendererOut } from './renderer-build'
+import { MISSING_FILE, walkthroughHelpers } from './walkthrough-steps'
 
-const MISSING_FILE = 'planted-missing-0001.jpg'
 const TRAINING_MS = 240_000
 
 let core: Core
@@ -35,93 +27,17 @@ let http: HttpServer
 let browser: TestBrowser
 let page: Page
 
-async function seedClient(client: string, seed: number): Promise<void> {
-  const folder = await mkdtemp(join(process.env.TRAINING_SERVER_HOME ?? '', 'dataset-'))
-  try {
-    await writeDemoDataset(folder, { seed, classes: 3, imagesPerClass: 14, size: 48 })
-    await uploadFolder({
-      s3: core.s3,
-      bucket: datasetBucketName(core.settings.bucketPrefix, client),
-      folder,
-      createBucket: true,
-    })
-  } finally {
-    await rm(folder, { recursive: true, force: true })
-  }
-}
-
-/** Adds an image entry (and its annotation) whose file is not in the bucket. */
-async function plantMissingImage(client: string): Promise<void> {
-  const bucket = datasetBucketName(core.settings.bucketPrefix, client)
-  const key = 'coco/annotations.json'
-  const object = await core.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
-  const coco = JSON.parse((await object.Body?.transformToString()) ?? '{}') as CocoDocument
-  const imageId = Math.max(...coco.images.map((i) => i.id)) + 1
-  const annotationId = Math.max(...coco.annotations.map((a) => a.id)) + 1
-  coco.images.push({ id: imageId, file_name: MISSING_FILE, width: 48, height: 48 })
-  coco.annotations.push({
-    id: annotationId,
-    image_id: imageId,
-    category_id: coco.categories[0]?.id ?? 1,
-  })
-  await core.s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: JSON.stringify(coco, null, 2),
-      ContentType: 'application/json',
-    }),
-  )
-}
-
-/** Keeps what the page showed when a step failed, next to the screenshots. */
-function screenshotOnFailure(name: string): void {
-  onTestFailed(async () => {
-    await screenshot(page, `failed-${name}`).catch(() => undefined)
-  })
-}
-
-async function expectAccessible(name: string): Promise<void> {
-  await screenshot(page, name)
-  expect(await seriousViolations(page), `axe on ${name}`).toEqual([])
-}
-
-async function goTo(screen: RegExp): Promise<void> {
-  await page
-    .getByRole('navigation', { name: 'Screens' })
-    .getByRole('button', { name: screen })
-    .click()
-}
-
-async function pickClient(client: string): Promise<void> {
-  await goTo(/^Clients$/)
-  await page.getByRole('button', { name: client, exact: true }).click()
-  await page.getByRole('heading', { name: 'Dataset', level: 1 }).waitFor()
-}
-
-/** Points on the named chart (train and validation together). */
-async function chartPoints(title: string): Promise<number> {
-  const figure = page
-    .locator('figure.chart')
-    .filter({ has: page.getByText(title, { exact: true }) })
-  return Number((await figure.first().getAttribute('data-points')) ?? 0)
-}
-
-async function until(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 150))
-  }
-}
-
-async function setParam(label: string, value: string): Promise<void> {
-  await page.getByRole('spinbutton', { name: label, exact: true }).fill(value)
-}
+const {
+  seedClient,
+  plantMissingImage,
+  screenshotOnFailure,
+  expectAccessible,
+  goTo,
+  pickClient,
+  chartPoints,
+  until,
+  setParam,
+} = walkthroughHelpers(() => ({ page, core }))
 
 // Steps share one browser page and build on each other, so they run in order; training steps
 // take as long as the machine needs for a few small epochs.

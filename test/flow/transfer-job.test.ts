@@ -10,11 +10,10 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { AppError } from '../../src-shared/errors'
 import type { JobEvent, JobResult } from '../../src-shared/job-events'
 import { loadKerasH5 } from '../../src-main/engine/load-keras-h5'
 import { selectBackend } from '../../src-main/engine/select-backend'
-import { rawRequest, startTestServer, type TestServer } from '../http/server-fixture'
+import { failedStream, rawRequest, startTestServer, type TestServer } from '../http/server-fixture'
 import {
   buildMobileBackbone,
   pretrainMobileBackbone,
@@ -138,16 +137,16 @@ describe('a transfer-learning job', () => {
   }, 300_000)
 
   describe('a backbone that cannot be used', () => {
-    // Failing before training, the job is answered with its error status and final result.
+    // Once the job exists its failures are the stream's last line, like every other failure:
+    // here while it is still queued, before anything is synced.
     const refused = async (backbone: string) => {
       const res = await rawRequest(
         server.port,
         `/progress?train_type=classification&bucket_name=fresh1&epochs=1` +
           `&backbone=${encodeURIComponent(backbone)}`,
       )
-      const body = JSON.parse(res.text) as { error: AppError; result: JobResult }
-      const stages = Object.keys(body.result.timings)
-      return { status: res.status, error: body.error, result: body.result, stages }
+      const { result } = failedStream(res)
+      return { status: res.status, result, stages: Object.keys(result.timings) }
     }
     const synced = () =>
       access(join(server.home, 'train_data', 'fresh1')).then(
@@ -157,7 +156,7 @@ describe('a transfer-learning job', () => {
 
     it('fails a missing path before the bucket is synced', async () => {
       const { status, result, stages } = await refused('no-such-folder/backbone.h5')
-      expect(status).toBe(422)
+      expect(status).toBe(200)
       expect(result).toMatchObject({
         state: 'failed',
         Training: 'Failed',
@@ -174,7 +173,7 @@ describe('a transfer-learning job', () => {
     it('fails a file that is no model before the bucket is synced', async () => {
       await writeFile(join(server.home, 'not-a-model.h5'), 'just text')
       const { status, result, stages } = await refused('not-a-model.h5')
-      expect(status).toBe(422)
+      expect(status).toBe(200)
       expect(result).toMatchObject({ state: 'failed', error: { code: 'BACKBONE_INVALID' } })
       expect(JSON.stringify(result.error)).not.toContain(server.home)
       expect(stages).toEqual(['queued'])
@@ -199,13 +198,9 @@ describe('a transfer-learning job', () => {
           `/progress?train_type=classification&bucket_name=fresh2&epochs=1` +
             `&backbone=${encodeURIComponent(backboneUrl.replace('backbone.h5', 'large.h5'))}`,
         )
-        const body = JSON.parse(res.text) as { result: JobResult }
-        expect(res.status).toBe(422)
-        expect(body.result.error).toMatchObject({
-          code: 'BACKBONE_TOO_LARGE',
-          details: { limit: 2048 },
-        })
-        expect(Object.keys(body.result.timings)).toEqual(['queued'])
+        const { result } = failedStream(res)
+        expect(result.error).toMatchObject({ code: 'BACKBONE_TOO_LARGE', details: { limit: 2048 } })
+        expect(Object.keys(result.timings)).toEqual(['queued'])
       } finally {
         await small.close()
       }

@@ -131,7 +131,12 @@ describe('validateAnnotations: valid input', () => {
 
   it('accepts the seed sample with a TRAILING_COMMA warning at its position', () => {
     const files = new Map([['00000001.jpg', facts(765, 324)]])
-    const { report, dataset } = run(SEED_SAMPLE, {
+    // Detection needs a box; it goes on the line before the comma, which keeps its position.
+    const boxed = SEED_SAMPLE.replace(
+      '"image_id" : 0,',
+      '"image_id" : 0, "bbox" : [10, 20, 30, 40], "area" : 1200,',
+    )
+    const { report, dataset } = run(boxed, {
       files,
       trainType: 'obj_detection',
       minImagesPerClass: 1,
@@ -145,7 +150,14 @@ describe('validateAnnotations: valid input', () => {
       }),
     ])
     expect(report.ok).toBe(true)
-    expect(dataset?.items).toEqual([{ imageId: 0, fileName: '00000001.jpg', label: 0 }])
+    expect(dataset?.items).toEqual([
+      {
+        imageId: 0,
+        fileName: '00000001.jpg',
+        label: 0,
+        boxes: [{ categoryId: 1, bbox: [10, 20, 30, 40], area: 1200, iscrowd: 0 }],
+      },
+    ])
     expect(dataset?.classes).toEqual([{ index: 0, categoryId: 1, name: 'cat' }])
   })
 
@@ -326,6 +338,7 @@ describe('validateAnnotations: one finding per code', () => {
     expect(only(report.findings, 'MULTIPLE_LABELS')).toEqual([
       expect.objectContaining({ severity: 'error', file: 'a.jpg', path: '$.images[2]' }),
     ])
+    doc.annotations.forEach((annotation, i) => (annotation.bbox = [i, 0, 20, 20]))
     const detection = run(doc, { trainType: 'obj_detection', minImagesPerClass: 1 })
     expect(only(detection.report.findings, 'MULTIPLE_LABELS')).toEqual([])
     expect(detection.report.ok).toBe(true)

@@ -17,7 +17,6 @@ describe('listClientBuckets', () => {
       'training-server-model-model-alpha',
       'training-server-models',
       'training-server-a.b',
-      'training-server-trailing-',
       'other-bucket',
       'training-server-beta-2',
     ])
