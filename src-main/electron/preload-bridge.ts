@@ -40,6 +40,8 @@ export function createPreloadBridge(ipc: IpcRendererPort): TrainingServerApi {
   }
 
   let nextSubscription = 0
+  // Sync subscriptions are numbered apart, so job subscriptions stay s1, s2, … as they are made.
+  let nextSyncSubscription = 0
 
   return {
     health: () => invoke('health'),
@@ -79,8 +81,8 @@ export function createPreloadBridge(ipc: IpcRendererPort): TrainingServerApi {
       }
     },
     onSyncProgress(client, listener) {
-      nextSubscription += 1
-      const subscriptionId = `s${nextSubscription}`
+      nextSyncSubscription += 1
+      const subscriptionId = `sync${nextSyncSubscription}`
       const onMessage: IpcRendererListener = (_event, message) => {
         const { subscriptionId: id, progress } = message as SyncProgressMessage
         if (id === subscriptionId) listener(progress)
