@@ -7,6 +7,7 @@ import type { ClientSummary, HealthResponse } from './http-api'
 import type { JobEvent, JobRecord, JobSummary, ModelFile } from './job-events'
 import type { ModelVersion } from './model-versions'
 import type { PredictionResult } from './predictions'
+import type { SyncProgress } from './sync-progress'
 import type { TrainDefaultsView } from './train-defaults'
 import type { TrainParams, TrainRequestOptions, TrainType } from './train-params'
 
@@ -23,6 +24,11 @@ export interface TrainingServerApi {
   getDataset(client: string): Promise<DatasetView>
   /** Mirrors the client's bucket and validates it, without training. */
   syncDataset(client: string): Promise<DatasetView>
+  /**
+   * Calls the listener with each step of the client's dataset syncs (the current one at once,
+   * when one runs) until the returned unsubscribe function is called.
+   */
+  onSyncProgress(client: string, listener: (progress: SyncProgress) => void): () => void
   /** What a job for the client would train with when the caller sets nothing, and why. */
   getTrainDefaults(client: string): Promise<TrainDefaultsView>
   /** URL of a cached thumbnail of one dataset image. */

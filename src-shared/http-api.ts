@@ -15,6 +15,7 @@ import type { JobState, JobSummary } from './job-events'
  * GET  /api/clients                        ClientSummary[]
  * GET  /api/clients/:client/dataset        DatasetView
  * POST /api/clients/:client/sync           DatasetView (mirror + validate, no training)
+ * GET  /api/clients/:client/sync/events    SSE of SyncProgress while the client's dataset syncs
  * GET  /api/clients/:client/thumbnails/:file?size=N   image/webp
  * GET  /api/clients/:client/models         ModelFile[] of the stored model (the root keys)
  * GET  /api/clients/:client/models/:key    that model file (attachment); only listed keys

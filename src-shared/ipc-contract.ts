@@ -1,10 +1,12 @@
 // The one IPC contract between the desktop window and the main process. Request channels are
 // derived from TrainingServerApi, so a channel name and its payload can never drift apart; job
-// events travel on one event channel, tagged with the subscription they belong to.
+// events and sync progress each travel on one event channel, tagged with the subscription they
+// belong to.
 
 import type { TrainingServerApi } from './bridge'
 import type { AppError } from './errors'
 import type { JobEvent } from './job-events'
+import type { SyncProgress } from './sync-progress'
 
 /** The TrainingServerApi methods that answer with a Promise: each one is a request channel. */
 export type ApiRequestMethod = {
@@ -20,6 +22,9 @@ export type RequestChannels = {
   /** Starts forwarding a job's events to the calling window under `subscriptionId`. */
   subscribeJobEvents: (jobId: string, subscriptionId: string) => Promise<void>
   unsubscribeJobEvents: (subscriptionId: string) => Promise<void>
+  /** Starts forwarding a client's sync progress to the calling window under `subscriptionId`. */
+  subscribeSyncProgress: (client: string, subscriptionId: string) => Promise<void>
+  unsubscribeSyncProgress: (subscriptionId: string) => Promise<void>
 }
 
 export type RequestChannel = keyof RequestChannels
@@ -46,6 +51,8 @@ export const REQUEST_CHANNEL_NAMES = [
   'testConnection',
   'subscribeJobEvents',
   'unsubscribeJobEvents',
+  'subscribeSyncProgress',
+  'unsubscribeSyncProgress',
 ] as const satisfies readonly RequestChannel[]
 
 type MissingChannel = Exclude<RequestChannel, (typeof REQUEST_CHANNEL_NAMES)[number]>
@@ -66,6 +73,14 @@ export const JOB_EVENT_CHANNEL = `${IPC_NAMESPACE}:job-event`
 export interface JobEventMessage {
   subscriptionId: string
   event: JobEvent
+}
+
+/** The main → window channel that carries sync progress. */
+export const SYNC_PROGRESS_CHANNEL = `${IPC_NAMESPACE}:sync-progress`
+
+export interface SyncProgressMessage {
+  subscriptionId: string
+  progress: SyncProgress
 }
 
 /**

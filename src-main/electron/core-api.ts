@@ -17,6 +17,7 @@ export function coreMainApi(
     listClients: () => jobs.listClients(),
     getDataset: (client) => jobs.getDataset(client),
     syncDataset: (client) => jobs.syncOnly(client),
+    onSyncProgress: (client, listener) => jobs.onSyncProgress(client, listener),
     getTrainDefaults: (client) => jobs.trainDefaults(client),
     listJobs: async (client) => jobs.list(client),
     async getJob(id) {

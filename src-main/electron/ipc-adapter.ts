@@ -1,16 +1,25 @@
-// Maps every IPC request channel onto the main-side services, and forwards job events to the
-// window that subscribed, one forwarding per subscription, until it unsubscribes or closes.
+// Maps every IPC request channel onto the main-side services, and forwards job events and sync
+// progress to the window that subscribed, one forwarding per subscription, until it unsubscribes
+// or closes.
 
 import type { TrainingServerApi } from '../../src-shared/bridge'
 import { AppFailure, appError } from '../../src-shared/errors'
-import { JOB_EVENT_CHANNEL, type JobEventMessage } from '../../src-shared/ipc-contract'
+import {
+  JOB_EVENT_CHANNEL,
+  SYNC_PROGRESS_CHANNEL,
+  type JobEventMessage,
+  type SyncProgressMessage,
+} from '../../src-shared/ipc-contract'
 import type { IpcSender, TypedIpcMain } from './ipc-main'
 
 /** What the main process serves to the window: the bridge minus what the preload answers itself. */
 export type MainApi = Omit<TrainingServerApi, 'thumbnailUrl' | 'modelFileUrl'>
 
+/** Sync forwardings share the window's map with job ones, under their own key space. */
+const syncKey = (subscriptionId: string): string => `sync:${subscriptionId}`
+
 export interface IpcApiRegistration {
-  /** Live job-event forwardings, across all windows. */
+  /** Live job-event and sync-progress forwardings, across all windows. */
   subscriptionCount(): number
   /** Ends every forwarding and removes every handler. */
   dispose(): void
@@ -114,6 +123,20 @@ export function registerIpcApi(ipc: TypedIpcMain, api: MainApi): IpcApiRegistrat
   })
   ipc.handle('unsubscribeJobEvents', (event, subscriptionId) => {
     endForwarding(event.sender, text(subscriptionId, 'subscriptionId'))
+  })
+  ipc.handle('subscribeSyncProgress', (event, client, subscriptionId) => {
+    const sender = event.sender
+    const id = text(subscriptionId, 'subscriptionId')
+    endForwarding(sender, syncKey(id))
+    const unsubscribe = api.onSyncProgress(text(client, 'client'), (progress) => {
+      if (sender.isDestroyed()) return
+      const message: SyncProgressMessage = { subscriptionId: id, progress }
+      sender.send(SYNC_PROGRESS_CHANNEL, message)
+    })
+    forwardingsOf(sender).set(syncKey(id), unsubscribe)
+  })
+  ipc.handle('unsubscribeSyncProgress', (event, subscriptionId) => {
+    endForwarding(event.sender, syncKey(text(subscriptionId, 'subscriptionId')))
   })
 
   return {

@@ -6,6 +6,8 @@ import type { TrainingServerApi } from '../../src-shared/bridge'
 import {
   JOB_EVENT_CHANNEL,
   requestChannelId,
+  SYNC_PROGRESS_CHANNEL,
+  type SyncProgressMessage,
   type IpcOutcome,
   type JobEventMessage,
   modelFileAppUrl,
@@ -38,6 +40,8 @@ export function createPreloadBridge(ipc: IpcRendererPort): TrainingServerApi {
   }
 
   let nextSubscription = 0
+  // Sync subscriptions are numbered apart, so job subscriptions stay s1, s2, … as they are made.
+  let nextSyncSubscription = 0
 
   return {
     health: () => invoke('health'),
@@ -74,6 +78,23 @@ export function createPreloadBridge(ipc: IpcRendererPort): TrainingServerApi {
       return () => {
         ipc.removeListener(JOB_EVENT_CHANNEL, onMessage)
         void invoke('unsubscribeJobEvents', subscriptionId).catch(() => undefined)
+      }
+    },
+    onSyncProgress(client, listener) {
+      nextSyncSubscription += 1
+      const subscriptionId = `sync${nextSyncSubscription}`
+      const onMessage: IpcRendererListener = (_event, message) => {
+        const { subscriptionId: id, progress } = message as SyncProgressMessage
+        if (id === subscriptionId) listener(progress)
+      }
+      // Listen before subscribing: the main process sends the current step straight away.
+      ipc.on(SYNC_PROGRESS_CHANNEL, onMessage)
+      void invoke('subscribeSyncProgress', client, subscriptionId).catch(() => {
+        ipc.removeListener(SYNC_PROGRESS_CHANNEL, onMessage)
+      })
+      return () => {
+        ipc.removeListener(SYNC_PROGRESS_CHANNEL, onMessage)
+        void invoke('unsubscribeSyncProgress', subscriptionId).catch(() => undefined)
       }
     },
   }

@@ -1,6 +1,6 @@
 // The /api routes the web UI uses (the browser transport of TrainingServerApi): clients, their
-// datasets and thumbnails, model files (listed, downloaded, tried), and jobs with their live
-// event streams.
+// datasets (synced, with the sync's progress) and thumbnails, model files (listed, downloaded,
+// tried), and jobs with their live event streams.
 
 import { createReadStream } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -10,10 +10,12 @@ import { AppFailure, appError, toAppError } from '../../src-shared/errors'
 import { PREDICT_MAX_BYTES } from '../../src-shared/predictions'
 import { checkPredictMediaType, tooLarge } from '../jobs/model-predictor'
 import { JOB_ID_PATTERN } from '../jobs/run-history'
+import { checkClientName } from '../jobs/train-request'
 import { readJsonBody, readRawBody } from './request-body'
 import { COMMON_HEADERS, sendError, sendJson } from './responses'
 import { handleSettingsApi } from './settings-routes'
 import { streamJobEvents } from './event-streams'
+import { streamSyncProgress } from './sync-progress-stream'
 import type { ServerContext } from './server-context'
 
 interface RouteArgs {
@@ -35,6 +37,7 @@ const ROUTES: RouteEntry[] = [
   { method: 'GET', pattern: ['clients'], route: listClients },
   { method: 'GET', pattern: ['clients', ':', 'dataset'], route: getDataset },
   { method: 'POST', pattern: ['clients', ':', 'sync'], route: syncDataset },
+  { method: 'GET', pattern: ['clients', ':', 'sync', 'events'], route: syncEvents },
   { method: 'GET', pattern: ['clients', ':', 'thumbnails', '*'], route: getThumbnail },
   { method: 'GET', pattern: ['clients', ':', 'models'], route: listModelFiles },
   { method: 'GET', pattern: ['clients', ':', 'models', '*'], route: downloadModelFile },
@@ -126,6 +129,13 @@ async function getTrainDefaults(
 
 async function syncDataset(_req: IncomingMessage, res: ServerResponse, { params, ctx }: RouteArgs) {
   sendJson(res, 200, await ctx.core.jobs.syncOnly(param(params, 0)))
+}
+
+async function syncEvents(_req: IncomingMessage, res: ServerResponse, { params, ctx }: RouteArgs) {
+  const jobs = ctx.core.jobs
+  // Checked before the stream starts, so a bad name is a plain JSON error, not an empty stream.
+  const client = checkClientName(param(params, 0), jobs.settings.bucketPrefix)
+  streamSyncProgress(res, (listener) => jobs.onSyncProgress(client, listener), ctx.openStreams)
 }
 
 async function getThumbnail(

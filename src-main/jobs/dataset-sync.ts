@@ -5,6 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import type { AnnotationReport } from '../../src-shared/annotation-report'
 import { datasetBucketName } from '../../src-shared/client-names'
 import type { DatasetView } from '../../src-shared/dataset-view'
+import type { SyncProgress } from '../../src-shared/sync-progress'
 import { localPaths, type Settings } from '../config/settings'
 import { describeDataset } from '../dataset/describe-dataset'
 import { loadDataset } from '../dataset/load-dataset'
@@ -15,6 +16,7 @@ export async function syncDataset(
   s3: S3Client,
   client: string,
   signal?: AbortSignal,
+  onProgress?: (progress: SyncProgress) => void,
 ): Promise<DatasetView> {
   const root = localPaths(settings.home, client).dataset
   await mirrorBucket({
@@ -22,7 +24,9 @@ export async function syncDataset(
     bucket: datasetBucketName(settings.bucketPrefix, client),
     dest: root,
     signal,
+    onProgress: onProgress && ((p) => onProgress({ client, stage: 'syncing', ...p })),
   })
+  onProgress?.({ client, stage: 'validating' })
   // Judged as a job would judge it, so the view and the next job agree on skipped images.
   const { report } = await loadDataset(root, {
     trainType: 'classification',

@@ -18,6 +18,7 @@ import type {
   QueueWait,
 } from '../../src-shared/job-events'
 import type { ModelVersion } from '../../src-shared/model-versions'
+import type { SyncProgress } from '../../src-shared/sync-progress'
 import type { BackendName, PromotePolicy } from '../../src-shared/train-params'
 import { clientThumbnail, listClients, listModelFiles, openModelFile } from './client-catalog'
 import { endStoppedUpload, recoverCommits } from './commit-recovery'
@@ -34,6 +35,7 @@ import { queueWaitMessage } from './queue-wait'
 import { joinRetry, modelToRetry, runRetryUpload } from './retry-upload'
 import { trainDefaultsFor } from './train-defaults'
 import { checkClientName, resolveTrainRequest } from './train-request'
+import { SyncProgressFeed } from './sync-progress-feed'
 import { runTrainingPipeline } from './training-pipeline'
 
 /** Runs one job to its end; the service ends the job itself if the runner throws instead. */
@@ -80,6 +82,7 @@ export class JobService {
   private readonly waits = new Map<string, string>()
   private readonly syncs = new Map<string, Promise<DatasetView>>()
   private readonly promotions = new Map<string, Promise<ModelVersion[]>>()
+  private readonly syncProgress = new SyncProgressFeed()
   private announcedBackend: BackendName | undefined
   private closed = false
   private readonly newJobListeners = new Set<(job: Job) => void>()
@@ -175,6 +178,7 @@ export class JobService {
     this.live.set(job.id, job)
     this.history?.track(job)
     for (const listener of [...this.newJobListeners]) listener(job)
+    this.syncProgress.follow(job)
     job.controller.signal.addEventListener('abort', () => this.dropIfQueued(job), { once: true })
     this.queue.push(job)
     this.pump()
@@ -318,12 +322,25 @@ export class JobService {
           details: { jobId: this.activeJob(client)?.id },
         }),
       )
-    const sync = syncDataset(this.settings, this.s3, client).finally(() => {
+    const feed = this.syncProgress
+    const sync = syncDataset(this.settings, this.s3, client, undefined, (progress) =>
+      feed.publish(progress),
+    ).finally(() => {
+      feed.end(client)
       this.syncs.delete(client)
       this.pump()
     })
     this.syncs.set(client, sync)
     return sync
+  }
+
+  /**
+   * Calls the listener with each step of the client's syncs, by the Sync button or a training
+   * job, starting with the current one. Returns the unsubscribe function.
+   */
+  onSyncProgress(client: string, listener: (progress: SyncProgress) => void): () => void {
+    checkClientName(client, this.settings.bucketPrefix)
+    return this.syncProgress.subscribe(client, listener)
   }
 
   /** A cached thumbnail of one image of the client's local dataset. */

@@ -1,11 +1,12 @@
 // TrainingServerApi over the embedded endpoint, for the UI opened in a browser: fetch for the
-// /api routes and one EventSource per job-event subscription.
+// /api routes and one EventSource per job-event or sync-progress subscription.
 
 import type { StartTrainingRequest, TrainingServerApi } from '../../src-shared/bridge'
 import { AppFailure, appError, isAppError } from '../../src-shared/errors'
 import { JOB_PAGE_LIMIT, ROUTES, type JobPage } from '../../src-shared/http-api'
 import { isTerminal, type JobEvent } from '../../src-shared/job-events'
 import { modelFilePath, predictPath } from '../../src-shared/predictions'
+import type { SyncProgress } from '../../src-shared/sync-progress'
 import { thumbnailPath } from '../../src-shared/thumbnail-path'
 
 const EVENT_TYPES: JobEvent['type'][] = [
@@ -68,6 +69,20 @@ export function createHttpTransport(origin: string = window.location.origin): Tr
     listClients: () => request(ROUTES.clients),
     getDataset: (name) => request(`${client(name)}/dataset`),
     syncDataset: (name) => request(`${client(name)}/sync`, { method: 'POST' }),
+    onSyncProgress(name, listener) {
+      // Left to reconnect on its own: the server sends the current step again when it does.
+      const source = new EventSource(url(`${client(name)}/sync/events`))
+      source.addEventListener('progress', (message: MessageEvent<string>) => {
+        let progress: SyncProgress
+        try {
+          progress = JSON.parse(message.data) as SyncProgress
+        } catch {
+          return
+        }
+        listener(progress)
+      })
+      return () => source.close()
+    },
     getTrainDefaults: (name) => request(`${client(name)}/train-defaults`),
     thumbnailUrl: (name, file, size) => url(thumbnailPath(name, file, size)),
     // The runs screen shows one page: the newest runs, as many as a page may hold.

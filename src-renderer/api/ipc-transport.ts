@@ -28,6 +28,7 @@ export function createIpcTransport(bridge: TrainingServerApi): TrainingServerApi
     promoteModelVersion: (client, jobId) =>
       bridge.promoteModelVersion(client, jobId).catch(asFailure),
     onJobEvent: (jobId, listener) => bridge.onJobEvent(jobId, listener),
+    onSyncProgress: (client, listener) => bridge.onSyncProgress(client, listener),
     getSettings: () => bridge.getSettings().catch(asFailure),
     saveSettings: (settings) => bridge.saveSettings(settings).catch(asFailure),
     testConnection: (settings) => bridge.testConnection(settings).catch(asFailure),

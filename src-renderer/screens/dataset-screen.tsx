@@ -6,6 +6,7 @@ import { ClassHistogram } from '../components/class-histogram'
 import { EmptyState } from '../components/empty-state'
 import { ImageDetails } from '../components/image-details'
 import { LoadStatus } from '../components/load-status'
+import { SyncProgressBar } from '../components/sync-progress'
 import { ThumbnailGrid } from '../components/thumbnail-grid'
 import { formatBytes, formatCount, formatDateTime } from '../format'
 import { useApi, useAppStore } from '../store/store-context'
@@ -31,6 +32,7 @@ export function DatasetScreen() {
   const dataset = useAppStore((s) => s.dataset)
   const load = useAppStore((s) => s.datasetLoad)
   const syncing = useAppStore((s) => s.syncing)
+  const syncProgress = useAppStore((s) => s.syncProgress)
   const filter = useAppStore((s) => s.classFilter)
   const selected = useAppStore((s) => s.selectedImage)
   const setFilter = useAppStore((s) => s.setClassFilter)
@@ -64,6 +66,7 @@ export function DatasetScreen() {
         </div>
         <SyncButton />
       </div>
+      {syncing && <SyncProgressBar progress={syncProgress} />}
       <LoadStatus load={load} what="the dataset" />
       {dataset && !dataset.synced && (
         <EmptyState title="Not synced yet" action={<SyncButton />}>

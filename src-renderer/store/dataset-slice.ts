@@ -1,14 +1,17 @@
 // The selected client's mirrored dataset: its images, classes and validation report, the class
-// filter and the image shown in detail.
+// filter and the image shown in detail, and how far a sync it started has come.
 
 import type { DatasetView } from '../../src-shared/dataset-view'
 import { toAppError } from '../../src-shared/errors'
+import type { SyncProgress } from '../../src-shared/sync-progress'
 import { IDLE, LOADING, READY, type Load, type SliceCreator } from './store-types'
 
 export interface DatasetSlice {
   dataset?: DatasetView
   datasetLoad: Load
   syncing: boolean
+  /** The latest step of the sync under way; undefined before its first and after it ends. */
+  syncProgress?: SyncProgress
   classFilter?: string
   selectedImage?: string
   resetDataset(): void
@@ -24,6 +27,7 @@ export const createDatasetSlice: SliceCreator<DatasetSlice> = (set, get, api) =>
   dataset: undefined,
   datasetLoad: IDLE,
   syncing: false,
+  syncProgress: undefined,
   classFilter: undefined,
   selectedImage: undefined,
 
@@ -32,6 +36,7 @@ export const createDatasetSlice: SliceCreator<DatasetSlice> = (set, get, api) =>
       dataset: undefined,
       datasetLoad: IDLE,
       syncing: false,
+      syncProgress: undefined,
       classFilter: undefined,
       selectedImage: undefined,
     }),
@@ -50,7 +55,11 @@ export const createDatasetSlice: SliceCreator<DatasetSlice> = (set, get, api) =>
   async syncDataset() {
     const client = get().selectedClient
     if (client === undefined || get().syncing) return
-    set({ syncing: true })
+    set({ syncing: true, syncProgress: undefined })
+    // Observed only while this sync runs; a step that comes after the client changed is dropped.
+    const stopProgress = api.onSyncProgress(client, (syncProgress) => {
+      if (get().selectedClient === client && get().syncing) set({ syncProgress })
+    })
     try {
       const dataset = await api.syncDataset(client)
       if (get().selectedClient === client) set({ dataset, datasetLoad: READY })
@@ -60,7 +69,8 @@ export const createDatasetSlice: SliceCreator<DatasetSlice> = (set, get, api) =>
     } catch (thrown) {
       get().notifyFailure(`Sync of ${client} failed`, thrown)
     } finally {
-      if (get().selectedClient === client) set({ syncing: false })
+      stopProgress()
+      if (get().selectedClient === client) set({ syncing: false, syncProgress: undefined })
     }
   },
 

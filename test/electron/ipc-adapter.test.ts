@@ -1,12 +1,14 @@
 // The IPC adapter against a fake ipcMain and a fake service: who may call, where each request
-// goes, how errors come back, and how job-event forwarding starts and stops.
+// goes, how errors come back, and how job-event and sync-progress forwarding starts and stops.
 
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { JobEvent, JobSummary } from '../../src-shared/job-events'
+import type { SyncProgress } from '../../src-shared/sync-progress'
 import { AppFailure, appError } from '../../src-shared/errors'
 import {
   JOB_EVENT_CHANNEL,
   REQUEST_CHANNEL_NAMES,
+  SYNC_PROGRESS_CHANNEL,
   requestChannelId,
   type IpcOutcome,
 } from '../../src-shared/ipc-contract'
@@ -61,20 +63,33 @@ class FakeSender {
   }
 }
 
-/** A job whose events the test emits by hand; records who listens. */
-class FakeJobEvents {
-  readonly listeners = new Map<string, Set<(event: JobEvent) => void>>()
-  subscribe(jobId: string, listener: (event: JobEvent) => void): () => void {
-    const set = this.listeners.get(jobId) ?? new Set()
+/** A job's events (or a client's sync progress) the test emits by hand; records who listens. */
+class FakeFeed<T> {
+  readonly listeners = new Map<string, Set<(event: T) => void>>()
+  subscribe(key: string, listener: (event: T) => void): () => void {
+    const set = this.listeners.get(key) ?? new Set()
     set.add(listener)
-    this.listeners.set(jobId, set)
+    this.listeners.set(key, set)
     return () => set.delete(listener)
   }
-  emit(jobId: string, event: JobEvent): void {
-    for (const listener of this.listeners.get(jobId) ?? []) listener(event)
+  emit(key: string, event: T): void {
+    for (const listener of this.listeners.get(key) ?? []) listener(event)
   }
-  count(jobId: string): number {
-    return this.listeners.get(jobId)?.size ?? 0
+  count(key: string): number {
+    return this.listeners.get(key)?.size ?? 0
+  }
+}
+class FakeJobEvents extends FakeFeed<JobEvent> {}
+const syncFeed = new FakeFeed<SyncProgress>()
+
+function syncStep(client: string, filesDone: number): SyncProgress {
+  return {
+    client,
+    stage: 'syncing',
+    filesDone,
+    filesTotal: 10,
+    bytesDone: filesDone * 100,
+    bytesTotal: 1000,
   }
 }
 
@@ -123,6 +138,9 @@ function fakeApi(events: FakeJobEvents) {
     promoteModelVersion: vi.fn(async () => []),
     onJobEvent: vi.fn((jobId: string, listener: (event: JobEvent) => void) =>
       events.subscribe(jobId, listener),
+    ),
+    onSyncProgress: vi.fn((client: string, listener: (progress: SyncProgress) => void) =>
+      syncFeed.subscribe(client, listener),
     ),
     getSettings: vi.fn(async () => ({}) as never),
     saveSettings: vi.fn(async () => {
@@ -297,6 +315,51 @@ describe('IPC adapter', () => {
     window.destroy()
     expect(registration.subscriptionCount()).toBe(0)
     expect(events.count('job-a') + events.count('job-b')).toBe(0)
+  })
+
+  it('forwards sync progress to the subscribing window until it unsubscribes', async () => {
+    syncFeed.listeners.clear()
+    await ipc.invoke(from(window), 'subscribeSyncProgress', 'client0', 's1')
+    // The same id on the job-event channel is another forwarding, not this one.
+    await ipc.invoke(from(window), 'subscribeJobEvents', 'job-a', 's1')
+    expect(api.onSyncProgress).toHaveBeenCalledWith('client0', expect.any(Function))
+    expect(syncFeed.count('client0')).toBe(1)
+    expect(registration.subscriptionCount()).toBe(2)
+    syncFeed.emit('client0', syncStep('client0', 3))
+    syncFeed.emit('client0', { client: 'client0', stage: 'validating' })
+    expect(window.sent).toEqual([
+      {
+        channel: SYNC_PROGRESS_CHANNEL,
+        payload: { subscriptionId: 's1', progress: syncStep('client0', 3) },
+      },
+      {
+        channel: SYNC_PROGRESS_CHANNEL,
+        payload: { subscriptionId: 's1', progress: { client: 'client0', stage: 'validating' } },
+      },
+    ])
+
+    await ipc.invoke(from(window), 'unsubscribeSyncProgress', 's1')
+    expect(syncFeed.count('client0')).toBe(0)
+    expect(events.count('job-a')).toBe(1)
+    syncFeed.emit('client0', syncStep('client0', 4))
+    expect(window.sent).toHaveLength(2)
+  })
+
+  it('checks the sync subscription, and drops it with a window that closes', async () => {
+    syncFeed.listeners.clear()
+    const bad = await ipc.invoke(from(window), 'subscribeSyncProgress', 7, 's1')
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { code: 'IPC_INVALID_ARGUMENT', field: 'client' },
+    })
+    const stranger = new FakeSender(7)
+    const refused = await ipc.invoke(from(stranger), 'subscribeSyncProgress', 'client0', 's1')
+    expect(refused.ok).toBe(false)
+    expect(syncFeed.count('client0')).toBe(0)
+    await ipc.invoke(from(window), 'subscribeSyncProgress', 'client0', 's2')
+    window.destroy()
+    expect(syncFeed.count('client0')).toBe(0)
+    expect(registration.subscriptionCount()).toBe(0)
   })
 
   it('dispose removes every handler and ends every forwarding', async () => {

@@ -1,5 +1,5 @@
 // A TrainingServerApi held in memory for store and component tests: canned answers that tests
-// change, a record of calls, and job events the test emits by hand.
+// change, a record of calls, and job events and sync progress the test emits by hand.
 
 import {
   DEFAULT_SETTINGS,
@@ -15,6 +15,7 @@ import type { ClientSummary, HealthResponse } from '../../src-shared/http-api'
 import type { JobEvent, JobRecord, JobSummary, ModelFile } from '../../src-shared/job-events'
 import type { ModelVersion } from '../../src-shared/model-versions'
 import type { PredictionResult } from '../../src-shared/predictions'
+import type { SyncProgress } from '../../src-shared/sync-progress'
 import type { TrainDefaultsView } from '../../src-shared/train-defaults'
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/train-params'
 
@@ -90,6 +91,9 @@ export class FakeApi implements TrainingServerApi {
   versions: ModelVersion[] = []
   failures = new Map<string, AppError>()
   subscriptions = new Map<string, Set<(event: JobEvent) => void>>()
+  syncSubscriptions = new Map<string, Set<(progress: SyncProgress) => void>>()
+  /** syncDataset for these clients waits until the promise settles, so a test sees it syncing. */
+  syncGates = new Map<string, Promise<void>>()
   started: StartTrainingRequest[] = []
   /** What predict answers; a test sets it before dropping an image. */
   prediction: PredictionResult = {
@@ -154,6 +158,7 @@ export class FakeApi implements TrainingServerApi {
   }
   async syncDataset(client: string): Promise<DatasetView> {
     this.check(`syncDataset:${client}`)
+    await this.syncGates.get(client)
     return this.datasets.get(client) ?? { client, synced: true, images: [], classes: [] }
   }
   thumbnailUrl(client: string, file: string, size?: number): string {
@@ -224,6 +229,13 @@ export class FakeApi implements TrainingServerApi {
     this.subscriptions.set(jobId, set)
     return () => set.delete(listener)
   }
+  onSyncProgress(client: string, listener: (progress: SyncProgress) => void): () => void {
+    this.calls.push(`onSyncProgress:${client}`)
+    const set = this.syncSubscriptions.get(client) ?? new Set()
+    set.add(listener)
+    this.syncSubscriptions.set(client, set)
+    return () => set.delete(listener)
+  }
   async getSettings(): Promise<SettingsView> {
     this.check('getSettings')
     return this.settings
@@ -256,6 +268,12 @@ export class FakeApi implements TrainingServerApi {
   }
   listeners(jobId: string): number {
     return this.subscriptions.get(jobId)?.size ?? 0
+  }
+  emitSync(progress: SyncProgress): void {
+    for (const listener of this.syncSubscriptions.get(progress.client) ?? []) listener(progress)
+  }
+  syncListeners(client: string): number {
+    return this.syncSubscriptions.get(client)?.size ?? 0
   }
 }
 

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 // The browser transport against a fake fetch and EventSource: routes, error bodies, and job event
-// streams that skip replays and close once the job has ended.
+// streams that skip replays and close once the job has ended, and a client's sync progress.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AppFailure } from '../../src-shared/errors'
@@ -172,5 +172,26 @@ describe('HTTP transport', () => {
     const unsubscribe = createHttpTransport(ORIGIN).onJobEvent('j', () => undefined)
     unsubscribe()
     expect(FakeEventSource.last?.closed).toBe(true)
+  })
+
+  it("streams a client's sync progress from its events route until unsubscribed", () => {
+    const api = createHttpTransport(ORIGIN)
+    const seen: unknown[] = []
+    const stop = api.onSyncProgress('client 0', (progress) => seen.push(progress))
+    const source = FakeEventSource.last
+    expect(source?.url).toBe(`${ORIGIN}/api/clients/client%200/sync/events`)
+    const step = {
+      client: 'client 0',
+      stage: 'syncing',
+      filesDone: 2,
+      filesTotal: 5,
+      bytesDone: 20,
+      bytesTotal: 50,
+    }
+    source?.send('progress', step)
+    source?.send('progress', { client: 'client 0', stage: 'validating' })
+    expect(seen).toEqual([step, { client: 'client 0', stage: 'validating' }])
+    stop()
+    expect(source?.closed).toBe(true)
   })
 })
