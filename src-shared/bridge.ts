@@ -12,6 +12,8 @@ export interface StartTrainingRequest {
   client: string
   trainType: TrainType
   params: Partial<TrainParams>
+  /** The id of an interrupted job to continue from its checkpoint (its parameters are kept). */
+  resume?: string
 }
 
 export interface TrainingServerApi {

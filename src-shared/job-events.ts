@@ -224,6 +224,12 @@ export interface JobResult {
   skippedImageCount?: number
   /** For a retried upload: the job whose model this one uploaded. */
   retryOf?: string
+  /** The job stopped with a training checkpoint kept: `resume=<its id>` continues it. */
+  resumable?: boolean
+  /** The last epoch the checkpoint holds. */
+  checkpointEpoch?: number
+  /** For a resumed run: the job it continued. */
+  resumeOf?: string
 }
 
 export interface JobSummary {
@@ -237,6 +243,8 @@ export interface JobSummary {
   result?: JobResult
   /** Set on a job that only uploads the model an earlier job (this id) trained but did not store. */
   retryOf?: string
+  /** Set on a job that continues an interrupted one (this id) from its checkpoint. */
+  resumeOf?: string
 }
 
 export interface JobRecord extends JobSummary {

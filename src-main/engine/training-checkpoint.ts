@@ -98,10 +98,10 @@ export async function writeCheckpoint(
   )
 }
 
-/** The manifest of the checkpoint in `dir`, or undefined when there is none (or it is unreadable). */
-export async function readCheckpointManifest(dir: string): Promise<CheckpointManifest | undefined> {
+/** A manifest's text, checked; undefined when it is not one this version wrote. */
+export function parseCheckpointManifest(text: string): CheckpointManifest | undefined {
   try {
-    const value = JSON.parse(await readFile(join(dir, CHECKPOINT_MANIFEST), 'utf8')) as unknown
+    const value = JSON.parse(text) as unknown
     const manifest = value as Partial<CheckpointManifest>
     if (
       typeof value !== 'object' ||
@@ -116,6 +116,12 @@ export async function readCheckpointManifest(dir: string): Promise<CheckpointMan
   } catch {
     return undefined
   }
+}
+
+/** The manifest of the checkpoint in `dir`, or undefined when there is none (or it is unreadable). */
+export async function readCheckpointManifest(dir: string): Promise<CheckpointManifest | undefined> {
+  const text = await readFile(join(dir, CHECKPOINT_MANIFEST), 'utf8').catch(() => undefined)
+  return text === undefined ? undefined : parseCheckpointManifest(text)
 }
 
 /** The whole checkpoint in `dir`, tensors included; CHECKPOINT_UNREADABLE when it is not whole. */

@@ -21,9 +21,11 @@ export interface ProgressQuery {
   params: Partial<TrainParams>
   /** false: answer 202 at once instead of streaming. */
   wait: boolean
+  /** The interrupted job to continue from its checkpoint. */
+  resume?: string
 }
 
-const CONTROL_NAMES = ['train_type', 'bucket_name', 'wait', 'architecture', 'backbone']
+const CONTROL_NAMES = ['train_type', 'bucket_name', 'wait', 'architecture', 'backbone', 'resume']
 
 function single(query: URLSearchParams, name: string): string | undefined {
   const values = query.getAll(name)
@@ -60,7 +62,14 @@ export function parseProgressQuery(query: URLSearchParams, prefix: string): Prog
   if (architecture !== undefined) params.architecture = checkArchitecture(architecture)
   const backbone = single(query, 'backbone')
   if (backbone !== undefined) params.backbone = checkBackbone(backbone)
-  return { trainType, client, params, wait: parseWait(single(query, 'wait')) }
+  const resume = single(query, 'resume')
+  return {
+    trainType,
+    client,
+    params,
+    wait: parseWait(single(query, 'wait')),
+    ...(resume !== undefined && { resume }),
+  }
 }
 
 /** `/retry-upload?bucket_name=client0[&wait=false]`. */

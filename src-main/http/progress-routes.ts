@@ -33,6 +33,7 @@ export async function handleProgress(
     client: query.client,
     trainType: query.trainType,
     params: query.params,
+    ...(query.resume !== undefined && { resume: query.resume }),
   })
   if (!query.wait) {
     sendJson(res, 202, { jobId: job.id, client: job.client, state: job.state })

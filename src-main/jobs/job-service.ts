@@ -29,6 +29,8 @@ import { joinTraining } from './job-join'
 import { RunHistory, newestFirst } from './run-history'
 import { queueWaitMessage } from './queue-wait'
 import { joinRetry, modelToRetry, runRetryUpload } from './retry-upload'
+import { resumableEnding } from './job-checkpoints'
+import { resumeId, resumeInit } from './resume-request'
 import { checkClientName, resolveTrainRequest } from './train-request'
 import { runTrainingPipeline } from './training-pipeline'
 
@@ -107,8 +109,13 @@ export class JobService {
    */
   static async create(opts: JobServiceOptions): Promise<JobService> {
     const recoveries = await recoverCommits(opts.settings, opts.s3)
+    const endUpload = endStoppedUpload(opts.settings, recoveries)
     const past = opts.history
-      ? await opts.history.load(endStoppedUpload(opts.settings, recoveries))
+      ? await opts.history.load(
+          async (job, stopped) =>
+            (await endUpload(job, stopped)) ??
+            (await resumableEnding(opts.settings.home, job, stopped)),
+        )
       : []
     return new JobService(opts, past)
   }
@@ -123,14 +130,31 @@ export class JobService {
    * a training run of the same type with the same values for every parameter the request gives.
    * Throws CLIENT_BUSY otherwise.
    */
-  start(request: { client?: unknown; trainType?: unknown; params?: unknown }): StartedJob {
-    const { client, trainType, params, given } = resolveTrainRequest(
-      request,
-      this.settings.bucketPrefix,
-    )
+  start(request: {
+    client?: unknown
+    trainType?: unknown
+    params?: unknown
+    resume?: unknown
+  }): StartedJob {
+    const resolved = resolveTrainRequest(request, this.settings.bucketPrefix)
+    const { client, trainType, params, given } = resolved
+    const resume = resumeId(request.resume)
     const active = this.activeJob(client)
+    if (active && resume !== undefined && active.resumeOf !== resume)
+      throw new AppFailure(
+        appError('CLIENT_BUSY', `client ${client} has a job running`, {
+          details: { jobId: active.id },
+        }),
+      )
     if (active) return joinTraining(active, { trainType, params, given })
     this.assertOpen()
+    if (resume !== undefined) {
+      const source = this.live.get(resume)?.summary() ?? this.past.get(resume)
+      const init = resumeInit(resolved, resume, source, this.settings.home)
+      const job = Job.create({ id: newJobId(client), ...init })
+      this.enqueue(job)
+      return { job, joined: false }
+    }
     const { limits, backend } = this.settings
     checkTrainingMemory(params, trainingMemoryLimit(limits.trainingMemoryMaxBytes, backend))
     const job = Job.create({ id: newJobId(client), client, trainType, params, given })

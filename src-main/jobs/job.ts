@@ -67,6 +67,8 @@ export interface JobEnding {
   localModelDir?: string
   skippedImages?: SkippedImage[]
   skippedImageCount?: number
+  /** Epoch of the training checkpoint the job leaves behind, when it keeps one. */
+  checkpointEpoch?: number
 }
 
 export interface JobInit {
@@ -78,6 +80,8 @@ export interface JobInit {
   given?: (keyof TrainParams)[]
   /** Makes this a retried upload of that job's model (queued → uploading → done). */
   retryOf?: string
+  /** Makes this a continuation of that interrupted job, from its checkpoint. */
+  resumeOf?: string
 }
 
 export class Job {
@@ -88,6 +92,7 @@ export class Job {
   /** The parameters the caller set (the rest came from defaults). */
   readonly given: readonly (keyof TrainParams)[]
   readonly retryOf: string | undefined
+  readonly resumeOf: string | undefined
   readonly createdAt: string
   readonly log: EventLog
   /** Aborted to interrupt the job; every step of the pipeline listens to it. */
@@ -102,6 +107,7 @@ export class Job {
     this.currentParams = init.params
     this.given = init.given ?? []
     this.retryOf = init.retryOf
+    this.resumeOf = init.resumeOf
     this.createdAt = createdAt
     this.currentState = state
     this.log = log
@@ -186,6 +192,11 @@ export class Job {
         skippedImageCount: ending.skippedImageCount,
       }),
       ...(this.retryOf !== undefined && { retryOf: this.retryOf }),
+      ...(this.resumeOf !== undefined && { resumeOf: this.resumeOf }),
+      ...(ending.checkpointEpoch !== undefined && {
+        resumable: true,
+        checkpointEpoch: ending.checkpointEpoch,
+      }),
     }
     this.finalResult = result
     this.append({ type: 'result', result })
@@ -234,6 +245,7 @@ export class Job {
       updatedAt: this.updatedAt,
       ...(this.finalResult !== undefined && { result: this.finalResult }),
       ...(this.retryOf !== undefined && { retryOf: this.retryOf }),
+      ...(this.resumeOf !== undefined && { resumeOf: this.resumeOf }),
     }
   }
 

@@ -19,6 +19,12 @@ import { evictLeastRecentlyUsed } from '../cache/cache-eviction'
 import { mirrorBucket } from '../storage/mirror-bucket'
 import { abortable } from './abortable'
 import type { Job, Outcome } from './job'
+import {
+  checkpointEpoch,
+  datasetFingerprint,
+  discardCheckpoint,
+  planCheckpoint,
+} from './job-checkpoints'
 import { prepareBackbone } from './prepare-backbone'
 import { runTrainingWorker } from './run-training-worker'
 import {
@@ -181,6 +187,11 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
     const memoryLimit = settings.limits.trainingMemoryMaxBytes
     checkTrainingMemory(job.params, trainingMemoryLimit(memoryLimit, settings.backend))
 
+    const checkpoint = await planCheckpoint(
+      job,
+      settings.home,
+      await datasetFingerprint(paths.dataset, dataset.classes, dataset.items),
+    )
     job.transition('training')
     await prepareWeightsFolder(job, settings.home, paths.weights)
     await trimCaches(job, ctx)
@@ -199,6 +210,7 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
           backboneMaxBytes: settings.backboneMaxBytes,
           backboneTimeoutMs: settings.backboneDownloadTimeoutMs,
           memoryLimitBytes: memoryLimit,
+          ...(checkpoint && { checkpoint }),
         },
         { signal, onMessage: (message) => relay(job, message, ctx) },
       ),
@@ -233,9 +245,12 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
       metrics,
       skipped,
     })
+    if (job.state === 'done') await discardCheckpoint(settings.home, job.id)
   } catch (err) {
     if (job.terminal) throw err
-    await endEarly(job, err, metrics, paths.weights)
+    // A run whose training finished needs no checkpoint: its model is on disk or stored.
+    const epoch = metrics ? undefined : await checkpointEpoch(settings.home, job.id)
+    await endEarly(job, err, metrics, paths.weights, epoch)
   }
 }
 
@@ -319,6 +334,7 @@ async function endEarly(
   err: unknown,
   metrics: TrainingMetrics | undefined,
   weights: string,
+  checkpointEpoch: number | undefined,
 ): Promise<void> {
   const interrupted = job.controller.signal.aborted
   const error: AppError = interrupted ? toAppError(job.controller.signal.reason) : toAppError(err)
@@ -338,5 +354,6 @@ async function endEarly(
     error,
     ...(metrics !== undefined && { metrics }),
     ...(modelKept && { localModelDir: weights }),
+    ...(checkpointEpoch !== undefined && { checkpointEpoch }),
   })
 }
