@@ -217,6 +217,8 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
       signal,
     ).finally(() => trimCaches(job, ctx))
     metrics = trained.metrics
+    // The model is whole on disk: an unsent one is retried from there, never trained again.
+    await discardCheckpoint(settings.home, job.id)
     if (job.state === 'training') job.transition('exporting')
 
     // Images whose header was fine but whose pixels were not count against the same limit.
@@ -245,7 +247,6 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
       metrics,
       skipped,
     })
-    if (job.state === 'done') await discardCheckpoint(settings.home, job.id)
   } catch (err) {
     if (job.terminal) throw err
     // A run whose training finished needs no checkpoint: its model is on disk or stored.
