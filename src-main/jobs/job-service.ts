@@ -9,12 +9,13 @@ import { localPaths, type Settings } from '../config/settings'
 import type { DatasetView } from '../../src-shared/dataset-view'
 import type { ClientSummary, JobPage } from '../../src-shared/http-api'
 import { AppFailure, appError, toAppError } from '../../src-shared/errors'
-import type {
-  JobEvent,
-  JobRecord,
-  JobSummary,
-  ModelFile,
-  QueueWait,
+import {
+  isTerminal,
+  type JobEvent,
+  type JobRecord,
+  type JobSummary,
+  type ModelFile,
+  type QueueWait,
 } from '../../src-shared/job-events'
 import type { BackendName } from '../../src-shared/train-params'
 import { clientThumbnail, listClients, listModelFiles, openModelFile } from './client-catalog'
@@ -29,7 +30,7 @@ import { joinTraining } from './job-join'
 import { RunHistory, newestFirst } from './run-history'
 import { queueWaitMessage } from './queue-wait'
 import { joinRetry, modelToRetry, runRetryUpload } from './retry-upload'
-import { resumableEnding } from './job-checkpoints'
+import { checkpointOf, discardCheckpoint, resumableEnding } from './job-checkpoints'
 import { resumeId, resumeInit } from './resume-request'
 import { checkClientName, resolveTrainRequest } from './train-request'
 import { runTrainingPipeline } from './training-pipeline'
@@ -219,6 +220,22 @@ export class JobService {
     this.retrySources.set(job.id, source)
     this.enqueue(job)
     return { job, joined: false }
+  }
+
+  /**
+   * Deletes the training checkpoint an ended job kept, so it can no longer be resumed. Returns
+   * whether there was one. JOB_NOT_FOUND for an unknown job, CLIENT_BUSY while it still runs.
+   */
+  async discardCheckpoint(id: string): Promise<{ discarded: boolean }> {
+    const summary = this.live.get(id)?.summary() ?? this.past.get(id)
+    if (!summary) throw new AppFailure(appError('JOB_NOT_FOUND', `no job ${id}`, { field: 'id' }))
+    if (!isTerminal(summary.state))
+      throw new AppFailure(
+        appError('CLIENT_BUSY', `job ${id} is still running`, { details: { jobId: id } }),
+      )
+    const discarded = checkpointOf(this.settings.home, id) !== undefined
+    await discardCheckpoint(this.settings.home, id)
+    return { discarded }
   }
 
   /** The client's queued or running job, if any. */

@@ -104,5 +104,19 @@ describe('resume=<job id>', () => {
       error: { code: 'RESUME_NOT_POSSIBLE', details: { reason: 'dataset-changed' } },
     })
     expect(await exists(join(server.home, 'checkpoints', jobId, 'checkpoint.json'))).toBe(true)
+
+    // Discarded on request: gone, and no longer resumable.
+    const discard = `/api/jobs/${jobId}/discard-checkpoint`
+    const first = await rawRequest(server.port, discard, { method: 'POST' })
+    expect(first.status).toBe(200)
+    expect(first.json()).toEqual({ discarded: true })
+    expect(await exists(join(server.home, 'checkpoints', jobId))).toBe(false)
+    const again = await rawRequest(server.port, discard, { method: 'POST' })
+    expect(again.json()).toEqual({ discarded: false })
+    const gone = await rawRequest(server.port, progress('client1', `resume=${jobId}`))
+    expect(gone.status).toBe(409)
+    expect(gone.json()).toMatchObject({
+      error: { code: 'RESUME_NOT_POSSIBLE', details: { reason: 'no-checkpoint' } },
+    })
   })
 })
