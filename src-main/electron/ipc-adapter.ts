@@ -69,10 +69,12 @@ export function registerIpcApi(ipc: TypedIpcMain, api: MainApi): IpcApiRegistrat
       )
     const params =
       typeof request.params === 'object' && request.params !== null ? request.params : {}
+    const resume = optionalText(request.resume, 'resume')
     return api.startTraining({
       client: text(request.client, 'client'),
       trainType: request.trainType,
       params,
+      ...(resume !== undefined && { resume }),
     })
   })
   ipc.handle('stopTraining', (_event, client) => api.stopTraining(text(client, 'client')))
