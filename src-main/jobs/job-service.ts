@@ -101,7 +101,11 @@ export class JobService {
     this.uploadRunner =
       opts.uploadRunner ??
       ((job, source) => runRetryUpload(job, source, { settings: this.settings, s3: this.s3 }))
-    for (const job of past) this.past.set(job.id, job.summary())
+    for (const job of past) {
+      // The record says what was true when the job ended; the checkpoint may have gone since.
+      if (job.result?.resumable && !checkpointOf(this.settings.home, job.id)) job.checkpointGone()
+      this.past.set(job.id, job.summary())
+    }
   }
 
   /**
@@ -153,6 +157,10 @@ export class JobService {
       const source = this.live.get(resume)?.summary() ?? this.past.get(resume)
       const init = resumeInit(resolved, resume, source, this.settings.home)
       const job = Job.create({ id: newJobId(client), ...init })
+      // Once the new job has taken the checkpoint over, the old one can no longer resume.
+      job.log.subscribe((event) => {
+        if (event.type === 'stage' && event.state === 'training') this.checkpointGone(resume)
+      })
       this.enqueue(job)
       return { job, joined: false }
     }
@@ -235,7 +243,18 @@ export class JobService {
       )
     const discarded = checkpointOf(this.settings.home, id) !== undefined
     await discardCheckpoint(this.settings.home, id)
+    this.checkpointGone(id)
     return { discarded }
+  }
+
+  private checkpointGone(id: string): void {
+    const job = this.live.get(id)
+    job?.checkpointGone()
+    const summary = this.past.get(id)
+    if (summary?.result?.resumable) {
+      const { checkpointEpoch: _epoch, ...result } = summary.result
+      this.past.set(id, { ...summary, result: { ...result, resumable: false } })
+    }
   }
 
   /** The client's queued or running job, if any. */

@@ -203,6 +203,13 @@ export class Job {
     return result
   }
 
+  /** The checkpoint this ended job kept is gone (resumed by another job, or discarded). */
+  checkpointGone(): void {
+    if (this.finalResult?.resumable !== true) return
+    const { checkpointEpoch: _epoch, ...rest } = this.finalResult
+    this.finalResult = { ...rest, resumable: false }
+  }
+
   /** Milliseconds spent in each stage so far, from the stage events' times. */
   timings(): Partial<Record<JobState, number>> {
     const timings: Partial<Record<JobState, number>> = {}

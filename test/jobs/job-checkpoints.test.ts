@@ -136,6 +136,9 @@ describe('checkpoints in the job service', () => {
     expect(
       jobs.start({ client: 'client0', trainType: 'classification', resume: job.id }).joined,
     ).toBe(true)
+    // Once the new job trains, the old one is no longer offered for resuming.
+    await until(() => resumed.job.state === 'training')
+    expect(jobs.list('client0').find((s) => s.id === job.id)?.result?.resumable).toBe(false)
     jobs.interrupt(resumed.job.id)
     await until(() => resumed.job.terminal)
 
@@ -166,5 +169,43 @@ describe('checkpoints in the job service', () => {
         jobs.start({ client: 'client0', trainType: 'classification', resume: '../x' }),
       ),
     ).toMatchObject({ code: 'INVALID_PARAMETER', field: 'resume' })
+  })
+
+  it('discards a checkpoint on request, and a record whose checkpoint went says so on restart', async () => {
+    const history = new RunHistory(join(home, 'runs'))
+    const killed = await JobService.create({
+      settings,
+      s3: {} as S3Client,
+      history,
+      runner: heldRunner,
+    })
+    const first = killed.start({
+      client: 'client0',
+      trainType: 'classification',
+      params: PARAMS,
+    }).job
+    await until(() => first.state === 'training')
+    expect(
+      await killed.discardCheckpoint(first.id).catch((e: AppFailure) => e.error),
+    ).toMatchObject({ code: 'CLIENT_BUSY' })
+    await checkpoint(first, 2)
+    await history.flush()
+
+    const jobs = await service(new RunHistory(join(home, 'runs')))
+    expect(jobs.list('client0')[0]?.result).toMatchObject({ resumable: true, checkpointEpoch: 2 })
+    await expect(jobs.discardCheckpoint(first.id)).resolves.toEqual({ discarded: true })
+    expect(jobs.list('client0')[0]?.result?.resumable).toBe(false)
+    await expect(jobs.discardCheckpoint(first.id)).resolves.toEqual({ discarded: false })
+    await expect(jobs.discardCheckpoint('client0-none')).rejects.toMatchObject({
+      error: { code: 'JOB_NOT_FOUND' },
+    })
+
+    // Its saved record still says resumable; the checkpoint's absence wins.
+    const restarted = await service(new RunHistory(join(home, 'runs')))
+    expect(restarted.list('client0')[0]?.result).toMatchObject({ resumable: false })
+
+    killed.interrupt(first.id)
+    await until(() => first.terminal)
+    await history.close()
   })
 })
