@@ -467,6 +467,8 @@ export class JobService {
       if (this.live.get(id)?.terminal) this.live.delete(id)
     }
     await this.history?.remove(old)
+    // A run whose record is gone cannot be resumed: its checkpoint would only take space.
+    for (const id of old) await discardCheckpoint(this.settings.home, id)
     await pruneUnsentModels({
       home: this.settings.home,
       client: job.client,

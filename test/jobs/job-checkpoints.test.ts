@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -206,6 +207,32 @@ describe('checkpoints in the job service', () => {
 
     killed.interrupt(first.id)
     await until(() => first.terminal)
+    await history.close()
+  })
+
+  it('deletes the checkpoints of runs whose records retention removes', async () => {
+    const history = new RunHistory(join(home, 'runs'))
+    const killed = await JobService.create({
+      settings,
+      s3: {} as S3Client,
+      history,
+      runner: heldRunner,
+    })
+    const old = killed.start({ client: 'client0', trainType: 'classification', params: PARAMS }).job
+    await until(() => old.state === 'training')
+    await checkpoint(old, 1)
+    await history.flush()
+
+    settings = { ...settings, limits: { ...settings.limits, runRetention: 1 } }
+    const jobs = await service(new RunHistory(join(home, 'runs')))
+    const newer = jobs.start({ client: 'client0', trainType: 'classification', params: PARAMS }).job
+    await until(() => newer.state === 'training')
+    jobs.interrupt(newer.id)
+    await until(() => jobs.list('client0').length === 1)
+    await until(() => !existsSync(checkpointDir(home, old.id)))
+
+    killed.interrupt(old.id)
+    await until(() => old.terminal)
     await history.close()
   })
 })
