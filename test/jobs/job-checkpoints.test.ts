@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
 import * as tf from '@tensorflow/tfjs'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AppFailure, type AppError } from '../../src-shared/errors'
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
 import { loadSettings, type Settings } from '../../src-main/config/settings'
@@ -16,6 +16,8 @@ import { RunHistory } from '../../src-main/jobs/run-history'
 
 let home: string
 let settings: Settings
+// Keeps tfjs' notices out of the output.
+beforeAll(() => tf.env().set('PROD', true))
 const services: JobService[] = []
 beforeEach(async () => {
   home = await mkdtemp(join(tmpdir(), 'ts-checkpoints-'))
