@@ -182,6 +182,8 @@ export async function trainClassifier(opts: TrainClassifierOptions): Promise<Tra
   checkSets(opts, numClasses, params, opts.model !== undefined)
   const train = asSampleSet(opts.train)
   const val = asSampleSet(opts.val)
+  const resume = opts.resume
+  if (resume) checkResumable(resume.state, train.count, params)
   const model =
     opts.model ??
     buildModel(params.architecture, {
@@ -189,13 +191,7 @@ export async function trainClassifier(opts: TrainClassifierOptions): Promise<Tra
       numClasses,
       seed: params.seed,
     })
-  const resume = opts.resume
-  if (resume) {
-    checkResumable(resume.state, train.count, params)
-    model.setWeights(resume.tensors.weights)
-  }
   const optimizer = tf.train.adam(params.learningRate)
-  if (resume) await restoreOptimizer(optimizer, resume.tensors.optimizer)
   const classWeights =
     opts.recipe?.classWeights === false
       ? undefined
@@ -243,7 +239,11 @@ export async function trainClassifier(opts: TrainClassifierOptions): Promise<Tra
         : 'no class weights (balanced classes)'),
   )
   try {
-    if (resume) callbacks.onLog?.(`Resuming after epoch ${resume.state.epoch} of ${params.epochs}`)
+    if (resume) {
+      model.setWeights(resume.tensors.weights)
+      await restoreOptimizer(optimizer, resume.tensors.optimizer)
+      callbacks.onLog?.(`Resuming after epoch ${resume.state.epoch} of ${params.epochs}`)
+    }
     for (let epoch = (resume?.state.epoch ?? 0) + 1; epoch <= params.epochs; epoch++) {
       shuffleInPlace(order, random)
       const epochStarted = performance.now()

@@ -17,7 +17,7 @@ import {
 } from '../engine/train-classifier'
 import type { TrainingMessage, TrainingRequest } from './training-protocol'
 
-/** The parameters that decide a run's result (the same as TrainParams' keys, in a fixed order). */
+/** Whether two sets of parameters are the same, key by key (an absent key equals only another). */
 export function sameParams(a: TrainParams, b: TrainParams): boolean {
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()
   return keys.every(
