@@ -15,6 +15,8 @@ export interface StartTrainingRequest extends TrainRequestOptions {
   client: string
   trainType: TrainType
   params: Partial<TrainParams>
+  /** The id of an interrupted job to continue from its checkpoint (its parameters are kept). */
+  resume?: string
 }
 
 export interface TrainingServerApi {

@@ -230,6 +230,12 @@ export interface JobResult {
   /** Whether the stored set was also made the client's model (the root keys), and why. */
   promoted?: boolean
   promotion?: Promotion
+  /** The job stopped with a training checkpoint kept: `resume=<its id>` continues it. */
+  resumable?: boolean
+  /** The last epoch the checkpoint holds. */
+  checkpointEpoch?: number
+  /** For a resumed run: the job it continued. */
+  resumeOf?: string
 }
 
 export interface JobSummary {
@@ -243,6 +249,8 @@ export interface JobSummary {
   result?: JobResult
   /** Set on a job that only uploads the model an earlier job (this id) trained but did not store. */
   retryOf?: string
+  /** Set on a job that continues an interrupted one (this id) from its checkpoint. */
+  resumeOf?: string
 }
 
 export interface JobRecord extends JobSummary {

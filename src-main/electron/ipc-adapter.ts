@@ -79,12 +79,14 @@ export function registerIpcApi(ipc: TypedIpcMain, api: MainApi): IpcApiRegistrat
       )
     const params =
       typeof request.params === 'object' && request.params !== null ? request.params : {}
+    const resume = optionalText(request.resume, 'resume')
     return api.startTraining({
       client: text(request.client, 'client'),
       trainType: request.trainType,
       params,
       // The job service checks it like every other field.
       ...(request.promote !== undefined && { promote: request.promote }),
+      ...(resume !== undefined && { resume }),
     })
   })
   ipc.handle('stopTraining', (_event, client) => api.stopTraining(text(client, 'client')))

@@ -20,6 +20,7 @@ import {
   type SampleSet,
 } from './image-batches'
 import { seededRandom, shuffleInPlace } from '../../src-shared/seeded-random'
+import type { LoopState, LoopTensors, NamedTensor } from './training-checkpoint'
 import { trainingSchedule } from './training-schedule'
 
 export type { ImageSet, SampleSet } from './image-batches'
@@ -49,6 +50,16 @@ export interface TrainClassifierOptions {
    * comparisons: class-balanced loss weights and the reduce-on-plateau learning rate.
    */
   recipe?: { classWeights?: boolean; reduceOnPlateau?: boolean }
+  /**
+   * Continues a paused run from a checkpoint of it (the caller keeps the tensors): with the same
+   * data and params, the result equals that of a run that never paused.
+   */
+  resume?: { state: LoopState; tensors: LoopTensors }
+  /**
+   * Called (and awaited) after every epoch that training goes on from, with what continuing needs.
+   * The tensors are the live ones: read them before the promise settles, never dispose them.
+   */
+  onCheckpoint?: (state: LoopState, tensors: LoopTensors) => Promise<void>
 }
 
 export interface TrainedClassifier {
@@ -57,6 +68,53 @@ export interface TrainedClassifier {
   /** The epoch whose weights the model holds. */
   bestEpoch: number
   stoppedEarly: boolean
+}
+
+/** Adam's running powers of beta1 and beta2, which setWeights recomputes with a different rounding. */
+interface AdamPowers {
+  accBeta1?: tf.Variable
+  accBeta2?: tf.Variable
+}
+const ADAM_POWERS = ['accBeta1', 'accBeta2'] as const
+
+async function optimizerState(optimizer: tf.Optimizer): Promise<NamedTensor[]> {
+  const powers = optimizer as unknown as AdamPowers
+  const extra = ADAM_POWERS.flatMap((name) => {
+    const tensor = powers[name]
+    return tensor ? [{ name: `adam/${name}`, tensor }] : []
+  })
+  return [...(await optimizer.getWeights()), ...extra]
+}
+
+async function restoreOptimizer(optimizer: tf.Optimizer, saved: NamedTensor[]): Promise<void> {
+  const own = saved.filter(({ name }) => !name.startsWith('adam/'))
+  // setWeights makes variables that share the given tensors' data: copies keep the caller's
+  // tensors its own, and the copies' handles can go once the variables hold the data.
+  const copies = own.map(({ name, tensor }) => ({ name, tensor: tf.clone(tensor) }))
+  try {
+    await optimizer.setWeights(copies)
+  } finally {
+    for (const { tensor } of copies) tensor.dispose()
+  }
+  const powers = optimizer as unknown as AdamPowers
+  for (const name of ADAM_POWERS) {
+    const value = saved.find((entry) => entry.name === `adam/${name}`)?.tensor
+    if (value) powers[name]?.assign(value)
+  }
+}
+
+function checkResumable(state: LoopState, trainCount: number, params: TrainParams): void {
+  const order = [...state.order].sort((a, b) => a - b)
+  if (order.length !== trainCount || order.some((value, i) => value !== i) || state.epoch < 1)
+    throw new AppFailure(
+      appError('CHECKPOINT_UNREADABLE', 'the checkpoint does not fit this training set', {
+        details: { checkpointImages: state.order.length, trainImages: trainCount },
+      }),
+    )
+  if (state.epoch > params.epochs)
+    throw new AppFailure(
+      appError('CHECKPOINT_UNREADABLE', `the checkpoint is past epoch ${params.epochs}`),
+    )
 }
 
 function yieldToEventLoop(): Promise<void> {
@@ -124,6 +182,8 @@ export async function trainClassifier(opts: TrainClassifierOptions): Promise<Tra
   checkSets(opts, numClasses, params, opts.model !== undefined)
   const train = asSampleSet(opts.train)
   const val = asSampleSet(opts.val)
+  const resume = opts.resume
+  if (resume) checkResumable(resume.state, train.count, params)
   const model =
     opts.model ??
     buildModel(params.architecture, {
@@ -138,25 +198,34 @@ export async function trainClassifier(opts: TrainClassifierOptions): Promise<Tra
       : balancedClassWeights(train.labels, train.count, numClasses)
   const step = classifierTrainStep(model, optimizer, numClasses, classWeights)
   const patience = params.patience ?? 0
-  const schedule = trainingSchedule({
-    learningRate: params.learningRate,
-    patience,
-    reduceOnPlateau: opts.recipe?.reduceOnPlateau !== false,
-  })
+  const schedule = trainingSchedule(
+    {
+      learningRate: params.learningRate,
+      patience,
+      reduceOnPlateau: opts.recipe?.reduceOnPlateau !== false,
+    },
+    resume?.state.schedule,
+  )
+  ;(optimizer as unknown as { learningRate: number }).learningRate =
+    schedule.snapshot().learningRate
   // Streams of their own, so changing the split does not change the epoch order, and switching
   // augmentation on or off does not change it either.
   const random = seededRandom(params.seed ^ 0x9e3779b9)
+  const augmentRandom = seededRandom(params.seed ^ 0x85ebca6b)
+  if (resume) {
+    random.state = resume.state.orderRandom
+    if (resume.state.augmentRandom !== undefined) augmentRandom.state = resume.state.augmentRandom
+  }
   const augment =
-    params.augment === true && train.images
-      ? imageAugmenter(seededRandom(params.seed ^ 0x85ebca6b))
-      : undefined
-  const order = Array.from({ length: train.count }, (_, i) => i)
+    params.augment === true && train.images ? imageAugmenter(augmentRandom) : undefined
+  const order = resume ? [...resume.state.order] : Array.from({ length: train.count }, (_, i) => i)
   const batchSize = Math.max(1, Math.min(params.batchSize, train.count))
   const batches = Math.ceil(train.count / batchSize)
-  const epochs: EpochMetrics[] = []
-  let best: tf.Tensor[] | undefined
+  const epochs: EpochMetrics[] = resume ? [...resume.state.epochs] : []
+  let best: tf.Tensor[] | undefined = resume?.tensors.best?.map((tensor) => tf.clone(tensor))
   let stoppedEarly = false
-  const started = performance.now()
+  // A resumed run's clock goes on from where the paused one stopped.
+  const started = performance.now() - (epochs[epochs.length - 1]?.elapsedMs ?? 0)
   callbacks.onLog?.(
     `Training on ${train.count} images, validating on ${val.count}, ${numClasses} classes, ` +
       `${params.epochs} epochs of ${batches} batches (${tf.getBackend()} backend)`,
@@ -170,7 +239,12 @@ export async function trainClassifier(opts: TrainClassifierOptions): Promise<Tra
         : 'no class weights (balanced classes)'),
   )
   try {
-    for (let epoch = 1; epoch <= params.epochs; epoch++) {
+    if (resume) {
+      model.setWeights(resume.tensors.weights)
+      await restoreOptimizer(optimizer, resume.tensors.optimizer)
+      callbacks.onLog?.(`Resuming after epoch ${resume.state.epoch} of ${params.epochs}`)
+    }
+    for (let epoch = (resume?.state.epoch ?? 0) + 1; epoch <= params.epochs; epoch++) {
       shuffleInPlace(order, random)
       const epochStarted = performance.now()
       let lossSum = 0
@@ -224,6 +298,28 @@ export async function trainClassifier(opts: TrainClassifierOptions): Promise<Tra
           `Stopped after epoch ${epoch}: no better validation loss for ${patience} epochs`,
         )
         break
+      }
+      if (opts.onCheckpoint && epoch < params.epochs) await saveCheckpoint(epoch)
+    }
+    async function saveCheckpoint(epoch: number): Promise<void> {
+      const state: LoopState = {
+        epoch,
+        schedule: schedule.snapshot(),
+        orderRandom: random.state,
+        ...(augment && { augmentRandom: augmentRandom.state }),
+        order: [...order],
+        epochs: [...epochs],
+      }
+      const saved = await optimizerState(optimizer)
+      try {
+        await opts.onCheckpoint?.(state, {
+          weights: model.getWeights(),
+          optimizer: saved,
+          ...(best && { best }),
+        })
+      } finally {
+        // getWeights made the iteration count a new tensor; the rest are the optimizer's own.
+        saved.find(({ name }) => name === 'iter')?.tensor.dispose()
       }
     }
     const bestEpoch = best ? schedule.bestEpoch : epochs.length

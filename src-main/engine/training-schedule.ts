@@ -27,21 +27,42 @@ export interface EpochDecision {
   learningRate: number
 }
 
+/** Everything the schedule has learnt so far, plain JSON, for a checkpoint. */
+export interface ScheduleState {
+  learningRate: number
+  /** The best validation loss so far; null before the first finite one (JSON has no Infinity). */
+  best: number | null
+  bestEpoch: number
+  epoch: number
+  sinceBest: number
+  sinceReduction: number
+}
+
 export interface TrainingSchedule {
   observe(valLoss: number): EpochDecision
+  snapshot(): ScheduleState
   /** The epoch (from 1) with the lowest validation loss so far, 0 before the first. */
   readonly bestEpoch: number
 }
 
-export function trainingSchedule(opts: ScheduleOptions): TrainingSchedule {
+/** A schedule, continuing from `from` (a checkpoint's state) when given. */
+export function trainingSchedule(opts: ScheduleOptions, from?: ScheduleState): TrainingSchedule {
   const minRate = opts.learningRate / MIN_RATE_DIVISOR
-  let learningRate = opts.learningRate
-  let best = Infinity
-  let bestEpoch = 0
-  let epoch = 0
-  let sinceBest = 0
-  let sinceReduction = 0
+  let learningRate = from?.learningRate ?? opts.learningRate
+  let best = from?.best ?? Infinity
+  let bestEpoch = from?.bestEpoch ?? 0
+  let epoch = from?.epoch ?? 0
+  let sinceBest = from?.sinceBest ?? 0
+  let sinceReduction = from?.sinceReduction ?? 0
   return {
+    snapshot: () => ({
+      learningRate,
+      best: Number.isFinite(best) ? best : null,
+      bestEpoch,
+      epoch,
+      sinceBest,
+      sinceReduction,
+    }),
     get bestEpoch() {
       return bestEpoch
     },

@@ -55,7 +55,12 @@ const ROUTES: RouteEntry[] = [
   { method: 'GET', pattern: ['jobs', ':', 'events'], route: jobEvents },
   { method: 'POST', pattern: ['jobs', ':', 'stop'], route: stopJob },
   { method: 'POST', pattern: ['jobs', ':', 'retry-upload'], route: retryUpload },
+  { method: 'POST', pattern: ['jobs', ':', 'discard-checkpoint'], route: discardCheckpoint },
 ]
+
+async function discardCheckpoint(_req: IncomingMessage, res: ServerResponse, args: RouteArgs) {
+  sendJson(res, 200, await args.ctx.core.jobs.discardCheckpoint(jobId(args.params)))
+}
 
 /** Matches `segments` (already decoded, after /api) and runs the route. */
 export async function handleApi(

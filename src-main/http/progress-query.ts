@@ -24,9 +24,19 @@ export interface ProgressQuery {
   wait: boolean
   /** Set only when the query gave it. */
   promote?: PromotePolicy
+  /** The interrupted job to continue from its checkpoint. */
+  resume?: string
 }
 
-const CONTROL_NAMES = ['train_type', 'bucket_name', 'wait', 'architecture', 'backbone', 'promote']
+const CONTROL_NAMES = [
+  'train_type',
+  'bucket_name',
+  'wait',
+  'architecture',
+  'backbone',
+  'promote',
+  'resume',
+]
 
 function single(query: URLSearchParams, name: string): string | undefined {
   const values = query.getAll(name)
@@ -64,12 +74,14 @@ export function parseProgressQuery(query: URLSearchParams, prefix: string): Prog
   const backbone = single(query, 'backbone')
   if (backbone !== undefined) params.backbone = checkBackbone(backbone)
   const promote = single(query, 'promote')
+  const resume = single(query, 'resume')
   return {
     trainType,
     client,
     params,
     wait: parseWait(single(query, 'wait')),
     ...(promote !== undefined && { promote: checkPromotePolicy(promote) }),
+    ...(resume !== undefined && { resume }),
   }
 }
 

@@ -34,6 +34,7 @@ export async function handleProgress(
     trainType: query.trainType,
     params: query.params,
     ...(query.promote !== undefined && { promote: query.promote }),
+    ...(query.resume !== undefined && { resume: query.resume }),
   })
   if (!query.wait) {
     sendJson(res, 202, { jobId: job.id, client: job.client, state: job.state })

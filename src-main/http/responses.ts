@@ -53,6 +53,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   MODEL_UNREADABLE: 422,
   MODEL_TASK_UNSUPPORTED: 501,
   PREDICT_TIMEOUT: 504,
+  RESUME_NOT_POSSIBLE: 409,
+  CHECKPOINT_UNREADABLE: 422,
 }
 
 export function statusOf(error: AppError): number {

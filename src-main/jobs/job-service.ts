@@ -10,12 +10,13 @@ import type { DatasetView } from '../../src-shared/dataset-view'
 import type { TrainDefaultsView } from '../../src-shared/train-defaults'
 import type { ClientSummary, JobPage } from '../../src-shared/http-api'
 import { AppFailure, appError, toAppError } from '../../src-shared/errors'
-import type {
-  JobEvent,
-  JobRecord,
-  JobSummary,
-  ModelFile,
-  QueueWait,
+import {
+  isTerminal,
+  type JobEvent,
+  type JobRecord,
+  type JobSummary,
+  type ModelFile,
+  type QueueWait,
 } from '../../src-shared/job-events'
 import type { ModelVersion } from '../../src-shared/model-versions'
 import type { SyncProgress } from '../../src-shared/sync-progress'
@@ -34,6 +35,8 @@ import { JOB_ID_PATTERN, RunHistory, newestFirst } from './run-history'
 import { queueWaitMessage } from './queue-wait'
 import { joinRetry, modelToRetry, runRetryUpload } from './retry-upload'
 import { trainDefaultsFor } from './train-defaults'
+import { checkpointOf, discardCheckpoint, resumableEnding } from './job-checkpoints'
+import { resumeId, resumeInit } from './resume-request'
 import { checkClientName, resolveTrainRequest } from './train-request'
 import { SyncProgressFeed } from './sync-progress-feed'
 import { runTrainingPipeline } from './training-pipeline'
@@ -106,7 +109,11 @@ export class JobService {
     this.uploadRunner =
       opts.uploadRunner ??
       ((job, source) => runRetryUpload(job, source, { settings: this.settings, s3: this.s3 }))
-    for (const job of past) this.past.set(job.id, job.summary())
+    for (const job of past) {
+      // The record says what was true when the job ended; the checkpoint may have gone since.
+      if (job.result?.resumable && !checkpointOf(this.settings.home, job.id)) job.checkpointGone()
+      this.past.set(job.id, job.summary())
+    }
   }
 
   /**
@@ -115,8 +122,13 @@ export class JobService {
    */
   static async create(opts: JobServiceOptions): Promise<JobService> {
     const recoveries = await recoverCommits(opts.settings, opts.s3)
+    const endUpload = endStoppedUpload(opts.settings, recoveries)
     const past = opts.history
-      ? await opts.history.load(endStoppedUpload(opts.settings, recoveries))
+      ? await opts.history.load(
+          async (job, stopped) =>
+            (await endUpload(job, stopped)) ??
+            (await resumableEnding(opts.settings.home, job, stopped)),
+        )
       : []
     return new JobService(opts, past)
   }
@@ -136,14 +148,27 @@ export class JobService {
     trainType?: unknown
     params?: unknown
     promote?: unknown
+    resume?: unknown
   }): StartedJob {
-    const { client, trainType, params, given, promote } = resolveTrainRequest(
-      request,
-      this.settings.bucketPrefix,
-    )
+    const resolved = resolveTrainRequest(request, this.settings.bucketPrefix)
+    const { client, trainType, params, given, promote } = resolved
+    const resume = resumeId(request.resume)
     const active = this.activeJob(client)
+    if (active && resume !== undefined && active.resumeOf !== resume)
+      throw new AppFailure(clientBusy(active, `it is not the continuation of ${resume}`))
     if (active) return joinTraining(active, { trainType, params, given })
     this.assertOpen()
+    if (resume !== undefined) {
+      const source = this.live.get(resume)?.summary() ?? this.past.get(resume)
+      const init = resumeInit(resolved, resume, source, this.settings.home)
+      const job = Job.create({ id: newJobId(client), ...init })
+      // Once the new job has taken the checkpoint over, the old one can no longer resume.
+      job.log.subscribe((event) => {
+        if (event.type === 'stage' && event.state === 'training') this.checkpointGone(resume)
+      })
+      this.enqueue(job)
+      return { job, joined: false }
+    }
     const { limits, backend } = this.settings
     checkTrainingMemory(params, trainingMemoryLimit(limits.trainingMemoryMaxBytes, backend))
     const job = Job.create({
@@ -220,6 +245,33 @@ export class JobService {
     this.retrySources.set(job.id, source)
     this.enqueue(job)
     return { job, joined: false }
+  }
+
+  /**
+   * Deletes the training checkpoint an ended job kept, so it can no longer be resumed. Returns
+   * whether there was one. JOB_NOT_FOUND for an unknown job, CLIENT_BUSY while it still runs.
+   */
+  async discardCheckpoint(id: string): Promise<{ discarded: boolean }> {
+    const summary = this.live.get(id)?.summary() ?? this.past.get(id)
+    if (!summary) throw new AppFailure(appError('JOB_NOT_FOUND', `no job ${id}`, { field: 'id' }))
+    if (!isTerminal(summary.state))
+      throw new AppFailure(
+        appError('CLIENT_BUSY', `job ${id} is still running`, { details: { jobId: id } }),
+      )
+    const discarded = checkpointOf(this.settings.home, id) !== undefined
+    await discardCheckpoint(this.settings.home, id)
+    this.checkpointGone(id)
+    return { discarded }
+  }
+
+  private checkpointGone(id: string): void {
+    const job = this.live.get(id)
+    job?.checkpointGone()
+    const summary = this.past.get(id)
+    if (summary?.result?.resumable) {
+      const { checkpointEpoch: _epoch, ...result } = summary.result
+      this.past.set(id, { ...summary, result: { ...result, resumable: false } })
+    }
   }
 
   /** The client's queued or running job, if any. */
@@ -483,6 +535,8 @@ export class JobService {
       if (this.live.get(id)?.terminal) this.live.delete(id)
     }
     await this.history?.remove(old)
+    // A run whose record is gone cannot be resumed: its checkpoint would only take space.
+    for (const id of old) await discardCheckpoint(this.settings.home, id)
     await pruneUnsentModels({
       home: this.settings.home,
       client: job.client,

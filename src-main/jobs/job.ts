@@ -70,6 +70,8 @@ export interface JobEnding {
   skippedImageCount?: number
   promoted?: boolean
   promotion?: Promotion
+  /** Epoch of the training checkpoint the job leaves behind, when it keeps one. */
+  checkpointEpoch?: number
 }
 
 export interface JobInit {
@@ -83,6 +85,8 @@ export interface JobInit {
   retryOf?: string
   /** Whether the stored model becomes the client's model (default: when at least as good). */
   promote?: PromotePolicy
+  /** Makes this a continuation of that interrupted job, from its checkpoint. */
+  resumeOf?: string
 }
 
 export class Job {
@@ -94,6 +98,7 @@ export class Job {
   readonly given: readonly (keyof TrainParams)[]
   readonly retryOf: string | undefined
   readonly promote: PromotePolicy
+  readonly resumeOf: string | undefined
   readonly createdAt: string
   readonly log: EventLog
   /** Aborted to interrupt the job; every step of the pipeline listens to it. */
@@ -109,6 +114,7 @@ export class Job {
     this.given = init.given ?? []
     this.retryOf = init.retryOf
     this.promote = init.promote ?? 'auto'
+    this.resumeOf = init.resumeOf
     this.createdAt = createdAt
     this.currentState = state
     this.log = log
@@ -195,10 +201,22 @@ export class Job {
       ...(this.retryOf !== undefined && { retryOf: this.retryOf }),
       ...(ending.promoted !== undefined && { promoted: ending.promoted }),
       ...(ending.promotion !== undefined && { promotion: ending.promotion }),
+      ...(this.resumeOf !== undefined && { resumeOf: this.resumeOf }),
+      ...(ending.checkpointEpoch !== undefined && {
+        resumable: true,
+        checkpointEpoch: ending.checkpointEpoch,
+      }),
     }
     this.finalResult = result
     this.append({ type: 'result', result })
     return result
+  }
+
+  /** The checkpoint this ended job kept is gone (resumed by another job, or discarded). */
+  checkpointGone(): void {
+    if (this.finalResult?.resumable !== true) return
+    const { checkpointEpoch: _epoch, ...rest } = this.finalResult
+    this.finalResult = { ...rest, resumable: false }
   }
 
   /** Milliseconds spent in each stage so far, from the stage events' times. */
@@ -243,6 +261,7 @@ export class Job {
       updatedAt: this.updatedAt,
       ...(this.finalResult !== undefined && { result: this.finalResult }),
       ...(this.retryOf !== undefined && { retryOf: this.retryOf }),
+      ...(this.resumeOf !== undefined && { resumeOf: this.resumeOf }),
     }
   }
 

@@ -18,6 +18,12 @@ import { evictLeastRecentlyUsed } from '../cache/cache-eviction'
 import { mirrorBucket } from '../storage/mirror-bucket'
 import { abortable } from './abortable'
 import type { Job, Outcome } from './job'
+import {
+  checkpointEpoch,
+  datasetFingerprint,
+  discardCheckpoint,
+  planCheckpoint,
+} from './job-checkpoints'
 import { prepareBackbone } from './prepare-backbone'
 import { runTrainingWorker } from './run-training-worker'
 import {
@@ -179,6 +185,11 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
     const memoryLimit = settings.limits.trainingMemoryMaxBytes
     checkTrainingMemory(job.params, trainingMemoryLimit(memoryLimit, settings.backend))
 
+    const checkpoint = await planCheckpoint(
+      job,
+      settings.home,
+      await datasetFingerprint(paths.dataset, dataset.classes, dataset.items),
+    )
     job.transition('training')
     await prepareWeightsFolder(job, settings.home, paths.weights)
     await trimCaches(job, ctx)
@@ -197,12 +208,15 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
           backboneMaxBytes: settings.limits.backboneMaxBytes,
           backboneTimeoutMs: settings.limits.backboneTimeoutMs,
           memoryLimitBytes: memoryLimit,
+          ...(checkpoint && { checkpoint }),
         },
         { signal, onMessage: (message) => relay(job, message, ctx) },
       ),
       signal,
     ).finally(() => trimCaches(job, ctx))
     metrics = trained.metrics
+    // The model is whole on disk: an unsent one is retried from there, never trained again.
+    await discardCheckpoint(settings.home, job.id)
     if (job.state === 'training') job.transition('exporting')
 
     // Images whose header was fine but whose pixels were not count against the same limit.
@@ -234,7 +248,9 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
     })
   } catch (err) {
     if (job.terminal) throw err
-    await endEarly(job, err, metrics, paths.weights)
+    // A run whose training finished needs no checkpoint: its model is on disk or stored.
+    const epoch = metrics ? undefined : await checkpointEpoch(settings.home, job.id)
+    await endEarly(job, err, metrics, paths.weights, epoch)
   }
 }
 
@@ -318,6 +334,7 @@ async function endEarly(
   err: unknown,
   metrics: TrainingMetrics | undefined,
   weights: string,
+  checkpointEpoch: number | undefined,
 ): Promise<void> {
   const interrupted = job.controller.signal.aborted
   const error: AppError = interrupted ? toAppError(job.controller.signal.reason) : toAppError(err)
@@ -337,5 +354,6 @@ async function endEarly(
     error,
     ...(metrics !== undefined && { metrics }),
     ...(modelKept && { localModelDir: weights }),
+    ...(checkpointEpoch !== undefined && { checkpointEpoch }),
   })
 }

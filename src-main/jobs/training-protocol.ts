@@ -35,6 +35,12 @@ export interface TrainingRequest {
    * backend and a backbone's input size are known. Absent: not checked.
    */
   memoryLimitBytes?: number
+  /**
+   * Checkpoints: after every epoch the loop's state is saved into `dir` (a classifier trained from
+   * scratch; transfer runs are not checkpointed). With `resumeFrom` the run continues that
+   * checkpoint, which must carry the same datasetFingerprint and params.
+   */
+  checkpoint?: { dir: string; datasetFingerprint: string; resumeFrom?: string }
 }
 
 export type TrainingMessage =

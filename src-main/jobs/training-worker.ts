@@ -22,7 +22,6 @@ import { backendThreads, selectBackend } from '../engine/select-backend'
 import type { SampleSet } from '../engine/image-batches'
 import {
   splitStratified,
-  trainClassifier,
   type TrainCallbacks,
   type TrainedClassifier,
 } from '../engine/train-classifier'
@@ -30,6 +29,7 @@ import { fineTuneEpochs, trainTransfer, type TrainedTransfer } from '../engine/t
 import { decodeDataset, type DecodedDataset } from './decode-dataset'
 import { engineFailure, type EngineContext } from './engine-failure'
 import { progressGate } from './progress-gate'
+import { trainResumable } from './resumable-training'
 import { checkTrainingMemory, trainingMemoryLimit } from './training-memory'
 import { validationSetIdentity, type IdentifiedImage } from './validation-identity'
 import { embeddingStoreDir, loadRequestBackbone, transferFacts } from './transfer-training'
@@ -177,7 +177,8 @@ async function run(request: TrainingRequest, post: Post): Promise<void> {
         openEmbeddingStore: (recordBytes) =>
           openRecordStore(embeddingStoreDir(request.cacheDir, backbone), recordBytes),
       })
-    } else trained = await trainClassifier({ train, val, numClasses, params, callbacks })
+    } else
+      trained = await trainResumable(request, { train, val, numClasses, params, callbacks }, post)
     const transfer =
       backbone && 'embeddings' in trained
         ? transferFacts(request.params.backbone ?? '', backbone, trained)

@@ -1,5 +1,5 @@
 // The selected client's run history, newest first; any run reopens on the results screen with its
-// curves rebuilt from its stored event log.
+// curves rebuilt from its stored event log; an interrupted run that kept a checkpoint resumes.
 
 import { EmptyState } from '../components/empty-state'
 import { LoadStatus } from '../components/load-status'
@@ -24,8 +24,16 @@ export function RunsScreen() {
   const opened = useAppStore((s) => s.openedRun)
   const loadRuns = useAppStore((s) => s.loadRuns)
   const openRun = useAppStore((s) => s.openRun)
+  const resumeRun = useAppStore((s) => s.resumeTraining)
+  const starting = useAppStore((s) => s.starting)
   const go = useAppStore((s) => s.go)
   if (client === undefined) return null
+  // A run continued by a later one handed its checkpoint over.
+  const continued = new Set(runs.map((run) => run.resumeOf))
+  const resume = (id: string): void => {
+    void resumeRun(id)
+    go('training')
+  }
 
   const reopen = (id: string): void => {
     void openRun(id)
@@ -108,6 +116,17 @@ export function RunsScreen() {
                       >
                         Open
                       </button>
+                      {run.result?.resumable && !continued.has(run.id) && (
+                        <button
+                          type="button"
+                          className="button button-small"
+                          aria-label={`Resume run ${run.id} from epoch ${run.result.checkpointEpoch}`}
+                          disabled={starting}
+                          onClick={() => resume(run.id)}
+                        >
+                          Resume
+                        </button>
+                      )}
                     </td>
                   </tr>
                 )

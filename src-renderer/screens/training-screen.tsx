@@ -1,7 +1,10 @@
 // Start and stop training for the selected client, and watch the live job: stages, progress with
-// time left, loss and accuracy curves as epochs finish, the backend and the job's log.
+// time left, loss and accuracy curves as epochs finish, the backend and the job's log. Stop asks
+// first, saying whether the run can be resumed; an interrupted run with a checkpoint offers Resume.
 
+import { useState } from 'react'
 import { isTerminal } from '../../src-shared/job-events'
+import { ConfirmDialog } from '../components/confirm-dialog'
 import { EmptyState } from '../components/empty-state'
 import { EpochCurves } from '../components/epoch-curves'
 import { ErrorDetail } from '../components/error-detail'
@@ -23,7 +26,9 @@ export function TrainingScreen() {
   const draft = useAppStore((s) => selectParamsForm(s).draft)
   const start = useAppStore((s) => s.startTraining)
   const stop = useAppStore((s) => s.stopTraining)
+  const resume = useAppStore((s) => s.resumeTraining)
   const go = useAppStore((s) => s.go)
+  const [confirmingStop, setConfirmingStop] = useState(false)
   if (client === undefined) return null
 
   const view = live?.view
@@ -34,6 +39,9 @@ export function TrainingScreen() {
     view?.result?.metrics?.backend ?? (health?.backend === 'pending' ? undefined : health?.backend)
   const logs = view?.logs.slice(-12) ?? []
   const lastRun = runs[0]
+  // A checkpoint is written after every finished epoch, except by transfer runs.
+  const lastEpoch = view?.epochs.at(-1)?.epoch
+  const checkpointed = lastEpoch !== undefined && summary?.params.architecture !== 'transfer'
 
   return (
     <section className="screen" aria-labelledby="training-title">
@@ -58,12 +66,38 @@ export function TrainingScreen() {
             type="button"
             className="button button-danger"
             disabled={!running || stopping}
-            onClick={() => void stop()}
+            onClick={() => setConfirmingStop(true)}
           >
             {stopping ? 'Stopping…' : 'Stop'}
           </button>
         </div>
       </div>
+      {confirmingStop && (
+        <ConfirmDialog
+          title="Stop training?"
+          confirmLabel="Stop training"
+          onCancel={() => setConfirmingStop(false)}
+          onConfirm={() => {
+            setConfirmingStop(false)
+            void stop()
+          }}
+        >
+          {running && checkpointed ? (
+            <p>
+              The run keeps its checkpoint of epoch {lastEpoch}: you can resume it later from the
+              runs list or here, and it ends as if it had never stopped.
+            </p>
+          ) : (
+            <p>
+              No checkpoint exists yet
+              {summary?.params.architecture === 'transfer'
+                ? ' (transfer runs keep none)'
+                : ' (no epoch has finished)'}
+              : what this run has done so far will be discarded.
+            </p>
+          )}
+        </ConfirmDialog>
+      )}
       <div className="training-layout">
         <ParamsForm disabled={running} />
         <div className="training-main">
@@ -138,9 +172,25 @@ export function TrainingScreen() {
                   )}
                 </div>
               )}
-              {view.state === 'interrupted' && (
+              {view.state === 'interrupted' && !view.result?.resumable && (
                 <div className="outcome outcome-warning" role="status">
                   Stopped before the end; no model was stored from this run.
+                </div>
+              )}
+              {view.state === 'interrupted' && view.result?.resumable && (
+                <div className="outcome outcome-warning" role="status">
+                  <span>
+                    Stopped after epoch {view.result.checkpointEpoch}; no model was stored yet. The
+                    run can go on from there.
+                  </span>
+                  <button
+                    type="button"
+                    className="button"
+                    disabled={starting}
+                    onClick={() => void resume(view.jobId)}
+                  >
+                    Resume
+                  </button>
                 </div>
               )}
               <JobProgress view={view} plannedEpochs={summary?.params.epochs} />

@@ -61,6 +61,8 @@ export interface TrainingSlice {
   loadTrainDefaults(client: string): Promise<void>
   startTraining(): Promise<void>
   stopTraining(): Promise<void>
+  /** Continues an interrupted run of the selected client from its checkpoint, and follows it. */
+  resumeTraining(jobId: string): Promise<void>
   /** Follows a job of the selected client: replays its log, then its live events. */
   watchJob(jobId: string): void
   /** Stops following the live job (the job itself keeps running). */
@@ -160,6 +162,29 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, api) 
         }
       } catch (thrown) {
         get().notifyFailure(`Training of ${client} could not start`, thrown)
+      } finally {
+        set({ starting: false })
+      }
+    },
+
+    async resumeTraining(jobId) {
+      const client = get().selectedClient
+      if (client === undefined || get().starting) return
+      set({ starting: true })
+      try {
+        // The checkpoint keeps the run's parameters: none are sent, so none can conflict.
+        const job = await api.startTraining({
+          client,
+          trainType: get().trainType,
+          params: {},
+          resume: jobId,
+        })
+        if (get().selectedClient === client) {
+          get().watchJob(job.id)
+          void get().loadRuns(client)
+        }
+      } catch (thrown) {
+        get().notifyFailure(`Run ${jobId} could not be resumed`, thrown)
       } finally {
         set({ starting: false })
       }

@@ -298,6 +298,7 @@ describe(
       await expectAccessible('training-running')
 
       await page.getByRole('button', { name: 'Stop', exact: true }).click()
+      await page.getByRole('dialog').getByRole('button', { name: 'Stop training' }).click()
       await page
         .locator('.job-head')
         .getByText('Interrupted', { exact: true })

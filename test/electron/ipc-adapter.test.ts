@@ -246,6 +246,17 @@ describe('IPC adapter', () => {
     expect(api.startTraining).not.toHaveBeenCalled()
   })
 
+  it('passes the run to resume on to the service', async () => {
+    const request = { client: 'client0', trainType: 'classification', params: {} }
+    await ipc.invoke(from(window), 'startTraining', { ...request, resume: 'client0-1' })
+    expect(api.startTraining).toHaveBeenCalledWith({ ...request, resume: 'client0-1' })
+    const bad = await ipc.invoke(from(window), 'startTraining', { ...request, resume: 7 })
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { code: 'IPC_INVALID_ARGUMENT', field: 'resume' },
+    })
+  })
+
   it("passes an image's bytes to predict, and refuses anything that is not bytes", async () => {
     const image = new Uint8Array([255, 216, 255])
     const outcome = await ipc.invoke(from(window), 'predict', 'client0', image, 'image/jpeg', 3)

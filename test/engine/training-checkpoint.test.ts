@@ -1,0 +1,142 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AppFailure } from '../../src-shared/errors'
+import type { EpochMetrics } from '../../src-shared/job-events'
+import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/train-params'
+import { selectImages } from '../../src-main/engine/image-batches'
+import { selectBackend } from '../../src-main/engine/select-backend'
+import { splitStratified, trainClassifier } from '../../src-main/engine/train-classifier'
+import {
+  CHECKPOINT_MANIFEST,
+  disposeLoopTensors,
+  readCheckpoint,
+  readCheckpointManifest,
+  writeCheckpoint,
+} from '../../src-main/engine/training-checkpoint'
+import { syntheticImageSet } from './synthetic-images'
+
+const SIZE = 16
+// Augmentation, early stopping (best weights kept) and the plateau schedule all carry state.
+const PARAMS: TrainParams = {
+  ...DEFAULT_TRAIN_PARAMS,
+  imageSize: SIZE,
+  epochs: 5,
+  batchSize: 8,
+  patience: 3,
+  augment: true,
+  seed: 7,
+}
+const set = syntheticImageSet(8, 5, SIZE)
+const split = splitStratified(set.labels, 0.25, PARAMS.seed)
+const train = selectImages(set, split.train)
+const val = selectImages(set, split.val)
+const dirs: string[] = []
+
+/** Epoch metrics without the wall-clock fields, which differ between any two runs. */
+const history = (epochs: EpochMetrics[]) =>
+  epochs.map(({ imagesPerSec: _speed, elapsedMs: _elapsed, ...rest }) => rest)
+
+async function weightsOf(model: tf.LayersModel): Promise<Float32Array[]> {
+  return Promise.all(model.getWeights().map(async (w) => (await w.data()) as Float32Array))
+}
+
+function maxDifference(a: Float32Array[], b: Float32Array[]): number {
+  let max = 0
+  a.forEach((values, i) =>
+    values.forEach((value, j) => {
+      max = Math.max(max, Math.abs(value - (b[i]?.[j] ?? NaN)))
+    }),
+  )
+  return max
+}
+
+async function straightRun() {
+  const trained = await trainClassifier({
+    train,
+    val,
+    numClasses: 3,
+    params: PARAMS,
+    callbacks: { onEpoch: () => {} },
+  })
+  try {
+    return { weights: await weightsOf(trained.model), epochs: trained.epochs }
+  } finally {
+    trained.model.dispose()
+  }
+}
+
+beforeAll(async () => {
+  await selectBackend('wasm', { threads: 1 })
+  tf.env().set('PROD', true)
+})
+
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })))
+})
+
+describe('checkpoint and resume', () => {
+  it('a run paused after epoch 2 and resumed ends with the same weights and history', async () => {
+    const first = await straightRun()
+    const again = await straightRun()
+    // The backend itself is deterministic: two straight runs agree bit for bit.
+    expect(maxDifference(first.weights, again.weights)).toBe(0)
+
+    const dir = await mkdtemp(join(tmpdir(), 'checkpoint-'))
+    dirs.push(dir)
+    let finishedEpochs = 0
+    const paused = trainClassifier({
+      train,
+      val,
+      numClasses: 3,
+      params: PARAMS,
+      callbacks: { onEpoch: () => finishedEpochs++ },
+      onCheckpoint: (state, tensors) =>
+        writeCheckpoint(dir, state, tensors, { params: PARAMS, datasetFingerprint: 'x' }),
+      shouldStop: () => finishedEpochs >= 2,
+    })
+    await expect(paused).rejects.toMatchObject({ error: { code: 'INTERRUPTED' } })
+    // Only the latest epoch's tensor file is kept.
+    expect((await readdir(dir)).sort()).toEqual([CHECKPOINT_MANIFEST, 'epoch-0002.bin'])
+
+    const before = tf.memory().numTensors
+    const checkpoint = await readCheckpoint(dir)
+    expect(checkpoint.manifest.epoch).toBe(2)
+    const resumed = await trainClassifier({
+      train,
+      val,
+      numClasses: 3,
+      params: PARAMS,
+      callbacks: { onEpoch: () => {} },
+      resume: { state: checkpoint.manifest, tensors: checkpoint.tensors },
+    })
+    disposeLoopTensors(checkpoint.tensors)
+    try {
+      expect(maxDifference(await weightsOf(resumed.model), first.weights)).toBe(0)
+      expect(history(resumed.epochs)).toEqual(history(first.epochs))
+      expect(resumed.epochs.map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5])
+    } finally {
+      resumed.model.dispose()
+    }
+    expect(tf.memory().numTensors).toBe(before)
+  })
+
+  it('a half-written checkpoint is never read as whole', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'checkpoint-'))
+    dirs.push(dir)
+    // A tensor file without a manifest (the kill came before the manifest was written).
+    await writeFile(join(dir, 'epoch-0003.bin'), new Uint8Array(16))
+    expect(await readCheckpointManifest(dir)).toBeUndefined()
+    await expect(readCheckpoint(dir)).rejects.toBeInstanceOf(AppFailure)
+    // A manifest whose tensor file is gone.
+    await writeFile(
+      join(dir, CHECKPOINT_MANIFEST),
+      JSON.stringify({ version: 1, epoch: 4, file: 'epoch-0004.bin', specs: [] }),
+    )
+    await expect(readCheckpoint(dir)).rejects.toMatchObject({
+      error: { code: 'CHECKPOINT_UNREADABLE' },
+    })
+  })
+})
