@@ -55,6 +55,20 @@ export interface ClientSummary {
   datasetBucket: string
   modelBucket: string
   lastJob?: { id: string; state: JobState; valAccuracy?: number; updatedAt: string }
+  /** From the local mirror's record and the kept validation report; absent before a sync. */
+  dataset?: { images: number; classes?: number; skippedImages: number; empty: boolean }
+  /** The promoted model at the model bucket's root, whichever run stored it. */
+  storedModel?: StoredModelSummary
+}
+
+export interface StoredModelSummary {
+  /** When model.h5 was last written. */
+  storedAt?: string
+  /** The run that stored it, when the run history still knows it. */
+  jobId?: string
+  valAccuracy?: number
+  classes?: string[]
+  files: number
 }
 
 /** Body of any non-2xx answer. */

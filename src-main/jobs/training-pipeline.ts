@@ -21,6 +21,7 @@ import { abortable } from './abortable'
 import type { Job, Outcome } from './job'
 import { prepareBackbone } from './prepare-backbone'
 import { runTrainingWorker } from './run-training-worker'
+import { saveValidationReport } from './validation-report-file'
 import {
   badImageProblem,
   combineSkipped,
@@ -158,6 +159,7 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
       signal,
     )
     job.append({ type: 'report', report })
+    await saveValidationReport(paths.dataset, report).catch(() => undefined)
     if (!report.ok || !dataset) {
       job.finish({
         state: 'failed',

@@ -5,6 +5,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react'
 import type { DatasetImage } from '../../src-shared/dataset-view'
+import { imageLabel } from './image-details'
 
 export interface ThumbnailGridProps {
   images: DatasetImage[]
@@ -122,11 +123,10 @@ export function ThumbnailGrid({
                     aria-selected={isSelected}
                     aria-setsize={images.length}
                     aria-posinset={index + 1}
-                    aria-label={
-                      image.label ? `${image.file}, ${image.label}` : `${image.file}, unlabelled`
-                    }
+                    aria-label={`${image.file}, ${imageLabel(image)}${image.skipped ? `, skipped: ${image.skipped.message}` : ''}`}
                     tabIndex={index === focusIndex ? 0 : -1}
-                    className={isSelected ? 'thumb thumb-selected' : 'thumb'}
+                    className={`thumb${isSelected ? ' thumb-selected' : ''}${image.skipped ? ' thumb-skipped' : ''}`}
+                    title={image.skipped ? `Skipped: ${image.skipped.message}` : undefined}
                     onClick={() => onSelect(image.file)}
                   >
                     <img
@@ -137,7 +137,9 @@ export function ThumbnailGrid({
                       height={cell}
                       draggable={false}
                     />
-                    <span className="thumb-label">{image.label ?? 'unlabelled'}</span>
+                    <span className="thumb-label">
+                      {image.skipped ? `skipped · ${image.skipped.code}` : imageLabel(image)}
+                    </span>
                     <span className="thumb-file">{image.file}</span>
                   </div>
                 )
