@@ -1,9 +1,18 @@
 // The dataset's images as a virtualised grid of thumbnails: only the rows in view exist in the
 // page, so a dataset of tens of thousands of images scrolls as smoothly as one of ten. It is one
-// listbox: Tab enters it once, arrow keys, Home and End move the selection.
+// listbox: Tab enters it once, arrow keys, Home and End move the selection. A row asks for its
+// thumbnails only once it has stayed in view for a moment, so a fast scroll past thousands of
+// images requests those it stops at, not every one it passed.
 
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react'
+import {
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type ReactNode,
+} from 'react'
 import type { DatasetImage } from '../../src-shared/dataset-view'
 import { imageLabel } from './image-details'
 
@@ -20,6 +29,60 @@ const MIN_CELL = 116
 const GAP = 12
 /** Label and file name under each thumbnail. */
 const CAPTION = 40
+/** How long a row stays rendered before its thumbnails load: a scroll passing by is quicker. */
+export const ROW_SETTLE_MS = 100
+
+/** True once the calling row has been mounted for `delay` ms; a row that leaves never loads. */
+function useSettled(delay: number): boolean {
+  const [settled, setSettled] = useState(false)
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(true), delay)
+    return () => clearTimeout(timer)
+  }, [delay])
+  return settled
+}
+
+/** A row scrolled out of view stops its unfinished downloads: emptying `src` cancels them. */
+function abortOnRemoval(img: HTMLImageElement | null): (() => void) | undefined {
+  if (!img) return undefined
+  return () => {
+    if (!img.complete) img.removeAttribute('src')
+  }
+}
+
+/** One row's images: their sources are set only once the row has settled in view. */
+function RowImages({
+  images,
+  cell,
+  thumbnailUrl,
+  children,
+}: {
+  images: DatasetImage[]
+  cell: number
+  thumbnailUrl: (file: string) => string
+  children: (image: DatasetImage, column: number, img: ReactNode) => ReactNode
+}) {
+  const settled = useSettled(ROW_SETTLE_MS)
+  return (
+    <>
+      {images.map((image, column) =>
+        children(
+          image,
+          column,
+          <img
+            ref={abortOnRemoval}
+            src={settled ? thumbnailUrl(image.file) : undefined}
+            alt=""
+            decoding="async"
+            width={cell}
+            height={cell}
+            draggable={false}
+          />,
+        ),
+      )}
+    </>
+  )
+}
 
 export function ThumbnailGrid({
   images,
@@ -110,9 +173,12 @@ export function ThumbnailGrid({
               gridTemplateColumns: `repeat(${columns}, ${cell}px)`,
             }}
           >
-            {images
-              .slice(row.index * columns, row.index * columns + columns)
-              .map((image, column) => {
+            <RowImages
+              images={images.slice(row.index * columns, row.index * columns + columns)}
+              cell={cell}
+              thumbnailUrl={thumbnailUrl}
+            >
+              {(image, column, img) => {
                 const index = row.index * columns + column
                 const isSelected = image.file === selected
                 return (
@@ -129,21 +195,15 @@ export function ThumbnailGrid({
                     title={image.skipped ? `Skipped: ${image.skipped.message}` : undefined}
                     onClick={() => onSelect(image.file)}
                   >
-                    <img
-                      src={thumbnailUrl(image.file)}
-                      alt=""
-                      loading="lazy"
-                      width={cell}
-                      height={cell}
-                      draggable={false}
-                    />
+                    {img}
                     <span className="thumb-label">
                       {image.skipped ? `skipped · ${image.skipped.code}` : imageLabel(image)}
                     </span>
                     <span className="thumb-file">{image.file}</span>
                   </div>
                 )
-              })}
+              }}
+            </RowImages>
           </div>
         ))}
       </div>
