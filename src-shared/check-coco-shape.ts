@@ -40,6 +40,8 @@ export interface CocoEntries {
   images: Map<number, ImageEntry>
   /** Annotations whose ids are usable and whose image and category exist. */
   annotations: AnnotationEntry[]
+  /** Annotations of a known image naming a category id that no category has. */
+  unknownCategoryAnnotations: AnnotationEntry[]
   /** Every file name an image entry gives (normalized), even for entries with other problems. */
   namedFiles: Set<string>
   /** True when `images` is an array, so files under images/ can be matched against it. */
@@ -185,6 +187,7 @@ export function checkCocoShape(value: unknown, findings: FindingCollector): Coco
     categories: new Map(),
     images: new Map(),
     annotations: [],
+    unknownCategoryAnnotations: [],
     namedFiles: new Set(),
     imagesListed: false,
     counts: { images: 0, annotations: 0, categories: 0 },
@@ -294,8 +297,10 @@ export function checkCocoShape(value: unknown, findings: FindingCollector): Coco
         { at: [...at, 'category_id'] },
       )
     }
-    if (!known || imageId === undefined || categoryId === undefined) return
-    entries.annotations.push({ index, imageId, categoryId })
+    if (imageId === undefined || categoryId === undefined) return
+    if (known) entries.annotations.push({ index, imageId, categoryId })
+    else if (!categoryIds.has(categoryId) && (images === undefined || imageIds.has(imageId)))
+      entries.unknownCategoryAnnotations.push({ index, imageId, categoryId })
   })
   return entries
 }

@@ -16,7 +16,10 @@ export interface AnnotationLabels {
 
 function labelsByFile(entries: CocoEntries): Omit<AnnotationLabels, 'categories'> {
   const categoriesOf = new Map<number, Set<number>>()
-  for (const { imageId, categoryId } of entries.annotations) {
+  for (const { imageId, categoryId } of [
+    ...entries.annotations,
+    ...entries.unknownCategoryAnnotations,
+  ]) {
     const set = categoriesOf.get(imageId) ?? new Set<number>()
     set.add(categoryId)
     categoriesOf.set(imageId, set)

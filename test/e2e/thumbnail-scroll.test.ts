@@ -29,30 +29,43 @@ let http: HttpServer
 let browser: TestBrowser
 let page: Page
 
+// The in-page scripts are strings: this project's Node-side types have no DOM.
+
 /** Milliseconds until every thumbnail inside the grid's viewport has loaded. */
 function visibleCellsFilled(page: Page, timeoutMs: number): Promise<number> {
-  return page.evaluate(
-    (timeout) =>
-      new Promise<number>((resolve, reject) => {
-        const start = performance.now()
-        const check = (): void => {
-          const scroller = document.querySelector('.thumb-scroll')
-          if (!scroller) return reject(new Error('no grid'))
-          const view = scroller.getBoundingClientRect()
-          const visible = [...scroller.querySelectorAll('img')].filter((img) => {
-            const box = img.getBoundingClientRect()
-            return box.bottom > view.top && box.top < view.bottom
-          })
-          const filled = visible.every((img) => img.complete && img.naturalWidth > 0 && img.src)
-          const elapsed = performance.now() - start
-          if (visible.length > 0 && filled) return resolve(elapsed)
-          if (elapsed > timeout) return reject(new Error(`cells still empty after ${timeout} ms`))
-          requestAnimationFrame(check)
-        }
-        check()
-      }),
-    timeoutMs,
-  )
+  return page.evaluate(`new Promise((resolve, reject) => {
+    const start = performance.now()
+    const check = () => {
+      const scroller = document.querySelector('.thumb-scroll')
+      if (!scroller) return reject(new Error('no grid'))
+      const view = scroller.getBoundingClientRect()
+      const visible = [...scroller.querySelectorAll('img')].filter((img) => {
+        const box = img.getBoundingClientRect()
+        return box.bottom > view.top && box.top < view.bottom
+      })
+      const filled = visible.every((img) => img.getAttribute('src') && img.complete && img.naturalWidth > 0)
+      const elapsed = performance.now() - start
+      if (visible.length > 0 && filled) return resolve(elapsed)
+      if (elapsed > ${timeoutMs}) return reject(new Error('cells still empty after ${timeoutMs} ms'))
+      requestAnimationFrame(check)
+    }
+    check()
+  })`)
+}
+
+/** Scrolls the grid from top to bottom in `durationMs`, by time rather than by frames. */
+function flickToEnd(page: Page, durationMs: number): Promise<void> {
+  return page.evaluate(`new Promise((resolve) => {
+    const scroller = document.querySelector('.thumb-scroll')
+    const start = performance.now()
+    const step = () => {
+      const share = Math.min(1, (performance.now() - start) / ${durationMs})
+      scroller.scrollTop = share * (scroller.scrollHeight - scroller.clientHeight)
+      if (share < 1) requestAnimationFrame(step)
+      else resolve()
+    }
+    requestAnimationFrame(step)
+  })`)
 }
 
 describe('scrolling fast through 2,400 thumbnails', { timeout: 300_000 }, () => {
@@ -100,21 +113,7 @@ describe('scrolling fast through 2,400 thumbnails', { timeout: 300_000 }, () => 
       if (request.url().includes('/thumbnails/')) requests.push(request.url())
     })
     // Scrolled by time, not by frames, so a slow machine passes rows as fast as a quick one.
-    await page.evaluate(
-      (duration) =>
-        new Promise<void>((resolve) => {
-          const scroller = document.querySelector('.thumb-scroll') as HTMLElement
-          const start = performance.now()
-          const step = (): void => {
-            const share = Math.min(1, (performance.now() - start) / duration)
-            scroller.scrollTop = share * (scroller.scrollHeight - scroller.clientHeight)
-            if (share < 1) requestAnimationFrame(step)
-            else resolve()
-          }
-          requestAnimationFrame(step)
-        }),
-      SCROLL_MS,
-    )
+    await flickToEnd(page, SCROLL_MS)
     const fillMs = await visibleCellsFilled(page, FILL_MS)
     await expect
       .poll(() => grid.getByRole('option').last().getAttribute('aria-posinset'))
