@@ -15,7 +15,7 @@ import type { JobState, JobSummary } from './job-events'
  * GET  /api/clients                        ClientSummary[]
  * GET  /api/clients/:client/dataset        DatasetView
  * POST /api/clients/:client/sync           DatasetView (mirror + validate, no training)
- * GET  /api/clients/:client/thumbnails/:file?size=N   image/webp
+ * GET  /api/clients/:client/thumbnails/:file?size=N   image/webp (ETag; If-None-Match → 304)
  * GET  /api/clients/:client/models         ModelFile[] in the model bucket
  * GET  /api/clients/:client/models/:key    that model file (attachment); only listed keys
  * POST /api/clients/:client/predict?top=N  image bytes (Content-Type image/…) → PredictionResult
