@@ -1,4 +1,5 @@
-// What the UI lists about clients: their dataset buckets with the latest job of each, the files
+// What the UI lists about clients: their dataset buckets with the latest job of each (and the
+// overview client-overview.ts adds), the files
 // in their model bucket (and each one's download), and thumbnails of their locally mirrored images.
 
 import { join } from 'node:path'
@@ -9,7 +10,7 @@ import type { ClientSummary } from '../../src-shared/http-api'
 import type { JobSummary, ModelFile } from '../../src-shared/job-events'
 import { localPaths, type Settings } from '../config/settings'
 import { thumbnail } from '../dataset/thumbnails'
-import { datasetCounts, storedModel } from './client-overview'
+import { withOverview } from './client-overview'
 import { listClientBuckets } from '../storage/list-client-buckets'
 import { isStagingKey } from '../storage/publish-folder'
 import { openObject, type ObjectStream } from '../storage/model-objects'
@@ -28,36 +29,24 @@ export async function listClients(
   const buckets = await listClientBuckets(s3, settings.bucketPrefix)
   const latest = new Map<string, JobSummary>()
   for (const job of jobs) if (!latest.has(job.client)) latest.set(job.client, job)
-  return Promise.all(
-    buckets.map(async ({ client, bucket }) => {
-      const last = latest.get(client)
-      const valAccuracy = last && (last.result?.metrics?.finalValAccuracy ?? valAccuracyOf(last))
-      const modelBucket = modelBucketName(settings.bucketPrefix, client)
-      const [dataset, stored] = await Promise.all([
-        datasetCounts(settings, client, last),
-        storedModel(
-          s3,
-          modelBucket,
-          jobs.filter((job) => job.client === client),
-        ),
-      ])
-      return {
-        client,
-        datasetBucket: bucket,
-        modelBucket: modelBucketName(settings.bucketPrefix, client),
-        ...(last && {
-          lastJob: {
-            id: last.id,
-            state: last.state,
-            ...(valAccuracy !== undefined && { valAccuracy }),
-            updatedAt: last.updatedAt,
-          },
-        }),
-        ...(dataset && { dataset }),
-        ...(stored && { storedModel: stored }),
-      }
-    }),
-  )
+  const rows = buckets.map(({ client, bucket }): ClientSummary => {
+    const last = latest.get(client)
+    const valAccuracy = last && (last.result?.metrics?.finalValAccuracy ?? valAccuracyOf(last))
+    return {
+      client,
+      datasetBucket: bucket,
+      modelBucket: modelBucketName(settings.bucketPrefix, client),
+      ...(last && {
+        lastJob: {
+          id: last.id,
+          state: last.state,
+          ...(valAccuracy !== undefined && { valAccuracy }),
+          updatedAt: last.updatedAt,
+        },
+      }),
+    }
+  })
+  return Promise.all(rows.map((row) => withOverview(settings, s3, row, jobs)))
 }
 
 /** The files in the client's model bucket (none when the bucket does not exist yet). */

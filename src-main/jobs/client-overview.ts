@@ -5,6 +5,7 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { ClientSummary, StoredModelSummary } from '../../src-shared/http-api'
 import type { JobSummary } from '../../src-shared/job-events'
+import { modelBucketName } from '../../src-shared/client-names'
 import { localPaths, type Settings } from '../config/settings'
 import { listObjects } from '../storage/bucket-objects'
 import { readManifest } from '../storage/mirror-manifest'
@@ -81,4 +82,19 @@ export async function storedModel(
   }
   if (storer) summary.jobId = storer.id
   return summary
+}
+
+/** The row with its dataset counts and stored model; `jobs` newest first, of every client. */
+export async function withOverview(
+  settings: Settings,
+  s3: S3Client,
+  row: ClientSummary,
+  jobs: JobSummary[],
+): Promise<ClientSummary> {
+  const own = jobs.filter((job) => job.client === row.client)
+  const [dataset, stored] = await Promise.all([
+    datasetCounts(settings, row.client, own[0]),
+    storedModel(s3, modelBucketName(settings.bucketPrefix, row.client), own),
+  ])
+  return { ...row, ...(dataset && { dataset }), ...(stored && { storedModel: stored }) }
 }

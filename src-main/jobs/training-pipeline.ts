@@ -159,6 +159,7 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
       signal,
     )
     job.append({ type: 'report', report })
+    // The kept copy only serves the UI: failing to write it must not fail the job.
     await saveValidationReport(paths.dataset, report).catch(() => undefined)
     if (!report.ok || !dataset) {
       job.finish({

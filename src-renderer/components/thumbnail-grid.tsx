@@ -1,8 +1,8 @@
 // The dataset's images as a virtualised grid of thumbnails: only the rows in view exist in the
 // page, so a dataset of tens of thousands of images scrolls as smoothly as one of ten. It is one
 // listbox: Tab enters it once, arrow keys, Home and End move the selection. A row asks for its
-// thumbnails only once it has stayed in view for a moment, so a fast scroll past thousands of
-// images requests those it stops at, not every one it passed.
+// thumbnails only once it has stayed in view for a moment and the grid is not being flung, so a
+// fast scroll past thousands of images requests those it stops at, not every one it passed.
 
 import { useVirtualizer } from '@tanstack/react-virtual'
 import {
@@ -14,6 +14,7 @@ import {
   type ReactNode,
 } from 'react'
 import type { DatasetImage } from '../../src-shared/dataset-view'
+import { useFastScroll } from './fast-scroll'
 import { imageLabel } from './image-details'
 
 export interface ThumbnailGridProps {
@@ -32,13 +33,18 @@ const CAPTION = 40
 /** How long a row stays rendered before its thumbnails load: a scroll passing by is quicker. */
 export const ROW_SETTLE_MS = 100
 
-/** True once the calling row has been mounted for `delay` ms; a row that leaves never loads. */
-function useSettled(delay: number): boolean {
+/**
+ * True once the calling row has been mounted for `delay` ms while not `paused`, and from then on;
+ * a row that leaves before never loads.
+ */
+function useSettled(delay: number, paused: boolean): boolean {
+  const [mounted, setMounted] = useState(false)
   const [settled, setSettled] = useState(false)
   useEffect(() => {
-    const timer = setTimeout(() => setSettled(true), delay)
+    const timer = setTimeout(() => setMounted(true), delay)
     return () => clearTimeout(timer)
   }, [delay])
+  if (mounted && !paused && !settled) setSettled(true)
   return settled
 }
 
@@ -55,14 +61,17 @@ function RowImages({
   images,
   cell,
   thumbnailUrl,
+  paused,
   children,
 }: {
   images: DatasetImage[]
   cell: number
+  /** While the grid is flung, rows wait. */
+  paused: boolean
   thumbnailUrl: (file: string) => string
   children: (image: DatasetImage, column: number, img: ReactNode) => ReactNode
 }) {
-  const settled = useSettled(ROW_SETTLE_MS)
+  const settled = useSettled(ROW_SETTLE_MS, paused)
   return (
     <>
       {images.map((image, column) =>
@@ -100,6 +109,7 @@ export function ThumbnailGrid({
   const selectedIndex = images.findIndex((image) => image.file === selected)
   const focusIndex = selectedIndex >= 0 ? selectedIndex : 0
   const keyboardMove = useRef(false)
+  const flung = useFastScroll(scrollRef)
 
   useLayoutEffect(() => {
     const element = scrollRef.current
@@ -177,6 +187,7 @@ export function ThumbnailGrid({
               images={images.slice(row.index * columns, row.index * columns + columns)}
               cell={cell}
               thumbnailUrl={thumbnailUrl}
+              paused={flung}
             >
               {(image, column, img) => {
                 const index = row.index * columns + column

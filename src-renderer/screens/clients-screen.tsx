@@ -54,6 +54,7 @@ export function ClientsScreen() {
   const selectClient = useAppStore((s) => s.selectClient)
   const loadClients = useAppStore((s) => s.loadClients)
   const go = useAppStore((s) => s.go)
+  const live = useAppStore((s) => s.live)
 
   const open = (client: string): void => {
     selectClient(client)
@@ -128,7 +129,18 @@ export function ClientsScreen() {
                     <StoredModelCell model={summary.storedModel} />
                   </td>
                   <td>
-                    <LastRunCell lastJob={summary.lastJob} />
+                    <LastRunCell
+                      lastJob={
+                        // The job followed live is newer than the list loaded before it started.
+                        live?.client === summary.client
+                          ? {
+                              id: live.view.jobId,
+                              state: live.view.state,
+                              updatedAt: summary.lastJob?.updatedAt ?? '',
+                            }
+                          : summary.lastJob
+                      }
+                    />
                   </td>
                 </tr>
               ))}

@@ -166,6 +166,18 @@ describe('the stored model apart from the last run', () => {
     expect(within(rows[2] as HTMLElement).getByText('not synced')).toBeTruthy()
   })
 
+  it('a client whose job is followed live shows as running though the list predates it', () => {
+    renderWithStore(<ClientsScreen />, {
+      clients: [{ summary: { ...base, lastJob: { id: 'old', state: 'failed', updatedAt: '' } } }],
+      clientsLoad: READY,
+      live: { client: 'client0', view: { ...foldJobEvents('new', []), state: 'training' } },
+    })
+    const row = within(screen.getAllByRole('row')[1] as HTMLElement)
+    expect(row.getByText('Running')).toBeTruthy()
+    expect(row.getByText('Training')).toBeTruthy()
+    expect(row.queryByText('Failed')).toBeNull()
+  })
+
   it('results say when the model bucket holds another run’s model', () => {
     const result: JobResult = {
       jobId: 'client0-bad',
