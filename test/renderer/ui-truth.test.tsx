@@ -9,6 +9,7 @@ import type { AnnotationReport } from '../../src-shared/annotation-report'
 import type { DatasetView } from '../../src-shared/dataset-view'
 import type { ClientSummary } from '../../src-shared/http-api'
 import type { JobResult } from '../../src-shared/job-events'
+import { FAST_SCROLL_WINDOW_MS } from '../../src-renderer/components/fast-scroll'
 import { ROW_SETTLE_MS, ThumbnailGrid } from '../../src-renderer/components/thumbnail-grid'
 import { foldJobEvents } from '../../src-renderer/jobs/job-view'
 import { ClientsScreen } from '../../src-renderer/screens/clients-screen'
@@ -270,5 +271,35 @@ describe('thumbnail grid', () => {
     view.unmount()
     act(() => vi.advanceTimersByTime(ROW_SETTLE_MS * 2))
     expect(img.getAttribute('src')).toBeNull()
+  })
+
+  it('rows that settle while the grid is flung wait until it slows down', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'Date'] })
+    const many = Array.from({ length: 600 }, (_, i) => ({ file: `${i}.jpg`, label: 'x', bytes: 1 }))
+    render(
+      <ThumbnailGrid
+        label="Dataset images"
+        images={many}
+        thumbnailUrl={(file) => `thumb://${file}`}
+        onSelect={() => undefined}
+      />,
+    )
+    const scroller = screen.getByRole('listbox')
+    act(() => vi.advanceTimersByTime(ROW_SETTLE_MS + 1))
+    const flingTo = (top: number): void => {
+      Object.defineProperty(scroller, 'scrollTop', { configurable: true, value: top })
+      act(() => {
+        scroller.dispatchEvent(new Event('scroll'))
+      })
+    }
+    flingTo(6000)
+    act(() => vi.advanceTimersByTime(50))
+    flingTo(12000)
+    act(() => vi.advanceTimersByTime(ROW_SETTLE_MS * 2))
+    const shown = [...scroller.querySelectorAll<HTMLElement>('[role="option"]')].at(-1)
+    expect(Number(shown?.dataset.index)).toBeGreaterThan(100)
+    expect(shown?.querySelector('img')?.getAttribute('src')).toBeNull()
+    act(() => vi.advanceTimersByTime(FAST_SCROLL_WINDOW_MS + 1))
+    expect(shown?.querySelector('img')?.getAttribute('src')).toMatch(/^thumb:\/\//)
   })
 })
