@@ -45,6 +45,8 @@ export interface CocoEntries {
   images: Map<number, ImageEntry>
   /** Annotations whose ids are usable and whose image and category exist. */
   annotations: AnnotationEntry[]
+  /** Annotations of a known image naming a category id that no category has. */
+  unknownCategoryAnnotations: Omit<AnnotationEntry, 'box'>[]
   /** Every file name an image entry gives (normalized), even for entries with other problems. */
   namedFiles: Set<string>
   /** True when `images` is an array, so files under images/ can be matched against it. */
@@ -190,6 +192,7 @@ export function checkCocoShape(value: unknown, findings: FindingCollector): Coco
     categories: new Map(),
     images: new Map(),
     annotations: [],
+    unknownCategoryAnnotations: [],
     namedFiles: new Set(),
     imagesListed: false,
     counts: { images: 0, annotations: 0, categories: 0 },
@@ -299,11 +302,14 @@ export function checkCocoShape(value: unknown, findings: FindingCollector): Coco
         { at: [...at, 'category_id'] },
       )
     }
-    if (!known || imageId === undefined || categoryId === undefined) return
-    const box: AnnotationEntry['box'] = {}
-    for (const key of ['bbox', 'area', 'iscrowd'] as const)
-      if (has(annotation, key)) box[key] = annotation[key]
-    entries.annotations.push({ index, imageId, categoryId, box })
+    if (imageId === undefined || categoryId === undefined) return
+    if (known) {
+      const box: AnnotationEntry['box'] = {}
+      for (const key of ['bbox', 'area', 'iscrowd'] as const)
+        if (has(annotation, key)) box[key] = annotation[key]
+      entries.annotations.push({ index, imageId, categoryId, box })
+    } else if (!categoryIds.has(categoryId) && (images === undefined || imageIds.has(imageId)))
+      entries.unknownCategoryAnnotations.push({ index, imageId, categoryId })
   })
   return entries
 }

@@ -1,6 +1,7 @@
 // What the UI and the API show of one client's synced dataset.
 
 import type { AnnotationReport } from './annotation-report'
+import type { SkippedImage } from './job-events'
 
 export interface DatasetImage {
   /** File name relative to the dataset's images/ folder. */
@@ -10,14 +11,23 @@ export interface DatasetImage {
   height?: number
   /** Category name, when the image has exactly one annotation. */
   label?: string
+  /** Set when the image's one annotation names a category id that annotations.json lacks. */
+  unknownCategoryId?: number
+  /** Why training leaves the image out (validation or the training worker could not read it). */
+  skipped?: { code: string; message: string }
 }
 
 export interface DatasetView {
   client: string
   /** False until the client's bucket has been mirrored locally once. */
   synced: boolean
+  /** True when a finished sync found the bucket holding no images and no annotations. */
+  empty?: boolean
   syncedAt?: string
   images: DatasetImage[]
   classes: { name: string; categoryId: number; count: number }[]
   report?: AnnotationReport
+  /** Images training leaves out (at most 100 listed); `skippedImageCount` counts them all. */
+  skippedImages?: SkippedImage[]
+  skippedImageCount?: number
 }

@@ -16,7 +16,7 @@ import type { JobState, JobSummary } from './job-events'
  * GET  /api/clients/:client/dataset        DatasetView
  * POST /api/clients/:client/sync           DatasetView (mirror + validate, no training)
  * GET  /api/clients/:client/sync/events    SSE of SyncProgress while the client's dataset syncs
- * GET  /api/clients/:client/thumbnails/:file?size=N   image/webp
+ * GET  /api/clients/:client/thumbnails/:file?size=N   image/webp (ETag; If-None-Match → 304)
  * GET  /api/clients/:client/models         ModelFile[] of the stored model (the root keys)
  * GET  /api/clients/:client/models/:key    that model file (attachment); only listed keys
  * GET  /api/clients/:client/versions       ModelVersion[]: every run's kept set, newest first
@@ -60,6 +60,20 @@ export interface ClientSummary {
   datasetBucket: string
   modelBucket: string
   lastJob?: { id: string; state: JobState; valAccuracy?: number; updatedAt: string }
+  /** From the local mirror's record and the kept validation report; absent before a sync. */
+  dataset?: { images: number; classes?: number; skippedImages: number; empty: boolean }
+  /** The promoted model at the model bucket's root, whichever run stored it. */
+  storedModel?: StoredModelSummary
+}
+
+export interface StoredModelSummary {
+  /** When model.h5 was last written. */
+  storedAt?: string
+  /** The run that stored it, when the run history still knows it. */
+  jobId?: string
+  valAccuracy?: number
+  classes?: string[]
+  files: number
 }
 
 /** Body of any non-2xx answer. */

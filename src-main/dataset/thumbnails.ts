@@ -1,10 +1,12 @@
 // Small square WebP previews of dataset images for the UI, made once and kept on disk. The cache
 // key includes the source's size and modification time, so a re-synced image gets a new preview
-// without anyone having to clear the cache.
+// without anyone having to clear the cache; the same key is the preview's ETag.
 
 import { createHash } from 'node:crypto'
 import { mkdir, realpath, stat } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { join, relative, resolve, sep, isAbsolute } from 'node:path'
+import pLimit from 'p-limit'
 import { AppFailure, appError } from '../../src-shared/errors'
 import { fileNameProblem, normalizeFileName } from '../../src-shared/image-file-name'
 import { THUMBNAIL_SIZES } from '../../src-shared/thumbnail-path'
@@ -13,6 +15,15 @@ import { openImage, reasonOf } from './image-input'
 
 /** Requests for the same preview share one encoding instead of racing. */
 const inFlight = new Map<string, Promise<void>>()
+/** A burst of first views queues here instead of starting a decode per request at once. */
+const encodeSlots = pLimit(Math.max(1, availableParallelism()))
+
+export interface Thumbnail {
+  path: string
+  contentType: 'image/webp'
+  /** Changes whenever the source image or the size does. */
+  etag: string
+}
 
 function isInside(folder: string, target: string): boolean {
   const path = relative(folder, target)
@@ -52,7 +63,7 @@ export async function thumbnail(
   file: string,
   cacheDir: string,
   size = 128,
-): Promise<{ path: string; contentType: 'image/webp' }> {
+): Promise<Thumbnail> {
   if (!THUMBNAIL_SIZES.includes(size))
     throw new AppFailure(
       appError(
@@ -90,12 +101,15 @@ export async function thumbnail(
     .digest('hex')
     .slice(0, 32)
   const target = join(cacheDir, `${key}.webp`)
+  const made: Thumbnail = { path: target, contentType: 'image/webp', etag: `"${key}"` }
   const cached = await stat(target).catch(() => undefined)
-  if (cached?.isFile()) return { path: target, contentType: 'image/webp' }
+  if (cached?.isFile()) return made
 
   let pending = inFlight.get(target)
   if (pending === undefined) {
-    pending = mkdir(cacheDir, { recursive: true }).then(() => encode(source, target, size, name))
+    pending = encodeSlots(() =>
+      mkdir(cacheDir, { recursive: true }).then(() => encode(source, target, size, name)),
+    )
     inFlight.set(target, pending)
     void pending.then(
       () => inFlight.delete(target),
@@ -103,5 +117,5 @@ export async function thumbnail(
     )
   }
   await pending
-  return { path: target, contentType: 'image/webp' }
+  return made
 }

@@ -144,7 +144,7 @@ async function syncEvents(_req: IncomingMessage, res: ServerResponse, { params, 
 }
 
 async function getThumbnail(
-  _req: IncomingMessage,
+  req: IncomingMessage,
   res: ServerResponse,
   { url, params, ctx }: RouteArgs,
 ) {
@@ -152,11 +152,18 @@ async function getThumbnail(
   // The thumbnail maker checks the range; anything not a number fails that check.
   const size = rawSize === null ? undefined : Number(rawSize)
   const thumb = await ctx.core.jobs.thumbnail(param(params, 0), param(params, 1), size)
-  res.writeHead(200, {
-    'content-type': thumb.contentType,
-    'cache-control': 'private, max-age=60',
+  // Kept a while by the browser, then revalidated by ETag: a re-synced image gets a new one.
+  const headers = {
+    'cache-control': 'private, max-age=600',
+    etag: thumb.etag,
     'x-content-type-options': 'nosniff',
-  })
+  }
+  if (req.headers['if-none-match'] === thumb.etag) {
+    res.writeHead(304, headers)
+    res.end()
+    return
+  }
+  res.writeHead(200, { ...headers, 'content-type': thumb.contentType })
   createReadStream(thumb.path)
     .on('error', () => res.destroy())
     .pipe(res)

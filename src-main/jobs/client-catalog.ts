@@ -1,4 +1,5 @@
-// What the UI lists about clients: their dataset buckets with the latest job of each, the files
+// What the UI lists about clients: their dataset buckets with the latest job of each (and the
+// overview client-overview.ts adds), the files
 // in their model bucket (and each one's download), and thumbnails of their locally mirrored images.
 
 import { join } from 'node:path'
@@ -9,6 +10,7 @@ import type { ClientSummary } from '../../src-shared/http-api'
 import type { JobSummary, ModelFile } from '../../src-shared/job-events'
 import { localPaths, type Settings } from '../config/settings'
 import { thumbnail } from '../dataset/thumbnails'
+import { withOverview } from './client-overview'
 import { listClientBuckets } from '../storage/list-client-buckets'
 import { isStagingKey } from '../storage/publish-folder'
 import { openObject, type ObjectStream } from '../storage/model-objects'
@@ -28,7 +30,7 @@ export async function listClients(
   const buckets = await listClientBuckets(s3, settings.bucketPrefix)
   const latest = new Map<string, JobSummary>()
   for (const job of jobs) if (!latest.has(job.client)) latest.set(job.client, job)
-  return buckets.map(({ client, bucket }) => {
+  const rows = buckets.map(({ client, bucket }): ClientSummary => {
     const last = latest.get(client)
     const valAccuracy = last && (last.result?.metrics?.finalValAccuracy ?? valAccuracyOf(last))
     return {
@@ -45,6 +47,7 @@ export async function listClients(
       }),
     }
   })
+  return Promise.all(rows.map((row) => withOverview(settings, s3, row, jobs)))
 }
 
 /** The files in the client's model bucket (none when the bucket does not exist yet). */

@@ -1,5 +1,6 @@
 // Bringing one client's dataset local without training: mirror its bucket into
-// <home>/train_data/<client>, validate it, and describe it for the UI.
+// <home>/train_data/<client>, validate it (the report is kept beside the mirror), and describe it
+// for the UI.
 
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { AnnotationReport } from '../../src-shared/annotation-report'
@@ -10,6 +11,9 @@ import { localPaths, type Settings } from '../config/settings'
 import { describeDataset } from '../dataset/describe-dataset'
 import { loadDataset } from '../dataset/load-dataset'
 import { mirrorBucket } from '../storage/mirror-bucket'
+import { readManifest } from '../storage/mirror-manifest'
+import type { SkippedImages } from './skipped-images'
+import { loadValidationReport, saveValidationReport } from './validation-report-file'
 
 export async function syncDataset(
   settings: Settings,
@@ -32,13 +36,29 @@ export async function syncDataset(
     trainType: 'classification',
     maxBadImageRate: settings.maxBadImageRate,
   })
-  return describeDataset(client, root, report)
+  await saveValidationReport(root, report)
+  return describeLocalDataset(settings, client, { report })
 }
 
-export function describeLocalDataset(
+export interface LocalDatasetFacts {
+  /** The report to show; without it, the one kept beside the unchanged mirror, else `fallback`. */
+  report?: AnnotationReport
+  fallbackReport?: AnnotationReport
+  /** What the last training run left out. */
+  skipped?: SkippedImages
+}
+
+export async function describeLocalDataset(
   settings: Settings,
   client: string,
-  report?: AnnotationReport,
+  { report, fallbackReport, skipped }: LocalDatasetFacts = {},
 ): Promise<DatasetView> {
-  return describeDataset(client, localPaths(settings.home, client).dataset, report)
+  const root = localPaths(settings.home, client).dataset
+  const manifest = await readManifest(root)
+  const kept = report ?? (await loadValidationReport(root, manifest)) ?? fallbackReport
+  const mirroredAt = manifest?.complete ? manifest.completedAt : undefined
+  return describeDataset(client, root, kept, {
+    ...(mirroredAt !== undefined && { mirroredAt }),
+    ...(skipped !== undefined && { skipped }),
+  })
 }

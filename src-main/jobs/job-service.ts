@@ -354,7 +354,14 @@ export class JobService {
   /** The client's local dataset as last mirrored (synced: false before the first sync). */
   async getDataset(client: string): Promise<DatasetView> {
     checkClientName(client, this.settings.bucketPrefix)
-    return describeLocalDataset(this.settings, client, this.latestReport(client))
+    const last = this.list().find((job) => job.client === client && job.result !== undefined)
+    return describeLocalDataset(this.settings, client, {
+      fallbackReport: this.latestReport(client),
+      skipped: {
+        skippedImages: last?.result?.skippedImages ?? [],
+        skippedImageCount: last?.result?.skippedImageCount ?? 0,
+      },
+    })
   }
 
   /** What a job for the client would train with if the caller set nothing, and why. */

@@ -26,6 +26,7 @@ import {
 } from './job-checkpoints'
 import { prepareBackbone } from './prepare-backbone'
 import { runTrainingWorker } from './run-training-worker'
+import { saveValidationReport } from './validation-report-file'
 import {
   badImageProblem,
   combineSkipped,
@@ -162,6 +163,8 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
       signal,
     )
     job.append({ type: 'report', report })
+    // The kept copy only serves the UI: failing to write it must not fail the job.
+    await saveValidationReport(paths.dataset, report).catch(() => undefined)
     if (!report.ok || !dataset) {
       job.finish({
         state: 'failed',

@@ -3,6 +3,13 @@
 import type { DatasetImage } from '../../src-shared/dataset-view'
 import { formatBytes } from '../format'
 
+/** What the annotations say an image is, including the cases training cannot use. */
+export function imageLabel(image: DatasetImage): string {
+  if (image.label !== undefined) return image.label
+  if (image.unknownCategoryId !== undefined) return `unknown category ${image.unknownCategoryId}`
+  return 'unlabelled'
+}
+
 export interface ImageDetailsProps {
   file?: string
   image?: DatasetImage
@@ -55,7 +62,15 @@ export function ImageDetails({
         <dt>Dimensions</dt>
         <dd>{image?.width && image.height ? `${image.width} × ${image.height}` : '—'}</dd>
         <dt>Label</dt>
-        <dd>{image?.label ?? '—'}</dd>
+        <dd>{image ? imageLabel(image) : '—'}</dd>
+        {image?.skipped && (
+          <>
+            <dt>Skipped</dt>
+            <dd>
+              <code>{image.skipped.code}</code> {image.skipped.message}
+            </dd>
+          </>
+        )}
       </dl>
     </aside>
   )

@@ -1,10 +1,21 @@
 // The dataset's images as a virtualised grid of thumbnails: only the rows in view exist in the
 // page, so a dataset of tens of thousands of images scrolls as smoothly as one of ten. It is one
-// listbox: Tab enters it once, arrow keys, Home and End move the selection.
+// listbox: Tab enters it once, arrow keys, Home and End move the selection. A row asks for its
+// thumbnails only once it has stayed in view for a moment and the grid is not being flung, so a
+// fast scroll past thousands of images requests those it stops at, not every one it passed.
 
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react'
+import {
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type ReactNode,
+} from 'react'
 import type { DatasetImage } from '../../src-shared/dataset-view'
+import { useFastScroll } from './fast-scroll'
+import { imageLabel } from './image-details'
 
 export interface ThumbnailGridProps {
   images: DatasetImage[]
@@ -19,6 +30,68 @@ const MIN_CELL = 116
 const GAP = 12
 /** Label and file name under each thumbnail. */
 const CAPTION = 40
+/** How long a row stays rendered before its thumbnails load: a scroll passing by is quicker. */
+export const ROW_SETTLE_MS = 100
+
+/**
+ * True once the calling row has been mounted for `delay` ms while not `paused`, and from then on;
+ * a row that leaves before never loads.
+ */
+function useSettled(delay: number, paused: boolean): boolean {
+  const [mounted, setMounted] = useState(false)
+  const [settled, setSettled] = useState(false)
+  useEffect(() => {
+    const timer = setTimeout(() => setMounted(true), delay)
+    return () => clearTimeout(timer)
+  }, [delay])
+  if (mounted && !paused && !settled) setSettled(true)
+  return settled
+}
+
+/** A row scrolled out of view stops its unfinished downloads: emptying `src` cancels them. */
+function abortOnRemoval(img: HTMLImageElement | null): (() => void) | undefined {
+  if (!img) return undefined
+  return () => {
+    if (!img.complete) img.removeAttribute('src')
+  }
+}
+
+/** One row's images: their sources are set only once the row has settled in view. */
+function RowImages({
+  images,
+  cell,
+  thumbnailUrl,
+  paused,
+  children,
+}: {
+  images: DatasetImage[]
+  cell: number
+  /** While the grid is flung, rows wait. */
+  paused: boolean
+  thumbnailUrl: (file: string) => string
+  children: (image: DatasetImage, column: number, img: ReactNode) => ReactNode
+}) {
+  const settled = useSettled(ROW_SETTLE_MS, paused)
+  return (
+    <>
+      {images.map((image, column) =>
+        children(
+          image,
+          column,
+          <img
+            ref={abortOnRemoval}
+            src={settled ? thumbnailUrl(image.file) : undefined}
+            alt=""
+            decoding="async"
+            width={cell}
+            height={cell}
+            draggable={false}
+          />,
+        ),
+      )}
+    </>
+  )
+}
 
 export function ThumbnailGrid({
   images,
@@ -36,6 +109,7 @@ export function ThumbnailGrid({
   const selectedIndex = images.findIndex((image) => image.file === selected)
   const focusIndex = selectedIndex >= 0 ? selectedIndex : 0
   const keyboardMove = useRef(false)
+  const flung = useFastScroll(scrollRef)
 
   useLayoutEffect(() => {
     const element = scrollRef.current
@@ -109,9 +183,13 @@ export function ThumbnailGrid({
               gridTemplateColumns: `repeat(${columns}, ${cell}px)`,
             }}
           >
-            {images
-              .slice(row.index * columns, row.index * columns + columns)
-              .map((image, column) => {
+            <RowImages
+              images={images.slice(row.index * columns, row.index * columns + columns)}
+              cell={cell}
+              thumbnailUrl={thumbnailUrl}
+              paused={flung}
+            >
+              {(image, column, img) => {
                 const index = row.index * columns + column
                 const isSelected = image.file === selected
                 return (
@@ -122,26 +200,21 @@ export function ThumbnailGrid({
                     aria-selected={isSelected}
                     aria-setsize={images.length}
                     aria-posinset={index + 1}
-                    aria-label={
-                      image.label ? `${image.file}, ${image.label}` : `${image.file}, unlabelled`
-                    }
+                    aria-label={`${image.file}, ${imageLabel(image)}${image.skipped ? `, skipped: ${image.skipped.message}` : ''}`}
                     tabIndex={index === focusIndex ? 0 : -1}
-                    className={isSelected ? 'thumb thumb-selected' : 'thumb'}
+                    className={`thumb${isSelected ? ' thumb-selected' : ''}${image.skipped ? ' thumb-skipped' : ''}`}
+                    title={image.skipped ? `Skipped: ${image.skipped.message}` : undefined}
                     onClick={() => onSelect(image.file)}
                   >
-                    <img
-                      src={thumbnailUrl(image.file)}
-                      alt=""
-                      loading="lazy"
-                      width={cell}
-                      height={cell}
-                      draggable={false}
-                    />
-                    <span className="thumb-label">{image.label ?? 'unlabelled'}</span>
+                    {img}
+                    <span className="thumb-label">
+                      {image.skipped ? `skipped · ${image.skipped.code}` : imageLabel(image)}
+                    </span>
                     <span className="thumb-file">{image.file}</span>
                   </div>
                 )
-              })}
+              }}
+            </RowImages>
           </div>
         ))}
       </div>

@@ -1,10 +1,50 @@
-// Every client (dataset bucket) with its dataset size and its last run; picking one opens it.
+// Every client (dataset bucket) with its dataset size, the model its bucket holds and, apart from
+// it, its last run; picking one opens it.
 
 import { EmptyState } from '../components/empty-state'
 import { LoadStatus } from '../components/load-status'
 import { StateBadge } from '../components/state-badge'
+import { isTerminal } from '../../src-shared/job-events'
+import type { ClientSummary } from '../../src-shared/http-api'
 import { formatDateTime, formatPercent } from '../format'
 import { useAppStore } from '../store/store-context'
+
+function DatasetCell({ dataset }: { dataset: ClientSummary['dataset'] }) {
+  if (!dataset) return <span className="muted">not synced</span>
+  if (dataset.empty) return <span className="muted">empty</span>
+  return (
+    <>
+      {dataset.images}
+      {dataset.skippedImages > 0 && (
+        <span className="cell-sub text-warning">{dataset.skippedImages} skipped</span>
+      )}
+    </>
+  )
+}
+
+function StoredModelCell({ model }: { model: ClientSummary['storedModel'] }) {
+  if (!model) return <span className="muted">none</span>
+  return (
+    <>
+      {formatPercent(model.valAccuracy)}
+      <span className="cell-sub">
+        {formatDateTime(model.storedAt)}
+        {model.jobId ? ` · run ${model.jobId.slice(0, 8)}` : ''}
+      </span>
+    </>
+  )
+}
+
+function LastRunCell({ lastJob }: { lastJob: ClientSummary['lastJob'] }) {
+  if (!lastJob) return <span className="muted">never</span>
+  return (
+    <>
+      {!isTerminal(lastJob.state) && <span className="badge badge-active">Running</span>}{' '}
+      <StateBadge state={lastJob.state} />
+      <span className="cell-sub">{formatDateTime(lastJob.updatedAt)}</span>
+    </>
+  )
+}
 
 export function ClientsScreen() {
   const clients = useAppStore((s) => s.clients)
@@ -14,6 +54,7 @@ export function ClientsScreen() {
   const selectClient = useAppStore((s) => s.selectClient)
   const loadClients = useAppStore((s) => s.loadClients)
   const go = useAppStore((s) => s.go)
+  const live = useAppStore((s) => s.live)
 
   const open = (client: string): void => {
     selectClient(client)
@@ -45,7 +86,9 @@ export function ClientsScreen() {
       {clients.length > 0 && (
         <div className="table-wrap">
           <table className="data-table">
-            <caption className="visually-hidden">Clients and their last run</caption>
+            <caption className="visually-hidden">
+              Clients, their stored models and their last runs
+            </caption>
             <thead>
               <tr>
                 <th scope="col">Client</th>
@@ -55,15 +98,14 @@ export function ClientsScreen() {
                 <th scope="col" className="num">
                   Classes
                 </th>
-                <th scope="col">Last run</th>
                 <th scope="col" className="num">
-                  Val. accuracy
+                  Stored model
                 </th>
-                <th scope="col">Updated</th>
+                <th scope="col">Last run</th>
               </tr>
             </thead>
             <tbody>
-              {clients.map(({ summary, dataset }) => (
+              {clients.map(({ summary }) => (
                 <tr
                   key={summary.client}
                   className={summary.client === selected ? 'row-selected' : undefined}
@@ -80,28 +122,26 @@ export function ClientsScreen() {
                     <span className="cell-sub">{summary.datasetBucket}</span>
                   </th>
                   <td className="num">
-                    {dataset ? (
-                      dataset.synced ? (
-                        dataset.images
-                      ) : (
-                        <span className="muted">not synced</span>
-                      )
-                    ) : (
-                      '…'
-                    )}
+                    <DatasetCell dataset={summary.dataset} />
                   </td>
+                  <td className="num">{summary.dataset?.classes ?? '—'}</td>
                   <td className="num">
-                    {dataset ? (dataset.synced ? dataset.classes : '—') : '…'}
+                    <StoredModelCell model={summary.storedModel} />
                   </td>
                   <td>
-                    {summary.lastJob ? (
-                      <StateBadge state={summary.lastJob.state} />
-                    ) : (
-                      <span className="muted">never</span>
-                    )}
+                    <LastRunCell
+                      lastJob={
+                        // The job followed live is newer than the list loaded before it started.
+                        live?.client === summary.client
+                          ? {
+                              id: live.view.jobId,
+                              state: live.view.state,
+                              updatedAt: summary.lastJob?.updatedAt ?? '',
+                            }
+                          : summary.lastJob
+                      }
+                    />
                   </td>
-                  <td className="num">{formatPercent(summary.lastJob?.valAccuracy)}</td>
-                  <td>{formatDateTime(summary.lastJob?.updatedAt)}</td>
                 </tr>
               ))}
             </tbody>

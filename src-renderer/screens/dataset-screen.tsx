@@ -59,9 +59,11 @@ export function DatasetScreen() {
           <p className="screen-lede" aria-live="polite">
             {syncing
               ? `Mirroring and validating ${client}…`
-              : dataset?.synced
-                ? `${formatCount(dataset.images.length, 'image')} · ${formatCount(dataset.classes.length, 'class', 'classes')} · ${formatBytes(totalBytes)}${dataset.syncedAt ? ` · synced ${formatDateTime(dataset.syncedAt)}` : ''}`
-                : `${client} has not been synced yet.`}
+              : dataset?.empty
+                ? `${client}'s bucket was empty at the last sync.`
+                : dataset?.synced
+                  ? `${formatCount(dataset.images.length, 'image')} · ${formatCount(dataset.classes.length, 'class', 'classes')} · ${formatBytes(totalBytes)}${dataset.skippedImageCount ? ` · ${dataset.skippedImageCount} skipped` : ''}${dataset.syncedAt ? ` · synced ${formatDateTime(dataset.syncedAt)}` : ''}`
+                  : `${client} has not been synced yet.`}
           </p>
         </div>
         <SyncButton />
@@ -74,7 +76,13 @@ export function DatasetScreen() {
           too.
         </EmptyState>
       )}
-      {dataset?.synced && (
+      {dataset?.empty && (
+        <EmptyState title="The bucket is empty" action={<SyncButton />}>
+          The last sync found no images and no coco/annotations.json in the bucket. Upload them,
+          then sync again.
+        </EmptyState>
+      )}
+      {dataset?.synced && !dataset.empty && (
         <div className="dataset-layout">
           <div className="dataset-side">
             <h2 className="panel-title">Classes</h2>

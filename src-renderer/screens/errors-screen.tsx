@@ -1,5 +1,6 @@
 // The validation report of the selected client's dataset: one row per finding, each naming the
-// JSON path and the image it is about, with a link that opens that image.
+// JSON path and the image it is about, with a link that opens that image; then the images
+// training leaves out, with the reason for each.
 
 import { EmptyState } from '../components/empty-state'
 import { LoadStatus } from '../components/load-status'
@@ -12,6 +13,8 @@ export function ErrorsScreen() {
   const load = useAppStore((s) => s.datasetLoad)
   const showImage = useAppStore((s) => s.showImage)
   const report = dataset?.report
+  const skipped = dataset?.skippedImages ?? []
+  const skippedCount = dataset?.skippedImageCount ?? 0
 
   return (
     <section className="screen" aria-labelledby="errors-title">
@@ -34,7 +37,7 @@ export function ErrorsScreen() {
           Sync the dataset to validate its annotations.
         </EmptyState>
       )}
-      {report && report.findings.length === 0 && (
+      {report && report.findings.length === 0 && skippedCount === 0 && (
         <EmptyState title="No annotation problems" tone="success">
           annotations.json and every image file passed validation.
         </EmptyState>
@@ -96,6 +99,47 @@ export function ErrorsScreen() {
             </tbody>
           </table>
         </div>
+      )}
+      {skippedCount > 0 && (
+        <>
+          <h2 className="section-title">Skipped images</h2>
+          <p className="outcome outcome-warning" role="note">
+            Training leaves out {formatCount(skippedCount, 'image')} that cannot be read
+            {skipped.length < skippedCount ? ` (the first ${skipped.length} are listed)` : ''}.
+          </p>
+          <div className="table-wrap">
+            <table className="data-table">
+              <caption className="visually-hidden">Images left out of training</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Image</th>
+                  <th scope="col">Code</th>
+                  <th scope="col">Reason</th>
+                </tr>
+              </thead>
+              <tbody>
+                {skipped.map((image) => (
+                  <tr key={image.file}>
+                    <td>
+                      <button
+                        type="button"
+                        className="link-button mono"
+                        aria-label={`Open skipped image ${image.file}`}
+                        onClick={() => showImage(image.file)}
+                      >
+                        {image.file}
+                      </button>
+                    </td>
+                    <td>
+                      <code>{image.code}</code>
+                    </td>
+                    <td>{image.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
       )}
     </section>
   )

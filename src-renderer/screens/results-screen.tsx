@@ -14,7 +14,14 @@ import { MisclassifiedExamples } from '../components/misclassified-examples'
 import { PerClassTable } from '../components/per-class-table'
 import { PredictPanel } from '../components/predict-panel'
 import { StateBadge } from '../components/state-badge'
-import { formatBytes, formatDateTime, formatDuration, formatMetric, formatPercent } from '../format'
+import {
+  formatBytes,
+  formatCount,
+  formatDateTime,
+  formatDuration,
+  formatMetric,
+  formatPercent,
+} from '../format'
 import {
   backboneOf,
   confusionMatrixOf,
@@ -50,9 +57,11 @@ export function ResultsScreen() {
   const modelFilesLoad = useAppStore((s) => s.modelFilesLoad)
   const go = useAppStore((s) => s.go)
   const latestFinished = runs.find((run) => isTerminal(run.state))
-  const modelBucket = useAppStore(
-    (s) => s.clients.find((row) => row.summary.client === s.selectedClient)?.summary.modelBucket,
+  const clientSummary = useAppStore(
+    (s) => s.clients.find((row) => row.summary.client === s.selectedClient)?.summary,
   )
+  const modelBucket = clientSummary?.modelBucket
+  const stored = clientSummary?.storedModel
 
   useEffect(() => {
     if (!opened && latestFinished && openedLoad.status !== 'loading')
@@ -133,6 +142,17 @@ export function ResultsScreen() {
               <ErrorDetail error={runError} />
             </div>
           )}
+          {(result?.skippedImageCount ?? 0) > 0 && (
+            <div className="outcome outcome-warning" role="note">
+              <p>
+                {formatCount(result?.skippedImageCount ?? 0, 'image')} could not be read and{' '}
+                {result?.skippedImageCount === 1 ? 'was' : 'were'} left out of this run.{' '}
+                <button type="button" className="link-button" onClick={() => go('errors')}>
+                  See which
+                </button>
+              </p>
+            </div>
+          )}
           {metrics && (
             <dl className="metrics">
               <Metric label="Val. accuracy" value={formatPercent(metrics.finalValAccuracy)} />
@@ -204,8 +224,29 @@ export function ResultsScreen() {
       )}
       <h2 className="section-title">Model bucket</h2>
       <p className="muted">
-        {modelBucket ? <code>{modelBucket}</code> : 'The model bucket'} holds the latest stored
-        model of {client}.
+        {modelBucket ? <code>{modelBucket}</code> : 'The model bucket'} holds the stored model of{' '}
+        {client}, whichever run stored it
+        {stored?.jobId ? (
+          <>
+            {' '}
+            (run <code>{stored.jobId}</code>
+            {stored.storedAt ? `, ${formatDateTime(stored.storedAt)}` : ''}
+            {stored.valAccuracy !== undefined
+              ? `, val. accuracy ${formatPercent(stored.valAccuracy)}`
+              : ''}
+            )
+          </>
+        ) : (
+          ''
+        )}
+        .
+        {opened &&
+          modelFiles.length > 0 &&
+          (stored?.jobId !== undefined
+            ? stored.jobId !== opened.summary.id
+            : result?.Storing !== 'Succesfull') && (
+            <strong> These files are not this run&apos;s model.</strong>
+          )}
       </p>
       <LoadStatus load={modelFilesLoad} what="the model bucket" />
       {modelFilesLoad.status === 'ready' && modelFiles.length === 0 && (

@@ -7,8 +7,6 @@ import { IDLE, LOADING, READY, type Load, type SliceCreator } from './store-type
 
 export interface ClientRow {
   summary: ClientSummary
-  /** Known once the client's local dataset has been read; undefined while loading. */
-  dataset?: { synced: boolean; images: number; classes: number }
 }
 
 export interface ClientsSlice {
@@ -44,30 +42,8 @@ export const createClientsSlice: SliceCreator<ClientsSlice> = (set, get, api) =>
       set({ clientsLoad: { status: 'failed', error: toAppError(thrown) } })
       return
     }
-    const previous = new Map(get().clients.map((row) => [row.summary.client, row.dataset]))
-    set({
-      clients: summaries.map((summary) => ({ summary, dataset: previous.get(summary.client) })),
-      clientsLoad: READY,
-    })
-    await Promise.all(
-      summaries.map(async ({ client }) => {
-        try {
-          const view = await api.getDataset(client)
-          const dataset = {
-            synced: view.synced,
-            images: view.images.length,
-            classes: view.classes.length,
-          }
-          set({
-            clients: get().clients.map((row) =>
-              row.summary.client === client ? { ...row, dataset } : row,
-            ),
-          })
-        } catch {
-          // Counts stay unknown for this client; the dataset screen shows the reason.
-        }
-      }),
-    )
+    // The counts come with the list (from the server's mirror records): no dataset is read here.
+    set({ clients: summaries.map((summary) => ({ summary })), clientsLoad: READY })
   },
 
   selectClient(client) {

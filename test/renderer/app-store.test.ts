@@ -2,6 +2,7 @@
 // reporting failures with their codes.
 
 import { beforeEach, describe, expect, it } from 'vitest'
+import type { ClientSummary } from '../../src-shared/http-api'
 import type { JobResult } from '../../src-shared/job-events'
 import { createAppStore, type AppStore } from '../../src-renderer/store/app-store'
 import { dataset, events, FakeApi, summary } from './fake-api'
@@ -26,12 +27,21 @@ describe('app store', () => {
     store = createAppStore(api)
   })
 
-  it('loads clients with their dataset counts', async () => {
+  it('loads clients with the counts the list carries, reading no dataset', async () => {
+    api.clients[0] = {
+      ...(api.clients[0] as ClientSummary),
+      dataset: { images: 3, classes: 2, skippedImages: 0, empty: false },
+    }
     await store.getState().loadClients()
     const rows = store.getState().clients
     expect(rows.map((r) => r.summary.client)).toEqual(['client0', 'client1'])
-    expect(rows[0]?.dataset).toEqual({ synced: true, images: 3, classes: 2 })
-    expect(rows[1]?.dataset).toEqual({ synced: false, images: 0, classes: 0 })
+    expect(rows[0]?.summary.dataset).toEqual({
+      images: 3,
+      classes: 2,
+      skippedImages: 0,
+      empty: false,
+    })
+    expect(api.calls.filter((call) => call.startsWith('getDataset'))).toEqual([])
   })
 
   it('selecting a client loads its dataset, runs and model files, and follows its running job', async () => {

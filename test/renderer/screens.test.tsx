@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // The screens as a user meets them: what is shown for a given state, and what the controls do.
 
-import { act, cleanup, fireEvent, screen, within } from '@testing-library/react'
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { AnnotationReport } from '../../src-shared/annotation-report'
 import type { JobResult, TrainingMetrics } from '../../src-shared/job-events'
@@ -100,7 +100,7 @@ describe('dataset screen', () => {
     ['d3.jpg', 'dog'],
   ]
 
-  it('shows thumbnails, filters them by class, and moves the selection with the keyboard', () => {
+  it('shows thumbnails, filters them by class, and moves the selection with the keyboard', async () => {
     const { store } = renderWithStore(<DatasetScreen />, {
       selectedClient: 'client0',
       dataset: dataset('client0', files),
@@ -108,7 +108,12 @@ describe('dataset screen', () => {
     })
     const grid = screen.getByRole('listbox', { name: 'Dataset images' })
     expect(within(grid).getAllByRole('option')).toHaveLength(5)
-    expect(grid.querySelector('img')?.getAttribute('src')).toBe('thumb://client0/c1.jpg?size=160')
+    // A row loads its thumbnails once it has stayed in view for a moment.
+    await waitFor(() =>
+      expect(grid.querySelector('img')?.getAttribute('src')).toBe(
+        'thumb://client0/c1.jpg?size=160',
+      ),
+    )
 
     fireEvent.click(screen.getByRole('button', { name: /^dog/ }))
     const dogs = screen.getByRole('listbox', { name: 'Images labelled dog' })
