@@ -12,6 +12,7 @@ import { JobProgress } from '../components/job-progress'
 import { ParamsForm } from '../components/params-form'
 import { StateBadge } from '../components/state-badge'
 import { formatDateTime, formatPercent } from '../format'
+import { keptEpoch } from '../jobs/kept-epoch'
 import { checkParamsDraft } from '../jobs/train-params-draft'
 import { useAppStore } from '../store/store-context'
 import { selectParamsForm } from '../store/training-slice'
@@ -34,6 +35,8 @@ export function TrainingScreen() {
   const view = live?.view
   const running = view !== undefined && !isTerminal(view.state)
   const summary = view ? runs.find((run) => run.id === view.jobId) : undefined
+  const kept =
+    view && keptEpoch(view.result?.metrics?.bestEpoch, summary?.params.patience, view.epochs)
   const paramsOk = checkParamsDraft(draft).ok
   const backend =
     view?.result?.metrics?.backend ?? (health?.backend === 'pending' ? undefined : health?.backend)
@@ -194,7 +197,11 @@ export function TrainingScreen() {
                 </div>
               )}
               <JobProgress view={view} plannedEpochs={summary?.params.epochs} />
-              <EpochCurves epochs={view.epochs} plannedEpochs={summary?.params.epochs} />
+              <EpochCurves
+                epochs={view.epochs}
+                plannedEpochs={summary?.params.epochs}
+                {...(kept !== undefined && { bestEpoch: kept })}
+              />
               {logs.length > 0 && (
                 <details className="log">
                   <summary>Log ({view.logs.length} lines)</summary>

@@ -18,7 +18,7 @@ import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
 import { rawRequest } from '../http/server-fixture'
 import { launchBrowser, type TestBrowser } from './browser'
 import { ensureRendererBuild, rendererOut } from './renderer-build'
-import { MISSING_FILE, walkthroughHelpers } from './walkthrough-steps'
+import { MISSING_FILE, UNREADABLE_FILE, walkthroughHelpers } from './walkthrough-steps'
 
 const TRAINING_MS = 240_000
 
@@ -30,6 +30,7 @@ let page: Page
 const {
   seedClient,
   plantMissingImage,
+  plantUnreadableImage,
   screenshotOnFailure,
   expectAccessible,
   goTo,
@@ -57,6 +58,7 @@ describe(
       await seedClient('client0', 1)
       await seedClient('client1', 2)
       await plantMissingImage('client1')
+      await plantUnreadableImage('client1')
       browser = await launchBrowser()
       page = browser.page
     }, 120_000)
@@ -157,6 +159,11 @@ describe(
       expect(await row.getByRole('cell').first().textContent()).toBe('Error')
       expect(await row.textContent()).toMatch(/\$\.images\[\d+\]/)
       expect(await page.getByText(/Training is blocked by/).count()).toBe(1)
+      // The image no decoder can read is listed as left out, with its code, not passed over.
+      const skipped = page.getByRole('table', { name: 'Images left out of training' })
+      await skipped.waitFor()
+      const skippedRow = skipped.getByRole('row').filter({ hasText: UNREADABLE_FILE })
+      expect(await skippedRow.getByRole('code').textContent()).toMatch(/^IMAGE_/)
       await expectAccessible('annotation-errors')
 
       await row.getByRole('button', { name: `Open image ${MISSING_FILE}` }).click()
@@ -378,6 +385,23 @@ describe(
       await expectAccessible('results-try-it')
     })
 
+    it('keeps the finished run as a model version, promoted, with its model.h5 to download', async () => {
+      screenshotOnFailure('versions')
+      const versions = page.getByRole('table', { name: 'Model versions of client0' })
+      await versions.waitFor({ timeout: 30_000 })
+      const rows = versions.getByRole('row')
+      // The interrupted run stored nothing: one version, the finished run's, promoted.
+      await until(async () => (await rows.count()) === 2, 10_000, 'one model version')
+      expect(await rows.nth(1).getByText('Promoted', { exact: true }).count()).toBe(1)
+      const h5 = rows.nth(1).getByRole('link', { name: /^Download model\.h5 of / })
+      const download = await page.request.get((await h5.getAttribute('href')) ?? '')
+      expect(download.status()).toBe(200)
+      expect((await download.body()).subarray(0, 8)).toEqual(
+        Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]),
+      )
+      await expectAccessible('results-versions')
+    })
+
     it('lists both runs and reopens the interrupted one with its curves', async () => {
       screenshotOnFailure('runs')
       await goTo(/^Runs$/)
@@ -390,6 +414,32 @@ describe(
       await page.getByRole('heading', { name: 'Results', level: 1 }).waitFor()
       await page.locator('.job-head .badge').getByText('Interrupted', { exact: true }).waitFor()
       expect(await chartPoints('Loss')).toBeGreaterThanOrEqual(4)
+    })
+
+    it('resumes the interrupted run from its checkpoint and stops it again', async () => {
+      screenshotOnFailure('resume')
+      await goTo(/^Runs$/)
+      const resume = page.getByRole('button', { name: /^Resume run .* from epoch \d+$/ })
+      await resume.waitFor({ timeout: 10_000 })
+      const from = Number(
+        /from epoch (\d+)$/.exec((await resume.getAttribute('aria-label')) ?? '')?.[1],
+      )
+      expect(from).toBeGreaterThanOrEqual(1)
+      await resume.click()
+      await page.getByRole('heading', { name: 'Training', level: 1 }).waitFor()
+      // The resumed run starts where the checkpoint ends: its chart already holds those epochs.
+      await until(
+        async () => (await chartPoints('Loss')) >= 2 * (from + 1),
+        TRAINING_MS,
+        'an epoch after the checkpoint on the loss chart',
+      )
+      await expectAccessible('training-resumed')
+      await page.getByRole('button', { name: 'Stop', exact: true }).click()
+      await page.getByRole('dialog').getByRole('button', { name: 'Stop training' }).click()
+      await page
+        .locator('.job-head')
+        .getByText('Interrupted', { exact: true })
+        .waitFor({ timeout: 30_000 })
     })
 
     it('follows the dark colour scheme', async () => {

@@ -16,6 +16,8 @@ import { uploadFolder } from '../../src-main/storage/upload-folder'
 import { screenshot, seriousViolations } from './accessibility'
 
 export const MISSING_FILE = 'planted-missing-0001.jpg'
+/** A file in the bucket that no decoder can read: validation skips it, and says so. */
+export const UNREADABLE_FILE = 'planted-unreadable-0001.jpg'
 
 export interface WalkScene {
   page: Page
@@ -38,15 +40,33 @@ export function walkthroughHelpers(scene: () => WalkScene) {
     }
   }
 
+  /** Adds an image entry (and its annotation) whose file is in the bucket but is no image. */
+  async function plantUnreadableImage(client: string): Promise<void> {
+    const bucket = datasetBucketName(scene().core.settings.bucketPrefix, client)
+    await scene().core.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `images/${UNREADABLE_FILE}`,
+        Body: 'these bytes are not a JPEG',
+      }),
+    )
+    await addImageEntry(client, UNREADABLE_FILE)
+  }
+
   /** Adds an image entry (and its annotation) whose file is not in the bucket. */
   async function plantMissingImage(client: string): Promise<void> {
+    await addImageEntry(client, MISSING_FILE)
+  }
+
+  /** Adds an image entry naming `file`, annotated with the first category, to annotations.json. */
+  async function addImageEntry(client: string, file: string): Promise<void> {
     const bucket = datasetBucketName(scene().core.settings.bucketPrefix, client)
     const key = 'coco/annotations.json'
     const object = await scene().core.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
     const coco = JSON.parse((await object.Body?.transformToString()) ?? '{}') as CocoDocument
     const imageId = Math.max(...coco.images.map((i) => i.id)) + 1
     const annotationId = Math.max(...coco.annotations.map((a) => a.id)) + 1
-    coco.images.push({ id: imageId, file_name: MISSING_FILE, width: 48, height: 48 })
+    coco.images.push({ id: imageId, file_name: file, width: 48, height: 48 })
     coco.annotations.push({
       id: annotationId,
       image_id: imageId,
@@ -114,6 +134,7 @@ export function walkthroughHelpers(scene: () => WalkScene) {
   return {
     seedClient,
     plantMissingImage,
+    plantUnreadableImage,
     screenshotOnFailure,
     expectAccessible,
     goTo,
