@@ -1,9 +1,11 @@
 // Errors as values at every boundary (HTTP, IPC, job events): a stable machine-readable code,
 // a human message, and where it applies (a JSON path into annotations.json, a file, a query field).
 
+import { isErrorCode, type ErrorCode } from './error-codes'
+
 export interface AppError {
-  /** Stable, documented, SCREAMING_SNAKE code: clients branch on this, never on the message. */
-  code: string
+  /** Stable, documented, SCREAMING_SNAKE code (the table in error-codes.ts): clients branch on it. */
+  code: ErrorCode
   message: string
   /** JSON path such as `$.images[3].file_name`, when the error is about a JSON document. */
   path?: string
@@ -16,7 +18,7 @@ export interface AppError {
 }
 
 export function appError(
-  code: string,
+  code: ErrorCode,
   message: string,
   where: Omit<AppError, 'code' | 'message'> = {},
 ): AppError {
@@ -27,7 +29,7 @@ export function isAppError(value: unknown): value is AppError {
   return (
     typeof value === 'object' &&
     value !== null &&
-    typeof (value as AppError).code === 'string' &&
+    isErrorCode((value as AppError).code) &&
     typeof (value as AppError).message === 'string'
   )
 }
@@ -41,7 +43,7 @@ export class AppFailure extends Error {
 }
 
 /** Turns anything thrown into an AppError, keeping a carried AppError untouched. */
-export function toAppError(thrown: unknown, fallbackCode = 'INTERNAL'): AppError {
+export function toAppError(thrown: unknown, fallbackCode: ErrorCode = 'INTERNAL'): AppError {
   if (thrown instanceof AppFailure) return thrown.error
   if (isAppError(thrown)) return thrown
   const message = thrown instanceof Error ? thrown.message : String(thrown)

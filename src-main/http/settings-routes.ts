@@ -4,11 +4,11 @@
 // stored through it: a profile or the environment supplies credentials there.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { appError, toAppError } from '../../src-shared/errors'
+import { appError } from '../../src-shared/errors'
 import type { Core } from '../core'
 import { createSettingsService, type SettingsService } from '../settings-service'
 import { readJsonBody } from './request-body'
-import { sendError, sendJson, statusOf } from './responses'
+import { sendError, sendJson } from './responses'
 import type { ServerContext } from './server-context'
 
 // One service per core, so saves through this endpoint are serialised like the window's.
@@ -21,17 +21,6 @@ function serviceOf(core: Core, port: number): SettingsService {
     services.set(core, service)
   }
   return service
-}
-
-/** Statuses for the settings codes; the rest keep the endpoint's usual mapping. */
-const STATUS_BY_CODE: Record<string, number> = {
-  INVALID_SETTING: 400,
-  SETTINGS_NOT_SAVED: 500,
-}
-
-function sendSettingsError(res: ServerResponse, thrown: unknown): void {
-  const error = toAppError(thrown)
-  sendError(res, error, {}, STATUS_BY_CODE[error.code] ?? statusOf(error))
 }
 
 function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {
@@ -59,7 +48,7 @@ export async function handleSettingsApi(
     else if (method === 'PUT') sendJson(res, 200, await service.save(await readJsonBody(req)))
     else methodNotAllowed(req, res, 'GET, PUT')
   } catch (thrown) {
-    sendSettingsError(res, thrown)
+    sendError(res, thrown)
   }
   return true
 }

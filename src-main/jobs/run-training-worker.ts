@@ -3,6 +3,7 @@
 // WORKER_DIED, and an abort or a timeout terminates the thread at once (even mid-batch).
 
 import { Worker } from 'node:worker_threads'
+import type { ErrorCode } from '../../src-shared/error-codes'
 import { AppFailure, appError } from '../../src-shared/errors'
 import type { TrainingMetrics } from '../../src-shared/job-events'
 import { workerEntry } from '../platform/worker-entry'
@@ -86,7 +87,7 @@ export function runTrainingWorker(
         .finally(outcome)
     }
     const fail = (
-      code: string,
+      code: ErrorCode,
       message: string,
       details?: Record<string, unknown>,
       stopFirst = false,

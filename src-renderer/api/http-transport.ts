@@ -23,11 +23,21 @@ const EVENT_TYPES: JobEvent['type'][] = [
 async function failureOf(response: Response): Promise<AppFailure> {
   const body: unknown = await response.json().catch(() => undefined)
   const error = (body as { error?: unknown } | undefined)?.error
+  // isAppError accepts only codes of the table: a server newer than this page may send others.
   if (isAppError(error)) return new AppFailure(error)
+  const sent = (error as { code?: unknown; message?: unknown } | undefined) ?? {}
   return new AppFailure(
     appError(
-      `HTTP_${response.status}`,
-      `The server answered ${response.status} ${response.statusText}`,
+      'UNEXPECTED_RESPONSE',
+      typeof sent.message === 'string'
+        ? sent.message
+        : `The server answered ${response.status} ${response.statusText}`,
+      {
+        details: {
+          status: response.status,
+          ...(typeof sent.code === 'string' ? { code: sent.code.slice(0, 100) } : {}),
+        },
+      },
     ),
   )
 }

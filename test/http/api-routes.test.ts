@@ -1,8 +1,10 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { localPaths } from '../../src-main/config/settings'
 import type { DatasetView } from '../../src-shared/dataset-view'
+import { statusOfCode } from '../../src-shared/error-codes'
 import type { AppError } from '../../src-shared/errors'
 import type { ClientSummary, HealthResponse, JobPage } from '../../src-shared/http-api'
 import type { JobRecord, JobSummary } from '../../src-shared/job-events'
@@ -136,6 +138,24 @@ describe('/api routes', () => {
         expect(foreign.status, `${path} ${JSON.stringify(headers)}`).toBe(403)
         expect(foreign.json<{ error: AppError }>().error.code).toBe('FORBIDDEN_ORIGIN')
       }
+    }
+  })
+
+  it('answers a sync whose mirror cannot be written with the status of MIRROR_WRITE_FAILED', async () => {
+    await server.seedClient('client7')
+    // A file where the client's mirror folder must be: the sync cannot write it.
+    const folder = localPaths(server.home, 'client7').dataset
+    await mkdir(dirname(folder), { recursive: true })
+    await writeFile(folder, 'not a folder')
+    try {
+      const res = await post('/api/clients/client7/sync')
+      const { error } = res.json<{ error: AppError }>()
+      expect(error.code).toBe('MIRROR_WRITE_FAILED')
+      expect(res.status).toBe(statusOfCode('MIRROR_WRITE_FAILED'))
+      expect(res.status).not.toBe(500)
+      expect(error.message).not.toContain(server.home)
+    } finally {
+      await rm(folder, { force: true })
     }
   })
 

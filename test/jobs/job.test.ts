@@ -114,7 +114,7 @@ describe('job state machine', () => {
   it('ends a failed job with an error event, the final stage, then the result carrying the error', () => {
     const job = Job.create(init)
     job.transition('syncing')
-    const error = { code: 'BUCKET_NOT_FOUND', message: 'Bucket "x" does not exist' }
+    const error = { code: 'BUCKET_NOT_FOUND' as const, message: 'Bucket "x" does not exist' }
     job.finish({ state: 'failed', Training: 'Failed', Storing: 'Skipped', error })
     const tail = job.log.all().slice(-3)
     expect(tail.map((e) => e.type)).toEqual(['error', 'stage', 'result'])

@@ -33,7 +33,7 @@ describe('RunHistory', () => {
       state: 'failed',
       Training: 'Failed',
       Storing: 'Skipped',
-      error: { code: 'X', message: 'x' },
+      error: { code: 'INTERNAL', message: 'x' },
     })
     await history.flush()
     const record = await readRecord('client0-a')
@@ -47,7 +47,7 @@ describe('RunHistory', () => {
       'stage',
       'result',
     ])
-    expect(record.result?.error?.code).toBe('X')
+    expect(record.result?.error?.code).toBe('INTERNAL')
     expect(await readdir(dir)).toEqual(['client0-a.json'])
     await history.close()
   })

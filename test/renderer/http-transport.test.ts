@@ -122,16 +122,32 @@ describe('HTTP transport', () => {
 
   it('throws the error body as an AppFailure, keeping code and location', async () => {
     fetchMock.mockResolvedValue(
-      json(422, { error: { code: 'INVALID_PARAM', message: 'epochs too large', field: 'epochs' } }),
+      json(400, {
+        error: { code: 'INVALID_PARAMETER', message: 'epochs too large', field: 'epochs' },
+      }),
     )
     const failure = await createHttpTransport(ORIGIN)
       .listJobs()
       .catch((e: unknown) => e)
     expect(failure).toBeInstanceOf(AppFailure)
     expect((failure as AppFailure).error).toEqual({
-      code: 'INVALID_PARAM',
+      code: 'INVALID_PARAMETER',
       message: 'epochs too large',
       field: 'epochs',
+    })
+  })
+
+  it('keeps a code this page does not know in details, not as the error code', async () => {
+    fetchMock.mockResolvedValueOnce(
+      json(409, { error: { code: 'SOMETHING_NEWER', message: 'a newer server says no' } }),
+    )
+    const failure = await createHttpTransport(ORIGIN)
+      .listJobs()
+      .catch((e: unknown) => e)
+    expect((failure as AppFailure).error).toEqual({
+      code: 'UNEXPECTED_RESPONSE',
+      message: 'a newer server says no',
+      details: { status: 409, code: 'SOMETHING_NEWER' },
     })
   })
 
@@ -142,7 +158,10 @@ describe('HTTP transport', () => {
     const bad = await createHttpTransport(ORIGIN)
       .listClients()
       .catch((e: unknown) => e)
-    expect((bad as AppFailure).error.code).toBe('HTTP_502')
+    expect((bad as AppFailure).error).toMatchObject({
+      code: 'UNEXPECTED_RESPONSE',
+      details: { status: 502 },
+    })
     fetchMock.mockRejectedValueOnce(new TypeError('Failed to fetch'))
     const gone = await createHttpTransport(ORIGIN)
       .listClients()

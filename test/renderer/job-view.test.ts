@@ -138,10 +138,10 @@ describe('job view', () => {
       Training: 'Failed',
       Storing: 'Skipped',
       timings: {},
-      error: { code: 'DATASET_INVALID', message: 'bad' },
+      error: { code: 'ANNOTATIONS_INVALID', message: 'bad' },
     } as JobResult
     const view = applyJobEvent(emptyJobView('j1'), { type: 'result', seq: 0, at: t(0), result })
-    expect(view.error?.code).toBe('DATASET_INVALID')
+    expect(view.error?.code).toBe('ANNOTATIONS_INVALID')
     expect(view.result).toBe(result)
   })
 
