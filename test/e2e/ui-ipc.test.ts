@@ -222,6 +222,8 @@ describe(
       )
       expect(registration.subscriptionCount()).toBeGreaterThan(0)
       await page.getByRole('button', { name: 'Stop', exact: true }).click()
+      // Stop asks first: the run can be resumed or will be discarded.
+      await page.getByRole('dialog').getByRole('button', { name: 'Stop training' }).click()
       await page
         .locator('.job-head')
         .getByText('Interrupted', { exact: true })
