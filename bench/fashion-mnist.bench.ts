@@ -36,7 +36,9 @@ import {
 } from './fashion-mnist-dataset'
 import { choiceOption, hasFlag, positiveIntegerOption } from './bench-options'
 
-const PEER_SCRIPT = '/work/shared/reference/torch_fashion_mnist.py'
+// The shared folder sits beside the clone; TRAINING_SERVER_SHARED points elsewhere when it does not.
+const SHARED = process.env.TRAINING_SERVER_SHARED ?? join(import.meta.dirname, '..', '..', 'shared')
+const PEER_SCRIPT = join(SHARED, 'reference', 'torch_fashion_mnist.py')
 const PEER_PYTHON = '/usr/bin/python3'
 const TEST_IMAGES = 10_000
 const SIDE = 28
