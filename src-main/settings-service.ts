@@ -107,16 +107,11 @@ export function createSettingsService(
       document.credentials !== undefined && 'secretAccessKeyEncrypted' in document.credentials,
     canStoreSecrets: cipher?.available() ?? false,
     pendingRestart: pendingRestart(running, document, cipher),
-    ...(running.s3.embedded && {
-      embeddedStore: {
-        endpoint: core.s3Endpoint,
-        credentialsFile: storeCredentialsFile(running.home),
-      },
-    }),
     running: {
       ...(opts.runningPort?.() !== undefined && { port: opts.runningPort() }),
       s3Endpoint: core.s3Endpoint,
       embedded: running.s3.embedded,
+      ...(running.s3.embedded && { credentialsFile: storeCredentialsFile(running.home) }),
     },
   })
 

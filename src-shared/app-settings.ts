@@ -74,8 +74,6 @@ export interface SettingsView {
   canStoreSecrets: boolean
   /** Saved fields that differ from what is running now: they take effect after a restart. */
   pendingRestart: SettingsField[]
-  /** When the embedded store runs: its URL and the file with its access key (never the secret). */
-  embeddedStore?: { endpoint: string; credentialsFile: string }
   /** What this process uses now, whatever the file says. */
   running?: RunningSettings
 }
@@ -87,6 +85,8 @@ export interface RunningSettings {
   /** The S3 store in use (the embedded one's address when embedded). */
   s3Endpoint: string
   embedded: boolean
+  /** With the embedded store: the file holding its access key and secret (never the secret). */
+  credentialsFile?: string
 }
 
 /** What testConnection answers: the client buckets the given settings can see. */

@@ -173,19 +173,19 @@ export function SettingsScreen() {
               )}
             </span>
           </div>
-          {view.embeddedStore && (
+          {view.running?.embedded && view.running.credentialsFile && (
             <div className="field field-wide">
               <label htmlFor={`${id}-store`}>Embedded store</label>
               <input
                 id={`${id}-store`}
                 className="mono"
-                value={view.embeddedStore.endpoint}
+                value={view.running.s3Endpoint}
                 readOnly
                 aria-describedby={`${id}-store-hint`}
               />
               <span id={`${id}-store-hint`} className="field-hint">
                 Running now. S3 tools (<code>aws s3 ls --endpoint-url …</code>) sign with the access
-                key and secret in <code>{view.embeddedStore.credentialsFile}</code>.
+                key and secret in <code>{view.running.credentialsFile}</code>.
               </span>
             </div>
           )}

@@ -55,13 +55,14 @@ describe('/api/settings', () => {
       secretStored: false,
       canStoreSecrets: false,
       pendingRestart: [],
-      // Where the running embedded store's key is, so S3 tools can use it; never the secret.
-      embeddedStore: {
-        endpoint: server.core.s3Endpoint,
+      // What runs now comes from the server: the bound port, not the saved one, and where the
+      // running embedded store's key is, so S3 tools can use it; never the secret.
+      running: {
+        port: server.port,
+        s3Endpoint: server.core.s3Endpoint,
+        embedded: true,
         credentialsFile: storeCredentialsFile(server.home),
       },
-      // What runs now comes from the server: the bound port, not the saved one.
-      running: { port: server.port, s3Endpoint: server.core.s3Endpoint, embedded: true },
     })
     const { secretAccessKey } = await loadStoreCredentials(storeCredentialsFile(server.home))
     expect(JSON.stringify(view)).not.toContain(secretAccessKey)

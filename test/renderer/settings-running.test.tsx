@@ -47,4 +47,16 @@ describe('settings in use', () => {
       ),
     ).toBeTruthy()
   })
+
+  it('says where the embedded store keeps the key and secret that S3 tools sign with', async () => {
+    const api = new FakeApi()
+    const credentialsFile = '/home/ana/.local/share/training-server/s3-credentials.json'
+    api.settings = {
+      ...api.settings,
+      running: { s3Endpoint: 'http://127.0.0.1:4568', embedded: true, credentialsFile },
+    }
+    await open(api)
+    expect(screen.getByLabelText('Embedded store')).toHaveProperty('value', 'http://127.0.0.1:4568')
+    expect(screen.getByText(credentialsFile).tagName).toBe('CODE')
+  })
 })
