@@ -44,9 +44,9 @@ export default defineConfig({
       rolldownOptions: {
         input: {
           index: resolve(root, 'src-main/index.ts'),
-          'training-worker': resolve(root, 'src-main/jobs/training-worker.ts'),
+          'training-worker': resolve(root, 'src-main/engine/worker/training-worker.ts'),
           'annotations-worker': resolve(root, 'src-main/dataset/annotations-worker.ts'),
-          'predictor-worker': resolve(root, 'src-main/jobs/predictor-worker.ts'),
+          'predictor-worker': resolve(root, 'src-main/engine/worker/predictor-worker.ts'),
         },
         output: { entryFileNames: '[name].js' },
       },

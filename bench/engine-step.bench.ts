@@ -11,8 +11,8 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import * as tf from '@tensorflow/tfjs'
-import { classifierTrainStep } from '../src-main/engine/classifier-step'
-import { backendThreads, selectBackend } from '../src-main/engine/select-backend'
+import { classifierTrainStep } from '../src-main/engine/tasks/classification/step'
+import { backendThreads, selectBackend } from '../src-main/engine/backend/select-backend'
 import type { BackendName } from '../src-shared/train-params'
 
 const BATCH = 64

@@ -22,13 +22,16 @@ import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../src-shared/train-params'
 import { loadDataset } from '../src-main/dataset/load-dataset'
-import { classificationReport } from '../src-main/engine/classification-report'
-import { predictProbabilities } from '../src-main/engine/classifier-step'
-import { datasetTrainDefaults } from '../src-main/engine/dataset-defaults'
-import type { SampleSet } from '../src-main/engine/image-batches'
-import { backendThreads, selectBackend } from '../src-main/engine/select-backend'
-import { splitStratified, trainClassifier } from '../src-main/engine/train-classifier'
-import { decodeDataset, type DecodedDataset } from '../src-main/jobs/decode-dataset'
+import { classificationReport } from '../src-main/engine/tasks/classification/evaluate'
+import { predictProbabilities } from '../src-main/engine/tasks/classification/step'
+import { datasetTrainDefaults } from '../src-main/engine/tasks/classification/defaults'
+import type { SampleSet } from '../src-main/engine/data/image-batches'
+import { backendThreads, selectBackend } from '../src-main/engine/backend/select-backend'
+import {
+  splitStratified,
+  trainClassifier,
+} from '../src-main/engine/tasks/classification/train-classifier'
+import { decodeDataset, type DecodedDataset } from '../src-main/engine/worker/decode-dataset'
 import {
   FASHION_CLASSES,
   fashionMnistDataset,

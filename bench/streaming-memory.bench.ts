@@ -14,11 +14,14 @@ import * as tf from '@tensorflow/tfjs'
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../src-shared/train-params'
 import { openRecordStore } from '../src-main/cache/record-store'
 import { loadDataset } from '../src-main/dataset/load-dataset'
-import { selectImages, type ImageSet, type SampleSet } from '../src-main/engine/image-batches'
-import { backendThreads, selectBackend } from '../src-main/engine/select-backend'
-import { splitStratified, trainClassifier } from '../src-main/engine/train-classifier'
-import { decodeDataset, pixelStoreDir } from '../src-main/jobs/decode-dataset'
-import type { TrainingRequest } from '../src-main/jobs/training-protocol'
+import { selectImages, type ImageSet, type SampleSet } from '../src-main/engine/data/image-batches'
+import { backendThreads, selectBackend } from '../src-main/engine/backend/select-backend'
+import {
+  splitStratified,
+  trainClassifier,
+} from '../src-main/engine/tasks/classification/train-classifier'
+import { decodeDataset, pixelStoreDir } from '../src-main/engine/worker/decode-dataset'
+import type { TrainingRequest } from '../src-main/engine/worker/training-protocol'
 import { choiceOption, hasFlag, positiveIntegerOption } from './bench-options'
 import { fashionMnistDataset } from './fashion-mnist-dataset'
 

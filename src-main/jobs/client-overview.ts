@@ -11,7 +11,7 @@ import { listObjects } from '../storage/bucket-objects'
 import { readManifest } from '../storage/mirror-manifest'
 import { readObject } from '../storage/model-objects'
 import { isStagingKey } from '../storage/publish-folder'
-import { MODEL_FILES, type MetricsFile } from './training-protocol'
+import { MODEL_FILES, type MetricsFile } from '../engine/worker/training-protocol'
 import { loadValidationReport } from './validation-report-file'
 
 /** Counts of the client's mirrored dataset; undefined before its first finished sync. */

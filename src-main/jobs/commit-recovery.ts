@@ -13,7 +13,7 @@ import { isVersionKey } from '../storage/model-versions'
 import { resumeCommits, type CommitRecovery } from '../storage/publish-folder'
 import type { Outcome } from './job'
 import type { StoppedJobEnding } from './run-history'
-import { MODEL_FILES } from './training-protocol'
+import { MODEL_FILES } from '../engine/worker/training-protocol'
 
 /** A store that does not answer must not hold up the start; the next publish finishes the rest. */
 const RECOVERY_DEADLINE_MS = 30_000

@@ -14,10 +14,10 @@ import {
   parseCheckpointManifest,
   readCheckpointManifest,
   type CheckpointManifest,
-} from '../engine/training-checkpoint'
+} from '../engine/trainer/training-checkpoint'
 import type { Job, JobEnding } from './job'
 import { JOB_ID_PATTERN } from './run-history'
-import type { TrainingRequest } from './training-protocol'
+import type { TrainingRequest } from '../engine/worker/training-protocol'
 
 export function checkpointDir(home: string, jobId: string): string {
   if (!JOB_ID_PATTERN.test(jobId))

@@ -14,7 +14,7 @@ import {
   type StoredVersion,
 } from '../storage/model-versions'
 import type { StoredMetrics } from './promotion-policy'
-import { MODEL_FILES } from './training-protocol'
+import { MODEL_FILES } from '../engine/worker/training-protocol'
 
 function asMetrics(value: unknown): StoredMetrics | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -5,7 +5,11 @@
 import { Worker } from 'node:worker_threads'
 import { AppFailure, appError } from '../../src-shared/errors'
 import type { Prediction } from '../../src-shared/predictions'
-import type { PredictorMessage, PredictorSetup, PredictRequest } from './predictor-protocol'
+import type {
+  PredictorMessage,
+  PredictorSetup,
+  PredictRequest,
+} from '../engine/worker/predictor-protocol'
 import { workerEntry } from '../platform/worker-entry'
 
 /** Generous: the first call also starts the backend and loads the model. */
@@ -58,7 +62,11 @@ export class PredictorThread {
 
   private started(): Worker {
     if (this.worker) return this.worker
-    const entry = workerEntry(import.meta.url, 'predictor-worker', './predictor-worker.ts')
+    const entry = workerEntry(
+      import.meta.url,
+      'predictor-worker',
+      '../engine/worker/predictor-worker.ts',
+    )
     const worker = new Worker(entry.url, { workerData: this.setup, execArgv: entry.execArgv })
     // An idle predictor must not keep a stopping process alive.
     worker.unref()

@@ -3,10 +3,10 @@
 // missing path or a broken file fails the job before anything is synced or decoded.
 
 import type { Settings } from '../config/settings'
-import { relabelled } from '../engine/backbone-files'
-import { checkBackbone } from '../engine/backbone-source'
+import { relabelled } from '../engine/backbone/backbone-files'
+import { checkBackbone } from '../engine/backbone/backbone-source'
 import type { Job } from './job'
-import { backboneLocation } from './transfer-training'
+import { backboneLocation } from '../engine/worker/transfer-training'
 
 /** The download limits a backbone URL is held to, wherever it is fetched. */
 export function backboneLimits(settings: Settings): { maxBytes: number; timeoutMs: number } {

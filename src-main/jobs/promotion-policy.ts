@@ -7,7 +7,7 @@
 
 import type { Promotion, PromotionScore } from '../../src-shared/model-versions'
 import type { PromotePolicy } from '../../src-shared/train-params'
-import type { MetricsFile } from './training-protocol'
+import type { MetricsFile } from '../engine/worker/training-protocol'
 
 /** What metrics.json says about the model it sits beside (the job layer adds jobId). */
 export type StoredMetrics = Partial<MetricsFile> & { jobId?: string }

@@ -12,7 +12,7 @@ import { localPaths, type Settings } from '../config/settings'
 import type { Job } from './job'
 import { clientBusy } from './job-join'
 import { storeModel } from './store-model'
-import { MODEL_FILES } from './training-protocol'
+import { MODEL_FILES } from '../engine/worker/training-protocol'
 
 /**
  * What a retry request meets when the client already has a job: a retried upload under way is

@@ -7,7 +7,11 @@ import type { ErrorCode } from '../../src-shared/error-codes'
 import { AppFailure, appError } from '../../src-shared/errors'
 import type { TrainingMetrics } from '../../src-shared/job-events'
 import { workerEntry } from '../platform/worker-entry'
-import type { TrainingControl, TrainingMessage, TrainingRequest } from './training-protocol'
+import type {
+  TrainingControl,
+  TrainingMessage,
+  TrainingRequest,
+} from '../engine/worker/training-protocol'
 
 /** Longest wait for a terminated worker thread to stop before settling anyway. */
 const TERMINATION_GRACE_MS = 1000
@@ -20,7 +24,7 @@ export interface RunTrainingOptions {
 
 /** Where the worker script is: the bundle `training-worker.js`, or `training-worker.ts` via tsx. */
 export function trainingWorkerEntry(): { url: URL; execArgv: string[] } {
-  return workerEntry(import.meta.url, 'training-worker', './training-worker.ts')
+  return workerEntry(import.meta.url, 'training-worker', '../engine/worker/training-worker.ts')
 }
 
 /**

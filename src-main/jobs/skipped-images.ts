@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { AnnotationReport } from '../../src-shared/annotation-report'
 import { appError, type AppError } from '../../src-shared/errors'
 import type { SkippedImage } from '../../src-shared/job-events'
-import { MODEL_FILES, type MetricsFile } from './training-protocol'
+import { MODEL_FILES, type MetricsFile } from '../engine/worker/training-protocol'
 
 /** Skipped images named in a result; the count covers them all. */
 export const SKIPPED_IMAGES_LISTED = 100

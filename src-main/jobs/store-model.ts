@@ -17,7 +17,7 @@ import type { Job, Outcome } from './job'
 import { pruneModelVersions } from './model-version-catalog'
 import { decidePromotion, type PromotionDecision, type StoredMetrics } from './promotion-policy'
 import type { SkippedImages } from './skipped-images'
-import { MODEL_FILES } from './training-protocol'
+import { MODEL_FILES } from '../engine/worker/training-protocol'
 
 /**
  * Adds the run's job id to the model's metrics.json, so the set names its run wherever it is

@@ -10,7 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { AppFailure, appError } from '../../src-shared/errors'
 import type { BucketObject } from '../storage/bucket-objects'
 import { readObject } from '../storage/model-objects'
-import { MODEL_FILES } from './training-protocol'
+import { MODEL_FILES } from '../engine/worker/training-protocol'
 
 export interface CachedModel {
   dir: string

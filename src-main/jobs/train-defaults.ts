@@ -13,7 +13,7 @@ import {
 } from '../../src-shared/train-params'
 import { localPaths, type Settings } from '../config/settings'
 import { loadDataset, type DatasetFacts } from '../dataset/load-dataset'
-import { datasetTrainDefaults } from '../engine/dataset-defaults'
+import { datasetTrainDefaults } from '../engine/tasks/classification/defaults'
 
 /** What the dataset chooses for the parameters the caller left unset. */
 export function paramsChosenFromDataset(

@@ -34,10 +34,10 @@ import {
   skippedByValidation,
 } from './skipped-images'
 import { storeModel } from './store-model'
-import { checkTrainingMemory, trainingMemoryLimit } from './training-memory'
+import { checkTrainingMemory, trainingMemoryLimit } from '../engine/worker/training-memory'
 import { setModelAside } from './unsent-models'
 import { paramsChosenFromDataset } from './train-defaults'
-import type { TrainingMessage } from './training-protocol'
+import type { TrainingMessage } from '../engine/worker/training-protocol'
 
 export interface PipelineContext {
   settings: Settings

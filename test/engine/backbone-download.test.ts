@@ -9,9 +9,12 @@ import { join } from 'node:path'
 import h5wasm from 'h5wasm/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppFailure, type AppError } from '../../src-shared/errors'
-import { downloadBackbone, type DownloadOptions } from '../../src-main/engine/backbone-download'
-import { isContainedWeightPath } from '../../src-main/engine/backbone-files'
-import { checkBackbone } from '../../src-main/engine/backbone-source'
+import {
+  downloadBackbone,
+  type DownloadOptions,
+} from '../../src-main/engine/backbone/backbone-download'
+import { isContainedWeightPath } from '../../src-main/engine/backbone/backbone-files'
+import { checkBackbone } from '../../src-main/engine/backbone/backbone-source'
 
 /** Looks like a credential a page could hold; no error may repeat any of it. */
 const SECRET = 'tok_9f8e7d6c5b4a3210'

@@ -8,9 +8,9 @@ import * as tf from '@tensorflow/tfjs'
 import h5wasm from 'h5wasm/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppFailure } from '../../src-shared/errors'
-import { type Backbone, loadBackbone } from '../../src-main/engine/backbone-source'
-import { backboneCacheDir } from '../../src-main/engine/backbone-download'
-import { saveTfjsModel } from '../../src-main/engine/export-tfjs'
+import { type Backbone, loadBackbone } from '../../src-main/engine/backbone/backbone-source'
+import { backboneCacheDir } from '../../src-main/engine/backbone/backbone-download'
+import { saveTfjsModel } from '../../src-main/engine/export/tfjs'
 import { buildMobileBackbone, pretrainMobileBackbone, saveMobileBackbone } from './mobile-backbone'
 
 // The cpu backend: the wasm backend has no depthwise-conv gradients for the pretraining step.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { classificationReport } from '../../src-main/engine/classification-report'
+import { classificationReport } from '../../src-main/engine/tasks/classification/evaluate'
 
 // Six validation images of three classes plus a class with no images at all; worked by hand:
 //   actual  cat  cat  dog  dog  bird bird

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { datasetTrainDefaults } from '../../src-main/engine/dataset-defaults'
+import { datasetTrainDefaults } from '../../src-main/engine/tasks/classification/defaults'
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
 
 it('keeps the small-dataset defaults and takes the image size from the images', () => {

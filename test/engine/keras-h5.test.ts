@@ -7,12 +7,15 @@ import h5wasm from 'h5wasm/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppFailure } from '../../src-shared/errors'
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
-import { saveKerasH5 } from '../../src-main/engine/export-keras-h5'
-import { imageBatch, selectImages } from '../../src-main/engine/image-batches'
-import { kerasTrainingConfig } from '../../src-main/engine/keras-h5-layout'
-import { loadKerasH5 } from '../../src-main/engine/load-keras-h5'
-import { selectBackend } from '../../src-main/engine/select-backend'
-import { splitStratified, trainClassifier } from '../../src-main/engine/train-classifier'
+import { saveKerasH5 } from '../../src-main/engine/export/keras-h5'
+import { imageBatch, selectImages } from '../../src-main/engine/data/image-batches'
+import { kerasTrainingConfig } from '../../src-main/engine/export/keras-h5-layout'
+import { loadKerasH5 } from '../../src-main/engine/backbone/load-keras-h5'
+import { selectBackend } from '../../src-main/engine/backend/select-backend'
+import {
+  splitStratified,
+  trainClassifier,
+} from '../../src-main/engine/tasks/classification/train-classifier'
 import { syntheticImageSet } from './synthetic-images'
 
 const PYTHON = '/usr/bin/python3'

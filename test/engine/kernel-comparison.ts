@@ -3,7 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs'
 import { expect } from 'vitest'
-import { selectBackend } from '../../src-main/engine/select-backend'
+import { selectBackend } from '../../src-main/engine/backend/select-backend'
 
 /** Largest relative error a wasm result may show against cpu. */
 export const RELATIVE_TOLERANCE = 1e-4

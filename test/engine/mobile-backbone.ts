@@ -5,8 +5,8 @@
 
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { saveKerasH5 } from '../../src-main/engine/export-keras-h5'
-import { TFJS_MODEL_FILE, saveTfjsModel } from '../../src-main/engine/export-tfjs'
+import { saveKerasH5 } from '../../src-main/engine/export/keras-h5'
+import { TFJS_MODEL_FILE, saveTfjsModel } from '../../src-main/engine/export/tfjs'
 import { syntheticImageSet } from './synthetic-images'
 
 export interface MobileBackboneOptions {

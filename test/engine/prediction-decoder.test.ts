@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
 import { toAppError } from '../../src-shared/errors'
-import { predictionDecoderFor } from '../../src-main/engine/prediction-decoder'
+import { predictionDecoderFor } from '../../src-main/engine/tasks/prediction-decoder'
 
 const CLASSES = [
   { index: 0, categoryId: 10, name: 'circle' },

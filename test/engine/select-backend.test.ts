@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
 import { AppFailure } from '../../src-shared/errors'
-import { backendThreads, selectBackend } from '../../src-main/engine/select-backend'
+import { backendThreads, selectBackend } from '../../src-main/engine/backend/select-backend'
 
 function installed(name: string): boolean {
   try {

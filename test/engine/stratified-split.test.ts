@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { splitStratified } from '../../src-main/engine/train-classifier'
+import { splitStratified } from '../../src-main/engine/tasks/classification/train-classifier'
 
 /** 3 classes of 10, 5 and 2 images, interleaved the way a dataset might list them. */
 const grouped = [...Array(10).fill(0), ...Array(5).fill(1), ...Array(2).fill(2)] as number[]

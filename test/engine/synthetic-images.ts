@@ -1,7 +1,7 @@
 // Generated image sets for engine tests: three classes anyone can tell apart (a horizontal bar, a
 // vertical bar, a square blob) at random positions and brightness on a noisy background.
 
-import type { ImageSet } from '../../src-main/engine/image-batches'
+import type { ImageSet } from '../../src-main/engine/data/image-batches'
 import { seededRandom } from '../../src-shared/seeded-random'
 
 export function syntheticImageSet(perClass: number, seed: number, size = 16): ImageSet {

@@ -3,14 +3,14 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { AppFailure } from '../../src-shared/errors'
 import type { EpochMetrics } from '../../src-shared/job-events'
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/train-params'
-import { predictProbabilities } from '../../src-main/engine/classifier-step'
-import { selectImages } from '../../src-main/engine/image-batches'
-import { selectBackend } from '../../src-main/engine/select-backend'
+import { predictProbabilities } from '../../src-main/engine/tasks/classification/step'
+import { selectImages } from '../../src-main/engine/data/image-batches'
+import { selectBackend } from '../../src-main/engine/backend/select-backend'
 import {
   splitStratified,
   trainClassifier,
   type ImageSet,
-} from '../../src-main/engine/train-classifier'
+} from '../../src-main/engine/tasks/classification/train-classifier'
 import { syntheticImageSet } from './synthetic-images'
 
 const SIZE = 16

@@ -11,13 +11,16 @@ import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/train-params'
 import { openRecordStore } from '../../src-main/cache/record-store'
-import { loadBackbone, type Backbone } from '../../src-main/engine/backbone-source'
-import { embedImages } from '../../src-main/engine/embedding-set'
-import { imageSamples, selectImages, type ImageSet } from '../../src-main/engine/image-batches'
-import { selectBackend } from '../../src-main/engine/select-backend'
-import { splitStratified } from '../../src-main/engine/train-classifier'
-import { trainTransfer, type TrainedTransfer } from '../../src-main/engine/train-transfer'
-import { buildEmbedder } from '../../src-main/engine/transfer-model'
+import { loadBackbone, type Backbone } from '../../src-main/engine/backbone/backbone-source'
+import { embedImages } from '../../src-main/engine/data/embedding-set'
+import { imageSamples, selectImages, type ImageSet } from '../../src-main/engine/data/image-batches'
+import { selectBackend } from '../../src-main/engine/backend/select-backend'
+import { splitStratified } from '../../src-main/engine/tasks/classification/train-classifier'
+import {
+  trainTransfer,
+  type TrainedTransfer,
+} from '../../src-main/engine/tasks/classification/train-transfer'
+import { buildEmbedder } from '../../src-main/engine/tasks/classification/transfer-model'
 import { buildMobileBackbone, pretrainMobileBackbone, saveMobileBackbone } from './mobile-backbone'
 import { syntheticImageSet } from './synthetic-images'
 

@@ -6,16 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppFailure } from '../../src-shared/errors'
 import type { EpochMetrics } from '../../src-shared/job-events'
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/train-params'
-import { selectImages } from '../../src-main/engine/image-batches'
-import { selectBackend } from '../../src-main/engine/select-backend'
-import { splitStratified, trainClassifier } from '../../src-main/engine/train-classifier'
+import { selectImages } from '../../src-main/engine/data/image-batches'
+import { selectBackend } from '../../src-main/engine/backend/select-backend'
+import {
+  splitStratified,
+  trainClassifier,
+} from '../../src-main/engine/tasks/classification/train-classifier'
 import {
   CHECKPOINT_MANIFEST,
   disposeLoopTensors,
   readCheckpoint,
   readCheckpointManifest,
   writeCheckpoint,
-} from '../../src-main/engine/training-checkpoint'
+} from '../../src-main/engine/trainer/training-checkpoint'
 import { syntheticImageSet } from './synthetic-images'
 
 const SIZE = 16

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { drawVariation, imageAugmenter, renderVariation } from '../../src-main/engine/augment-image'
-import { MAX_CLASS_WEIGHT, balancedClassWeights } from '../../src-main/engine/class-weights'
+import {
+  drawVariation,
+  imageAugmenter,
+  renderVariation,
+} from '../../src-main/engine/data/augment-image'
+import {
+  MAX_CLASS_WEIGHT,
+  balancedClassWeights,
+} from '../../src-main/engine/tasks/classification/class-weights'
 import { seededRandom } from '../../src-shared/seeded-random'
-import { trainingSchedule } from '../../src-main/engine/training-schedule'
+import { trainingSchedule } from '../../src-main/engine/trainer/training-schedule'
 import { resolveTrainParams } from '../../src-main/jobs/train-request'
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
 import { syntheticImageSet } from './synthetic-images'

@@ -21,7 +21,7 @@ import type {
   MetricsFile,
   TrainingMessage,
   TrainingRequest,
-} from '../../src-main/jobs/training-protocol'
+} from '../../src-main/engine/worker/training-protocol'
 import { syntheticImageSet } from './synthetic-images'
 
 const CLASSES: ClassInfo[] = [

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { seededRandom } from '../../src-shared/seeded-random'
-import { depthwiseInfo } from '../../src-main/engine/wasm-depthwise-gradients'
+import { depthwiseInfo } from '../../src-main/engine/backend/wasm-depthwise-gradients'
 import {
   expectClose,
   expectNoTensorsLeft,

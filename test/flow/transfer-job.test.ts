@@ -11,8 +11,8 @@ import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobEvent, JobResult } from '../../src-shared/job-events'
-import { loadKerasH5 } from '../../src-main/engine/load-keras-h5'
-import { selectBackend } from '../../src-main/engine/select-backend'
+import { loadKerasH5 } from '../../src-main/engine/backbone/load-keras-h5'
+import { selectBackend } from '../../src-main/engine/backend/select-backend'
 import { failedStream, rawRequest, startTestServer, type TestServer } from '../http/server-fixture'
 import {
   buildMobileBackbone,

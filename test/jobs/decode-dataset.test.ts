@@ -9,12 +9,15 @@ import { seededRandom } from '../../src-shared/seeded-random'
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
 import type { ClassInfo, ClassificationItem } from '../../src-shared/validate-annotations'
 import { decodeImageRgb } from '../../src-main/dataset/decode-image'
-import { imageAugmenter } from '../../src-main/engine/augment-image'
-import { imageBatch, type ImageSet } from '../../src-main/engine/image-batches'
-import { selectBackend } from '../../src-main/engine/select-backend'
-import { trainClassifier } from '../../src-main/engine/train-classifier'
-import { decodeDataset, pixelStoreDir } from '../../src-main/jobs/decode-dataset'
-import type { TrainingMessage, TrainingRequest } from '../../src-main/jobs/training-protocol'
+import { imageAugmenter } from '../../src-main/engine/data/augment-image'
+import { imageBatch, type ImageSet } from '../../src-main/engine/data/image-batches'
+import { selectBackend } from '../../src-main/engine/backend/select-backend'
+import { trainClassifier } from '../../src-main/engine/tasks/classification/train-classifier'
+import { decodeDataset, pixelStoreDir } from '../../src-main/engine/worker/decode-dataset'
+import type {
+  TrainingMessage,
+  TrainingRequest,
+} from '../../src-main/engine/worker/training-protocol'
 import { syntheticImageSet } from '../engine/synthetic-images'
 
 const CLASSES: ClassInfo[] = [

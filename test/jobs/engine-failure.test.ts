@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { engineFailure, isOutOfMemory } from '../../src-main/jobs/engine-failure'
+import { engineFailure, isOutOfMemory } from '../../src-main/engine/worker/engine-failure'
 
 const params = { batchSize: 64, imageSize: 256 }
 

@@ -6,9 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EpochMetrics } from '../../src-shared/job-events'
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
 import type { ClassInfo, ClassificationItem } from '../../src-shared/validate-annotations'
-import { readCheckpointManifest } from '../../src-main/engine/training-checkpoint'
+import { readCheckpointManifest } from '../../src-main/engine/trainer/training-checkpoint'
 import { runTrainingWorker } from '../../src-main/jobs/run-training-worker'
-import type { TrainingMessage, TrainingRequest } from '../../src-main/jobs/training-protocol'
+import type {
+  TrainingMessage,
+  TrainingRequest,
+} from '../../src-main/engine/worker/training-protocol'
 import { syntheticImageSet } from '../engine/synthetic-images'
 
 const CLASSES: ClassInfo[] = [

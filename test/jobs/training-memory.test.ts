@@ -14,7 +14,7 @@ import {
   estimateTrainingBytes,
   trainingMemoryLimit,
   WASM_MEMORY_BYTES,
-} from '../../src-main/jobs/training-memory'
+} from '../../src-main/engine/worker/training-memory'
 
 function refusal(run: () => unknown): AppError | undefined {
   try {
