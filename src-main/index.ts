@@ -45,15 +45,17 @@ async function start(): Promise<void> {
   const cipher = safeStorageCipher()
   const settings = loadSettings(process.env, { cipher })
   core = await startCore(settings)
+  // One settings service for the window and the endpoint: saves are serialised together and both
+  // seal secrets with the OS cipher.
+  const settingsService = createSettingsService(core, { cipher, runningPort: () => http?.port })
   try {
-    http = await startHttpServer(core, { port: settings.port })
+    http = await startHttpServer(core, { port: settings.port, settings: settingsService })
   } catch (thrown) {
     // The window works without the endpoint; only scripts and browsers lose it.
     const error = toAppError(thrown)
     dialog.showErrorBox('Training Server endpoint not started', describeError(error))
   }
   serveThumbnails(core.jobs)
-  const settingsService = createSettingsService(core, { cipher, runningPort: () => http?.port })
   ipcApi = registerIpcApi(createTypedIpcMain(trusted), coreMainApi(core, settingsService))
   openWindow()
 }

@@ -2,6 +2,7 @@
 
 import type { ServerResponse } from 'node:http'
 import type { Core } from '../core'
+import type { SettingsService } from '../settings-service'
 import type { BrowserSessions } from './browser-sessions'
 
 export interface ServerContext {
@@ -14,4 +15,6 @@ export interface ServerContext {
   uiDir: string | undefined
   /** The browser UI's sessions (in memory: a restart asks the browser for the token again). */
   sessions: BrowserSessions
+  /** The one settings service of this process, shared with the window when there is one. */
+  settings: SettingsService
 }

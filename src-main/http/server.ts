@@ -15,6 +15,7 @@ import { browserGetProblem, hostProblem, originProblem, tokenProblem } from './r
 import { sendError } from './responses'
 import type { ServerContext } from './server-context'
 import { findUiDir, serveUiFile } from './static-ui'
+import { createSettingsService, type SettingsService } from '../settings-service'
 
 export interface HttpServer {
   port: number
@@ -29,6 +30,8 @@ export interface HttpServerOptions {
   uiDir?: string
   /** The browser sessions' clock and lifetime (tests). */
   sessions?: BrowserSessionsOptions
+  /** The process's settings service; the headless server makes its own (it has no OS cipher). */
+  settings?: SettingsService
 }
 
 const HOST = '127.0.0.1'
@@ -44,6 +47,8 @@ export async function startHttpServer(
     openStreams: new Set(),
     uiDir: opts.uiDir ?? findUiDir(),
     sessions: new BrowserSessions(opts.sessions),
+    // Called only once the server is bound, so ctx.port is the real port by then.
+    settings: opts.settings ?? createSettingsService(core, { runningPort: () => ctx.port }),
   }
   const server = createServer({ noDelay: true }, (req, res) => {
     route(req, res, ctx).catch((err: unknown) => {

@@ -1,27 +1,15 @@
 // The settings routes of the endpoint, for the settings screen in a browser: GET and PUT
 // /api/settings (the settings file) and POST /api/settings/test (list the client buckets the given
-// settings reach, saving nothing). The headless server has no cipher, so access keys cannot be
+// settings reach, saving nothing). They use the process's one settings service (ctx.settings), so
+// saves through the endpoint and the window are serialised together and, in the desktop app,
+// seal secrets with the same OS cipher. Headless there is no cipher, so access keys cannot be
 // stored through it: a profile or the environment supplies credentials there.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { appError } from '../../src-shared/errors'
-import type { Core } from '../core'
-import { createSettingsService, type SettingsService } from '../settings-service'
 import { readJsonBody } from './request-body'
 import { sendError, sendJson } from './responses'
 import type { ServerContext } from './server-context'
-
-// One service per core, so saves through this endpoint are serialised like the window's.
-const services = new WeakMap<Core, SettingsService>()
-
-function serviceOf(core: Core, port: number): SettingsService {
-  let service = services.get(core)
-  if (!service) {
-    service = createSettingsService(core, { runningPort: () => port })
-    services.set(core, service)
-  }
-  return service
-}
 
 function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {
   res.setHeader('allow', allow)
@@ -39,7 +27,7 @@ export async function handleSettingsApi(
   const test = segments[1] === 'test'
   if (segments.length === 2 && !test) return false
   const method = req.method === 'HEAD' ? 'GET' : req.method
-  const service = serviceOf(ctx.core, ctx.port)
+  const service = ctx.settings
   try {
     if (test) {
       if (method !== 'POST') methodNotAllowed(req, res, 'POST')

@@ -1,6 +1,8 @@
 // Transfer progress (files and bytes) reported at a bounded rate: a sync of thousands of small
 // files must not flood the job log, yet the first and the final counts are always reported.
 
+import { progressGate } from '../platform/rate-gate'
+
 export interface MirrorProgress {
   filesDone: number
   filesTotal: number
@@ -22,13 +24,9 @@ export function progressCounter(
   intervalMs = 100,
 ): ProgressCounter {
   const current = { ...totals }
-  let last = Number.NEGATIVE_INFINITY
+  const due = progressGate(intervalMs)
   const report = (force: boolean) => {
-    if (!onProgress) return
-    const now = performance.now()
-    if (!force && now - last < intervalMs) return
-    last = now
-    onProgress({ ...current })
+    if (onProgress && due(force)) onProgress({ ...current })
   }
   return {
     current,

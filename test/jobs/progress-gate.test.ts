@@ -1,7 +1,7 @@
 // The gate that thins out progress messages: one per interval, except the forced last step.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { PROGRESS_INTERVAL_MS, progressGate } from '../../src-main/engine/worker/progress-gate'
+import { PROGRESS_INTERVAL_MS, progressGate } from '../../src-main/platform/rate-gate'
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'] })

@@ -14,7 +14,7 @@ import { RESIZE_MODE, decodeImageBufferRgb } from '../../dataset/decode-image'
 import { reasonOf } from '../../dataset/image-input'
 import type { SampleSet } from '../data/image-batches'
 import { storedImageSet } from '../data/stored-image-set'
-import { progressGate } from './progress-gate'
+import { progressGate } from '../../platform/rate-gate'
 import type { TrainingMessage, TrainingRequest } from './training-protocol'
 
 /** More undecodable images than this share fails the run instead of training on the rest. */

@@ -1,5 +1,5 @@
-// How often a job stage reports progress: often enough for a live bar, rarely enough that the
-// messages to the parent do not slow the work they describe.
+// How often progress is reported (a job stage's, a transfer's): often enough for a live bar, rarely
+// enough that the messages do not slow the work they describe. The one throttle of the app.
 
 export const PROGRESS_INTERVAL_MS = 200
 
