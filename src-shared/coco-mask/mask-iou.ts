@@ -5,6 +5,7 @@
 // IoU starts from it.
 
 import { rleArea, rleToBbox, type CocoBox, type Rle } from './rle'
+import { walkRunPairs } from './run-pairs'
 
 /** Box IoU of COCO's `bbIou`; against a crowd box, intersection over the detection's area. */
 export function boxIou(detection: CocoBox, truth: CocoBox, crowd: boolean): number {
@@ -20,33 +21,12 @@ export function boxIou(detection: CocoBox, truth: CocoBox, crowd: boolean): numb
 
 /** Intersection and union pixel counts of two masks of one size, walked run by run. */
 function overlap(a: Rle, b: Rle): { intersection: number; union: number } {
-  let ia = 1
-  let ib = 1
-  let leftA = a.counts[0] ?? 0
-  let leftB = b.counts[0] ?? 0
-  let inA = false
-  let inB = false
   let intersection = 0
   let union = 0
-  let remaining = 1
-  while (remaining > 0) {
-    const step = Math.min(leftA, leftB)
-    if (inA || inB) {
-      union += step
-      if (inA && inB) intersection += step
-    }
-    leftA -= step
-    if (leftA === 0 && ia < a.counts.length) {
-      leftA = a.counts[ia++] as number
-      inA = !inA
-    }
-    leftB -= step
-    if (leftB === 0 && ib < b.counts.length) {
-      leftB = b.counts[ib++] as number
-      inB = !inB
-    }
-    remaining = leftA + leftB
-  }
+  walkRunPairs(a, b, (length, inA, inB) => {
+    if (inA || inB) union += length
+    if (inA && inB) intersection += length
+  })
   return { intersection, union }
 }
 

@@ -2,43 +2,26 @@
 // (COCO's `rleMerge`): how the parts of a multi-polygon annotation become one mask.
 
 import type { Rle } from './rle'
+import { walkRunPairs } from './run-pairs'
 
 /** Two masks of one size merged run by run. */
 function mergePair(a: Rle, b: Rle, intersect: boolean): Rle {
   // Every output boundary is a boundary of a or b, plus a possible leading zero run.
   const counts = new Uint32Array(a.counts.length + b.counts.length + 1)
   let runs = 0
-  let ia = 1
-  let ib = 1
-  let leftA = a.counts[0] ?? 0
-  let leftB = b.counts[0] ?? 0
-  let inA = false
-  let inB = false
   let value = false
   let run = 0
-  let remaining = 1
-  while (remaining > 0) {
-    const step = Math.min(leftA, leftB)
-    run += step
-    leftA -= step
-    if (leftA === 0 && ia < a.counts.length) {
-      leftA = a.counts[ia++] as number
-      inA = !inA
-    }
-    leftB -= step
-    if (leftB === 0 && ib < b.counts.length) {
-      leftB = b.counts[ib++] as number
-      inB = !inB
-    }
-    remaining = leftA + leftB
-    const previous: boolean = value
-    value = intersect ? inA && inB : inA || inB
-    // A run closes when the merged value flips, and the last one when both inputs are used up.
-    if (value !== previous || remaining === 0) {
+  walkRunPairs(a, b, (length, inA, inB) => {
+    const covered = intersect ? inA && inB : inA || inB
+    // A run closes where the merged value flips; the first is a zero run when it starts covered.
+    if (covered !== value) {
       counts[runs++] = run
       run = 0
+      value = covered
     }
-  }
+    run += length
+  })
+  counts[runs++] = run
   return { height: a.height, width: a.width, counts: counts.slice(0, runs) }
 }
 
