@@ -9,6 +9,12 @@ export interface Prediction {
   score: number
 }
 
+/** A detection model's answer for one object, in COCO's results shape. */
+export interface DetectionPrediction extends Prediction {
+  /** [x, y, w, h] in the posted image's own pixels. */
+  bbox: [number, number, number, number]
+}
+
 /** Which stored model answered: its bucket, the ETag of its model.json, and the run if known. */
 export interface PredictionModel {
   bucket: string
