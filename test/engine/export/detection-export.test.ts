@@ -39,7 +39,9 @@ function outputsOf(m: tf.LayersModel): tf.Tensor[] {
 function maxDifference(a: tf.Tensor[], b: tf.Tensor[]): number {
   expect(b.map((t) => t.shape)).toEqual(a.map((t) => t.shape))
   return Math.max(
-    ...a.map((t, i) => tf.tidy(() => tf.max(tf.abs(tf.sub(t, b[i] as tf.Tensor))).dataSync()[0])),
+    ...a.map((t, i) =>
+      tf.tidy(() => tf.max(tf.abs(tf.sub(t, b[i] as tf.Tensor))).dataSync()[0] ?? NaN),
+    ),
   )
 }
 

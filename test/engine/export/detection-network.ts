@@ -54,7 +54,11 @@ export function buildDetectionNetwork(opts: {
       .apply([up, skip as Node]) as Node
     x = bnRelu(conv(joined, headWidth, `up${step + 1}_conv`), `up${step + 1}`)
   }
-  const head = (name: string, k: number, last: Partial<tf.layers.Conv2DLayerArgs>): Node => {
+  const head = (
+    name: string,
+    k: number,
+    last: Pick<Parameters<typeof tf.layers.conv2d>[0], 'activation' | 'biasInitializer'>,
+  ): Node => {
     const hidden = tf.layers
       .conv2d({
         filters: headWidth,
