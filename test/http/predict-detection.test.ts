@@ -171,6 +171,23 @@ describe('POST /api/clients/:client/predict with a detection model', () => {
     120_000,
   )
 
+  it('answers in the pixels of the image as shown, EXIF orientation applied', async () => {
+    // Shown 32×64 with the square at cell (1, 2); stored turned a quarter, tagged to turn back.
+    const stored = await sharp(await imageWithSquare(32, 64))
+      .rotate(270)
+      .withMetadata({ orientation: 6 })
+      .jpeg({ quality: 100 })
+      .toBuffer()
+    expect((await sharp(stored).metadata()).width).toBe(64)
+    const res = await predict(stored, 'image/jpeg')
+    expect(res.status, res.text).toBe(200)
+    const boxes = (res.json<PredictionResult>().predictions as DetectionPrediction[]).map(
+      (p) => p.bbox,
+    )
+    expect(boxes).toHaveLength(1)
+    boxes[0]?.forEach((value, i) => expect(value).toBeCloseTo([16, 16, 8, 16][i] ?? NaN, 4))
+  }, 60_000)
+
   it('keeps at most `top` boxes, best first', async () => {
     // Two white squares: cells (row 1, col 2) and (row 3, col 0), the second one dimmer.
     const image = await sharp({
