@@ -57,6 +57,13 @@ export async function describeDataset(
     }
     const unknown = entries?.unknownCategories?.get(file)
     if (unknown !== undefined) image.unknownCategoryId = unknown
+    const boxed = entries?.boxes?.get(file)
+    if (boxed !== undefined) {
+      image.boxes = boxed.boxes
+      // Boxes are in the pixels annotations.json states; the file's own size is the same image.
+      image.width ??= boxed.width
+      image.height ??= boxed.height
+    }
     const skipped = skippedBy.get(file)
     if (skipped !== undefined) image.skipped = skipped
     images.push(image)
