@@ -36,6 +36,7 @@ export interface DatasetView {
   empty?: boolean
   syncedAt?: string
   images: DatasetImage[]
+  /** `count`: images labelled with the class, or, for images with boxes, showing it in a box. */
   classes: { name: string; categoryId: number; count: number }[]
   report?: AnnotationReport
   /** Images training leaves out (at most 100 listed); `skippedImageCount` counts them all. */

@@ -69,6 +69,15 @@ describe('describeDataset', () => {
       { categoryId: 1, bbox: [50, 10, 14, 10] },
       { categoryId: 2, bbox: [0, 0, 20, 20], iscrowd: 1 },
     ])
+    // A class counts the images showing it in a box, each once.
+    for (const { categoryId, count } of view.classes) {
+      const showing = new Set(
+        doc.annotations
+          .filter((a: { category_id: number; id: number }) => a.category_id === categoryId && a.id !== 902)
+          .map((a: { image_id: number }) => a.image_id),
+      )
+      expect(count).toBe(showing.size)
+    }
     // A classification dataset has no boxes to carry.
     const plain = await describeDataset('client0', root)
     expect(plain.images.some((image) => image.boxes !== undefined)).toBe(false)
