@@ -73,7 +73,10 @@ describe('describeDataset', () => {
     for (const { categoryId, count } of view.classes) {
       const showing = new Set(
         doc.annotations
-          .filter((a: { category_id: number; id: number }) => a.category_id === categoryId && a.id !== 902)
+          .filter(
+            (a: { category_id: number; id: number }) =>
+              a.category_id === categoryId && a.id !== 902,
+          )
           .map((a: { image_id: number }) => a.image_id),
       )
       expect(count).toBe(showing.size)
