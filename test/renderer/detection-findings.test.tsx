@@ -62,6 +62,6 @@ describe('box findings on the errors screen', () => {
         { code: 'BBOX_INVALID', path: '$.annotations[2].bbox', line: true, image: '—' },
       ]),
     )
-    expect(within(table).getByRole('button', { name: 'Open image a.jpg' })).toBeTruthy()
+    expect(within(table).getAllByRole('button', { name: 'Open image a.jpg' })).toHaveLength(2)
   })
 })
