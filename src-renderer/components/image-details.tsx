@@ -10,6 +10,8 @@ import { ClassLegend } from '../tasks/detection/class-legend'
 export function imageLabel(image: DatasetImage): string {
   if (image.label !== undefined) return image.label
   if (image.unknownCategoryId !== undefined) return `unknown category ${image.unknownCategoryId}`
+  // A detection image showing several classes has no one label: what it has is its boxes.
+  if (image.boxes && image.boxes.length > 0) return formatCount(image.boxes.length, 'box', 'boxes')
   return 'unlabelled'
 }
 

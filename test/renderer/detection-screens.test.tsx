@@ -18,7 +18,7 @@ import {
   detectionEpochsOf,
   detectionMetricsOf,
 } from '../../src-renderer/tasks/detection/detection-metrics-of'
-import { detectionEpoch, detectionMetrics, detectionRecord } from './detection-run-fixture'
+import { detectionEpoch, detectionMetrics, detectionRecord } from '../fixtures/detection-run'
 import { renderWithStore } from './render-app'
 
 afterEach(cleanup)
@@ -221,6 +221,8 @@ describe('boxes on the dataset screen', () => {
     })
     const grid = screen.getByRole('listbox', { name: 'Dataset images' })
     const cell = within(grid).getByRole('option', { name: /^a\.jpg/ })
+    // Several classes, no one label: the cell says what it has.
+    expect(cell.getAttribute('aria-label')).toBe('a.jpg, 2 boxes')
     const svg = cell.querySelector('svg.box-overlay') as SVGElement
     expect(svg.getAttribute('viewBox')).toBe('0 0 200 100')
     expect(svg.getAttribute('preserveAspectRatio')).toBe('xMidYMid slice')

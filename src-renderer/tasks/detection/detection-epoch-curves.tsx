@@ -49,7 +49,7 @@ export function DetectionEpochCurves({
         xMax={xMax}
         marker={marker}
         yRange={[0, 1]}
-        formatY={(v) => formatMetric(v, 1)}
+        formatY={(v) => formatMetric(v, 2)}
         formatValue={(v) => formatMetric(v, 3)}
         series={[{ label: 'Validation', tone: 'validation', points: series((e) => e.valMap50) }]}
       />
