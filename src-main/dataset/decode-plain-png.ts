@@ -47,6 +47,9 @@ function isPlainPng(bytes: Uint8Array, size: number): boolean {
     const length = view.getUint32(position)
     const type = String.fromCharCode(...bytes.subarray(position + 4, position + 8))
     if (!PLAIN_CHUNKS.has(type)) return false
+    // Transparency by palette entry is what the fast path is checked on; a grey or RGB key colour
+    // is rare enough to leave to sharp.
+    if (type === 'tRNS' && colourType !== 3) return false
     if (type === 'IEND') return true
     position += 12 + length
   }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { crc32 } from 'node:zlib'
 import { PNG, type ColorType } from 'pngjs'
 import sharp, { type PngOptions } from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -87,6 +88,18 @@ describe('decodePlainPngRgb', () => {
     // A colour profile: sharp converts to sRGB.
     const profiled = await sharp(rgb).withIccProfile('p3').png().toBuffer()
     expect(decodePlainPngRgb(profiled, SIDE)).toBeUndefined()
+    // A key colour (tRNS on an RGB image): left to sharp, the fast path is checked on palettes.
+    const body = Buffer.concat([Buffer.from('tRNS'), Buffer.from([0, 0, 0, 0, 0, 0])])
+    const crc = Buffer.alloc(4)
+    crc.writeUInt32BE(crc32(body))
+    const keyColour = Buffer.concat([
+      rgb.subarray(0, 33),
+      Buffer.from([0, 0, 0, 6]),
+      body,
+      crc,
+      rgb.subarray(33),
+    ])
+    expect(decodePlainPngRgb(keyColour, SIDE)).toBeUndefined()
     // Not a PNG.
     const jpeg = await sharp(rgb).jpeg().toBuffer()
     expect(decodePlainPngRgb(jpeg, SIDE)).toBeUndefined()
