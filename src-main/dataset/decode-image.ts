@@ -4,6 +4,7 @@
 
 import type { Sharp } from 'sharp'
 import { AppFailure, appError } from '../../src-shared/errors'
+import { decodePlainPngRgb } from './decode-plain-png'
 import { openImage, reasonOf } from './image-input'
 
 /**
@@ -55,7 +56,8 @@ export async function decodeImageRgb(file: string, size: number): Promise<Uint8A
 
 /**
  * The same as decodeImageRgb for a file already read into memory (to hash it, say); `file` only
- * names it in errors. Messages read as they would for the file itself.
+ * names it in errors. Messages read as they would for the file itself. A plain PNG at the input
+ * size skips sharp: the same pixels at a fraction of the cost.
  */
 export async function decodeImageBufferRgb(
   bytes: Uint8Array,
@@ -63,6 +65,8 @@ export async function decodeImageBufferRgb(
   file: string,
 ): Promise<Uint8Array> {
   checkSize(size)
+  const plain = decodePlainPngRgb(bytes, size)
+  if (plain !== undefined) return plain
   try {
     return await toModelInput(openImage(bytes), size)
   } catch (thrown) {

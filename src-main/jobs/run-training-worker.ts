@@ -13,6 +13,9 @@ import type {
   TrainingRequest,
 } from '../engine/worker/training-protocol'
 
+/** The module keras-h5 and load-keras-h5 import. */
+const H5WASM_MODULE = 'h5wasm/node'
+
 /** Longest wait for a terminated worker thread to stop before settling anyway. */
 const TERMINATION_GRACE_MS = 1000
 
@@ -24,7 +27,10 @@ export interface RunTrainingOptions {
 
 /** Where the worker script is: the bundle `training-worker.js`, or `training-worker.ts` via tsx. */
 export function trainingWorkerEntry(): { url: URL; execArgv: string[] } {
-  return workerEntry(import.meta.url, 'training-worker', '../engine/worker/training-worker.ts')
+  return workerEntry(import.meta.url, 'training-worker', '../engine/worker/training-worker.ts', {
+    // The Keras HDF5 writer's engine: loaded through tsx, it alone took half the thread's start.
+    preload: [H5WASM_MODULE],
+  })
 }
 
 /**
