@@ -231,6 +231,8 @@ async function main(): Promise<void> {
         channels: 3,
         epochs: ours.epochs_run,
         train_images: trainImages,
+        // The peer always tests on all 10,000: accuracies compare only at that count.
+        test_images: testImages,
         train_s: ours.train_s,
         images_per_s: ours.images_per_s,
         test_accuracy: ours.test_accuracy,
