@@ -6,7 +6,7 @@
 // the job trains from scratch and says so in its log and result.
 
 import { createServer, type Server } from 'node:http'
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
@@ -34,6 +34,26 @@ function tinyMobileNetV1(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: top, name: 'tiny_mobilenet_v1' })
 }
 
+/**
+ * Rewrites a saved model's one weight file as two shards, one in a subfolder, as the public
+ * models come (group1-shard1of2.bin, …): each must be fetched relative to model.json.
+ */
+async function splitIntoShards(folder: string): Promise<void> {
+  const jsonFile = join(folder, 'model.json')
+  const json = JSON.parse(await readFile(jsonFile, 'utf8')) as {
+    weightsManifest: { paths: string[] }[]
+  }
+  const group = json.weightsManifest[0]!
+  const bytes = await readFile(join(folder, group.paths[0]!))
+  await rm(join(folder, group.paths[0]!))
+  const half = Math.floor(bytes.length / 2)
+  await mkdir(join(folder, 'shards'))
+  await writeFile(join(folder, 'group1-shard1of2.bin'), bytes.subarray(0, half))
+  await writeFile(join(folder, 'shards', 'group1-shard2of2.bin'), bytes.subarray(half))
+  group.paths = ['group1-shard1of2.bin', 'shards/group1-shard2of2.bin']
+  await writeFile(jsonFile, JSON.stringify(json))
+}
+
 function lines(text: string): (JobEvent | JobResult)[] {
   return text
     .trimEnd()
@@ -57,6 +77,7 @@ describe('a job naming a preset backbone', () => {
     const model = tinyMobileNetV1()
     await saveTfjsModel(model, join(scratch, 'model'))
     model.dispose()
+    await splitIntoShards(join(scratch, 'model'))
     const publicPath = new URL(backbonePreset(PRESET)?.url ?? '').pathname
     const folder = publicPath.slice(0, publicPath.lastIndexOf('/') + 1)
     files = createServer((req, res) => {
@@ -94,7 +115,6 @@ describe('a job naming a preset backbone', () => {
     )
 
   it('downloads model.json and its weights once, under the preset path, and trains on the cut', async () => {
-    const weightFiles = (await readdir(join(scratch, 'model'))).filter((f) => f !== 'model.json')
     const res = await progress(server)
     const stream = lines(res.text)
     const result = stream.at(-1) as JobResult
@@ -102,7 +122,11 @@ describe('a job naming a preset backbone', () => {
     expect(result.backboneFallback).toBeUndefined()
     const folder = '/tfjs-models/tfjs/mobilenet_v1_0.25_224/'
     expect(served.sort()).toEqual(
-      [`${folder}model.json`, ...weightFiles.map((f) => `${folder}${f}`)].sort(),
+      [
+        `${folder}model.json`,
+        `${folder}group1-shard1of2.bin`,
+        `${folder}shards/group1-shard2of2.bin`,
+      ].sort(),
     )
     // Features from conv_pw_13_relu (8 channels, pooled), not the 5-way softmax on top.
     expect(result.metrics?.transfer).toMatchObject({
