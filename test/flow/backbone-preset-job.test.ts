@@ -1,7 +1,7 @@
 // A preset backbone as a user names it (`backbone=mobilenet_v1_0.25_224`), served by the test
 // under the preset's public path from a local server that TRAINING_SERVER_BACKBONE_PRESET_BASE
 // points at: nothing is fetched from the internet. The first job downloads model.json and its
-// weight file (found relative to model.json), takes features from the preset's inner layer and
+// weight shards (found relative to model.json), takes features from the preset's inner layer and
 // stores a model; the next one uses the cached copy without a request. With the base unreachable,
 // the job trains from scratch and says so in its log and result.
 
