@@ -1,10 +1,14 @@
 // How long COCO box evaluation takes on a validation set of typical size: one JSON line with
 // the images, detections and milliseconds of evaluate + accumulate + summarize. Seeded, so
-// every run scores the same boxes.
+// every run scores the same boxes. One line per run, then (with --repeat above 1, default 3) a
+// median line.
+//
+//   npx tsx bench/coco-eval.bench.ts [--images 500] [--detections 20] [--classes 5] [--repeat 3]
 
 import type { CocoDetectionResult, CocoEvalGroundTruth } from '../src-shared/coco'
 import { evaluateBoxes } from '../src-main/engine/evaluation/coco-eval'
 import { positiveIntegerOption } from './bench-options'
+import { RunLog } from './bench-summary'
 
 const images = positiveIntegerOption('images', 500)
 const perImage = positiveIntegerOption('detections', 20)
@@ -67,25 +71,23 @@ const input = {
   detections,
 }
 // Wall time is what a user waits; CPU time says how much of it was ours on a shared machine.
-let best = Infinity
-let bestCpu = Infinity
-let ap = 0
-for (let run = 0; run < repeat; run++) {
+const log = new RunLog(() => 'coco-eval')
+for (let run = 1; run <= repeat; run++) {
   const started = performance.now()
   const cpu = process.cpuUsage()
-  ap = evaluateBoxes(input).stats.ap
-  best = Math.min(best, performance.now() - started)
-  bestCpu = Math.min(bestCpu, process.cpuUsage(cpu).user / 1000)
-}
-console.log(
-  JSON.stringify({
+  const ap = evaluateBoxes(input).stats.ap
+  const ms = performance.now() - started
+  const cpuMs = process.cpuUsage(cpu).user / 1000
+  log.print({
     bench: 'coco-eval',
     images,
     classes,
     detections: detections.length,
     groundTruths: groundTruths.length,
-    ms: Math.round(best * 10) / 10,
-    cpuMs: Math.round(bestCpu * 10) / 10,
+    ms: Math.round(ms * 10) / 10,
+    cpuMs: Math.round(cpuMs * 10) / 10,
     ap: Math.round(ap * 1e4) / 1e4,
-  }),
-)
+    run,
+  })
+}
+log.printMedians()

@@ -4,9 +4,11 @@
 // batch 64, random 28×28×1 inputs. Prints one JSON line per backend/thread count with images/s,
 // then one line per run with the per-kernel profile of a single step.
 //
-//   npx tsx bench/engine-step.bench.ts [--steps N] [--threads 1,2] [--cpu]
+//   npx tsx bench/engine-step.bench.ts [--steps N] [--threads 1,2] [--cpu] [--repeat 1] [--batch 64]
 //
 // Each measurement runs in its own process: the wasm thread pool is fixed once a backend starts.
+// --repeat N runs each N times and then prints a median line per backend and thread count. No
+// peer here: bench/fashion-mnist.bench.ts sets the same network beside PyTorch.
 
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -14,8 +16,9 @@ import * as tf from '@tensorflow/tfjs'
 import { classifierTrainStep } from '../src-main/engine/tasks/classification/step'
 import { backendThreads, selectBackend } from '../src-main/engine/backend/select-backend'
 import type { BackendName } from '../src-shared/train-params'
+import { positiveIntegerOption } from './bench-options'
+import { RunLog, type BenchLine } from './bench-summary'
 
-const BATCH = 64
 const CLASSES = 10
 
 function option(name: string): string | undefined {
@@ -65,14 +68,15 @@ function referenceNetwork(): tf.LayersModel {
 
 /** One measurement in this process: `backend` with `threads`, `steps` timed steps. */
 async function measure(backend: BackendName, threads: number, steps: number): Promise<void> {
+  const batch = positiveIntegerOption('batch', 64)
   await selectBackend(backend, { threads })
   tf.env().set('PROD', true)
   const model = referenceNetwork()
   const optimizer = tf.train.adam(1e-3)
   const step = classifierTrainStep(model, optimizer, CLASSES)
-  const images = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, 'float32', 7) as tf.Tensor4D
+  const images = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 7) as tf.Tensor4D
   const labels = tf.tensor1d(
-    Array.from({ length: BATCH }, (_, i) => (i * 7) % CLASSES),
+    Array.from({ length: batch }, (_, i) => (i * 7) % CLASSES),
     'int32',
   )
   const warmup = backend === 'cpu' ? 0 : 3
@@ -88,10 +92,10 @@ async function measure(backend: BackendName, threads: number, steps: number): Pr
       network: 'fashion-mnist-reference',
       backend,
       threads: backendThreads(),
-      batch: BATCH,
+      batch,
       steps,
       step_ms: Math.round((ms / steps) * 10) / 10,
-      images_per_s: Math.round(((BATCH * steps) / ms) * 1000 * 10) / 10,
+      images_per_s: Math.round(((batch * steps) / ms) * 1000 * 10) / 10,
       cpu_per_wall: Math.round(((cpu.user + cpu.system) / 1000 / ms) * 100) / 100,
     }),
   )
@@ -131,16 +135,31 @@ async function main(): Promise<void> {
   const runs = threadCounts.map((threads) => `wasm:${threads}:${steps}`)
   // The pure-JavaScript backend is two orders of magnitude slower: one step tells enough.
   if (process.argv.includes('--cpu')) runs.push('cpu:1:1')
+  const repeat = positiveIntegerOption('repeat', 1)
   const self = fileURLToPath(import.meta.url)
-  for (const run of runs) {
-    const result = spawnSync(process.execPath, [...process.execArgv, self, '--child', run], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      encoding: 'utf8',
-    })
-    for (const line of result.stdout.split('\n')) if (line.startsWith('{')) console.log(line)
-    if (result.status !== 0)
-      console.log(JSON.stringify({ bench: 'engine-step', run, failed: true }))
-  }
+  // Profiles are lists per kernel, not numbers: printed per run, left out of the medians.
+  const log = new RunLog((line) => `${String(line.backend)}:${String(line.threads)}`)
+  for (let round = 1; round <= repeat; round++)
+    for (const run of runs) {
+      const batchArgs = ['--batch', String(positiveIntegerOption('batch', 64))]
+      const result = spawnSync(
+        process.execPath,
+        [...process.execArgv, self, ...batchArgs, '--child', run],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+          encoding: 'utf8',
+        },
+      )
+      for (const text of result.stdout.split('\n')) {
+        if (!text.startsWith('{')) continue
+        const line = JSON.parse(text) as BenchLine
+        if (line.bench === 'engine-step') log.print({ ...line, run: round })
+        else console.log(text)
+      }
+      if (result.status !== 0)
+        console.log(JSON.stringify({ bench: 'engine-step', run, failed: true }))
+    }
+  log.printMedians()
 }
 
 await main()

@@ -1,7 +1,9 @@
 // Fashion-MNIST (Debian's dataset-fashion-mnist, idx files) as the datasets clients upload: one
 // grayscale PNG per image under images/ and coco/annotations.json, so the benchmark trains through
 // the same loading and decoding code as a job. Converted folders are kept in the OS temp folder,
-// keyed by split and image count, so later runs start at once.
+// keyed by split and image count, so later runs start at once. TRAINING_SERVER_FASHION_MNIST names
+// another folder of the same idx files (the smoke test writes a tiny one; it also points TMPDIR
+// at its own folder, so its conversions never pass for the real dataset's).
 
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
@@ -11,7 +13,8 @@ import { gunzipSync } from 'node:zlib'
 import pLimit from 'p-limit'
 import sharp from 'sharp'
 
-export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'
+export const FASHION_MNIST_DIR =
+  process.env.TRAINING_SERVER_FASHION_MNIST ?? '/usr/share/datasets/fashion-mnist'
 export const FASHION_CLASSES = [
   'T-shirt/top',
   'Trouser',

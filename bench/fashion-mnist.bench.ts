@@ -1,11 +1,15 @@
 // Fashion-MNIST, side by side with PyTorch: the images are converted into a client dataset
 // (PNG + COCO annotations), loaded and validated with loadDataset, decoded with the job's decoder
-// and trained with the engine; then ../shared/reference/torch_fashion_mnist.py trains the same
-// network on the same images with the same threads. Both print a JSON line with images/s and
-// accuracy on the 10,000 test images, followed by a ratio line.
+// and trained with the engine; then shared/reference/torch_fashion_mnist.py (found beside the
+// project, see reference-peer.ts) trains the same network on the same images with the same
+// threads. Both print a JSON line with images/s and accuracy on the 10,000 test images, followed
+// by a ratio line; with --repeat N, a median line of each after the last run.
 //
 //   npx tsx bench/fashion-mnist.bench.ts [--threads 2] [--epochs 2] [--train-images 60000]
-//       [--repeat 1] [--recipe reference|default] [--no-peer] [--clean]
+//       [--test-images 10000] [--repeat 1] [--recipe reference|default] [--no-peer] [--clean]
+//
+// Without --no-peer the run stops at once when the peer cannot run (no python3-torch), rather
+// than printing one side only. --test-images is for smoke runs: the peer always tests on 10,000.
 //
 // --recipe reference (the default) trains the peer's network and recipe: reference architecture,
 // Adam 1e-3, batch 64, no augmentation, no class weights, fixed learning rate, no early stopping.
@@ -38,15 +42,11 @@ import {
   removeFashionMnistCaches,
 } from './fashion-mnist-dataset'
 import { choiceOption, hasFlag, positiveIntegerOption } from './bench-options'
+import { RunLog, ratioOf, rounded as round } from './bench-summary'
+import { PEER_PYTHON, referenceScript, torchPeerMissing } from './reference-peer'
 
-// The shared folder sits beside the clone; TRAINING_SERVER_SHARED points elsewhere when it does not.
-const SHARED = process.env.TRAINING_SERVER_SHARED ?? join(import.meta.dirname, '..', '..', 'shared')
-const PEER_SCRIPT = join(SHARED, 'reference', 'torch_fashion_mnist.py')
-const PEER_PYTHON = '/usr/bin/python3'
-const TEST_IMAGES = 10_000
+const PEER_SCRIPT = referenceScript('torch_fashion_mnist.py')
 const SIDE = 28
-
-const round = (value: number, digits: number) => Number(value.toFixed(digits))
 
 /**
  * A converted split, loaded and validated like a job's dataset and decoded like the worker does:
@@ -164,11 +164,16 @@ async function trainOurs(
   }
 }
 
-function runPeer(threads: number, epochs: number, trainImages: number): Record<string, unknown> {
+function runPeer(
+  script: string,
+  threads: number,
+  epochs: number,
+  trainImages: number,
+): Record<string, unknown> {
   const result = spawnSync(
     PEER_PYTHON,
     [
-      PEER_SCRIPT,
+      script,
       '--threads',
       String(threads),
       '--epochs',
@@ -194,6 +199,14 @@ async function main(): Promise<void> {
   const trainImages = positiveIntegerOption('train-images', 60_000)
   const repeat = positiveIntegerOption('repeat', 1)
   const recipe = choiceOption('recipe', ['reference', 'default'], 'reference')
+  const testImages = positiveIntegerOption('test-images', 10_000)
+  const withPeer = !hasFlag('no-peer')
+  const peerMissing = withPeer ? torchPeerMissing(PEER_SCRIPT) : undefined
+  if (peerMissing !== undefined)
+    throw new Error(
+      `the PyTorch peer cannot run: ${peerMissing}; pass --no-peer to measure ours only`,
+    )
+  const log = new RunLog((line) => `${String(line.bench)}:${String(line.side)}`)
 
   await selectBackend('wasm', { threads })
   tf.env().set('PROD', true)
@@ -201,15 +214,16 @@ async function main(): Promise<void> {
   const cacheDir = await mkdtemp(join(tmpdir(), 'fashion-mnist-cache-'))
   const decoded = [
     await loadSplit('train', trainImages, cacheDir),
-    await loadSplit('t10k', TEST_IMAGES, cacheDir),
+    await loadSplit('t10k', testImages, cacheDir),
   ]
   const [train, test] = decoded.map((split) => split.set) as [SampleSet, SampleSet]
   const loadS = round((performance.now() - loading) / 1000, 1)
   try {
     for (let run = 1; run <= repeat; run++) {
       const ours = await trainOurs(recipe, train, test, epochs)
-      const oursLine = {
-        engine: 'training-server',
+      log.print({
+        bench: 'fashion-mnist',
+        side: 'training-server',
         backend: tf.getBackend(),
         threads: backendThreads(),
         recipe,
@@ -217,29 +231,32 @@ async function main(): Promise<void> {
         channels: 3,
         epochs: ours.epochs_run,
         train_images: trainImages,
+        // The peer always tests on all 10,000: accuracies compare only at that count.
+        test_images: testImages,
         train_s: ours.train_s,
         images_per_s: ours.images_per_s,
         test_accuracy: ours.test_accuracy,
         ...(ours.macro_f1 !== undefined && { test_macro_f1: ours.macro_f1 }),
         load_and_decode_s: loadS,
         run,
-      }
-      console.log(JSON.stringify(oursLine))
-      if (hasFlag('no-peer')) continue
-      const peer = runPeer(threads, epochs, trainImages)
-      console.log(JSON.stringify({ ...peer, run }))
-      console.log(
-        JSON.stringify({
-          bench: 'fashion-mnist-ratio',
-          recipe,
-          threads,
-          images_per_s_ratio: round(ours.images_per_s / Number(peer.images_per_s), 3),
-          ours_test_accuracy: ours.test_accuracy,
-          peer_test_accuracy: peer.test_accuracy,
-          run,
-        }),
-      )
+      })
+      if (!withPeer || PEER_SCRIPT === undefined) continue
+      const peer = runPeer(PEER_SCRIPT, threads, epochs, trainImages)
+      log.print({ bench: 'fashion-mnist', side: 'pytorch', ...peer, run })
+      log.print({
+        bench: 'fashion-mnist-ratio',
+        side: 'ours/pytorch',
+        recipe,
+        threads,
+        images_per_s_ratio: ratioOf(ours.images_per_s, peer.images_per_s),
+        // Time to the accuracy each reached: below 1 means ours trained in less time.
+        train_s_ratio: ratioOf(ours.train_s, peer.train_s),
+        ours_test_accuracy: ours.test_accuracy,
+        peer_test_accuracy: peer.test_accuracy,
+        run,
+      })
     }
+    log.printMedians()
   } finally {
     decoded.forEach((split) => split.close())
     await rm(cacheDir, { recursive: true, force: true })

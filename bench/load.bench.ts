@@ -5,6 +5,9 @@
 // Prints one JSON line per result.
 //
 //   npx tsx bench/load.bench.ts [--clients 20] [--requests 200] [--rate 1000] [--seconds 10]
+//       [--repeat 1]
+//
+// --repeat N runs both measurements N times on one server, then prints a median line of each.
 
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -23,6 +26,7 @@ import { writeDemoDataset, type DemoDatasetOptions } from '../src-main/dataset/d
 import { startHttpServer, type HttpServer } from '../src-main/http/server'
 import { uploadFolder } from '../src-main/storage/upload-folder'
 import { positiveIntegerOption } from './bench-options'
+import { RunLog } from './bench-summary'
 
 export interface LoadServer {
   core: Core
@@ -216,13 +220,17 @@ async function main(): Promise<void> {
   const requests = positiveIntegerOption('requests', 200)
   const rate = positiveIntegerOption('rate', 1000)
   const seconds = positiveIntegerOption('seconds', 10)
+  const repeat = positiveIntegerOption('repeat', 1)
   const server = await startLoadServer({ TRAINING_SERVER_CONCURRENCY: '3' })
+  const log = new RunLog((line) => String(line.bench))
   try {
     const clients = Array.from({ length: clientCount }, (_, i) => `load${i}`)
-    await server.seedClients([...clients, 'busy'], { classes: 2, imagesPerClass: 5, size: 24 })
-    const storm = await progressStorm(server, clients, requests, 'epochs=1&image_size=16')
-    console.log(
-      JSON.stringify({
+    // A busy client per run: an interrupted job may still be winding down when the next run starts.
+    const busy = Array.from({ length: repeat }, (_, i) => `busy${i + 1}`)
+    await server.seedClients([...clients, ...busy], { classes: 2, imagesPerClass: 5, size: 24 })
+    for (let run = 1; run <= repeat; run++) {
+      const storm = await progressStorm(server, clients, requests, 'epochs=1&image_size=16')
+      log.print({
         bench: 'progress-storm',
         requests: storm.requests,
         clients: storm.clients,
@@ -231,16 +239,17 @@ async function main(): Promise<void> {
         done: storm.results.filter((r) => r.state === 'done').length,
         missing: storm.missing,
         ms: storm.ms,
-      }),
-    )
-    const path = await trainingJob(server, 'busy')
-    console.log(
-      JSON.stringify({
+        run,
+      })
+      const path = await trainingJob(server, `busy${run}`)
+      log.print({
         bench: 'status-while-training',
         ...(await statusLatency(server.port, path, rate, seconds)),
-      }),
-    )
-    server.core.jobs.interrupt('busy')
+        run,
+      })
+      server.core.jobs.interrupt(`busy${run}`)
+    }
+    log.printMedians()
   } finally {
     await server.close()
   }

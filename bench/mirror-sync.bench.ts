@@ -2,9 +2,9 @@
 // against `aws s3 sync --delete`, each into an empty folder and again with nothing changed.
 // Prints one JSON line per measurement, then one summary line per phase (medians, awscli/ours).
 //
-//   npx tsx bench/mirror-sync.bench.ts [--repeat N] [--objects N]
+//   npx tsx bench/mirror-sync.bench.ts [--repeat N] [--objects N] [--no-peer]
 //
-// awscli is taken from $AWS_CLI, else /usr/bin/aws, else `aws` on PATH.
+// awscli is taken from $AWS_CLI, else /usr/bin/aws, else `aws` on PATH; --no-peer leaves it out.
 
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { spawn, spawnSync } from 'node:child_process'
@@ -20,7 +20,8 @@ import { generateStoreCredentials } from '../src-main/storage/store-credentials'
 import { mirrorBucket } from '../src-main/storage/mirror-bucket'
 import { ensureBucket } from '../src-main/storage/upload-folder'
 import { createS3Client } from '../src-main/storage/s3-client'
-import { positiveIntegerOption } from './bench-options'
+import { hasFlag, positiveIntegerOption } from './bench-options'
+import { median } from './bench-summary'
 
 type Tool = 'training-server' | 'awscli'
 
@@ -118,17 +119,11 @@ function runAwsSync(
   })
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-
 async function main(): Promise<void> {
   if (await rerunWithLegacyCiphers()) return
   const repeat = positiveIntegerOption('repeat', 3)
   const objects = positiveIntegerOption('objects', 2000)
-  const cli = awsCli()
+  const cli = hasFlag('no-peer') ? undefined : awsCli()
   const work = await mkdtemp(join(tmpdir(), 'mirror-bench-'))
   const store = await startEmbeddedS3({
     directory: join(work, 's3'),
@@ -161,7 +156,8 @@ async function main(): Promise<void> {
         }),
       ),
     )
-    if (!cli) console.error('awscli not found: only training-server is measured')
+    if (!cli && !hasFlag('no-peer'))
+      console.error('awscli not found: only training-server is measured')
 
     for (let run = 0; run < repeat; run++) {
       const ours = join(work, `ours-${run}`, 'dest')
@@ -189,7 +185,7 @@ async function main(): Promise<void> {
       console.log(
         JSON.stringify({
           bench: 'mirror',
-          summary: true,
+          summary: 'median',
           phase,
           objects,
           runs: repeat,

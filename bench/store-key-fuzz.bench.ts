@@ -1,5 +1,8 @@
 // Bad object keys through every entry point of the embedded store, signed with its key: one JSON
 // line per entry point with how many requests were tried and refused. Small: runs in seconds.
+// A check rather than a timing, so it has no --repeat; --keys N tries only the first N bad keys.
+//
+//   npx tsx bench/store-key-fuzz.bench.ts [--keys N]
 
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -7,7 +10,8 @@ import { join } from 'node:path'
 import { startEmbeddedS3 } from '../src-main/storage/embedded-s3'
 import { generateStoreCredentials } from '../src-main/storage/store-credentials'
 import { sendSigned } from '../test/storage/signed-request'
-import { fuzzEntryPoints } from '../test/storage/store-key-fuzz'
+import { badKeys, fuzzEntryPoints } from '../test/storage/store-key-fuzz'
+import { positiveIntegerOption } from './bench-options'
 
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'store-fuzz-bench-'))
@@ -23,12 +27,11 @@ async function main(): Promise<void> {
     await send('PUT', `/${bucket}`)
     const created = await send('POST', `/${bucket}/good?uploads`)
     const uploadId = /<UploadId>([0-9a-f]+)<\/UploadId>/.exec(created.text)?.[1] ?? ''
-    const counts = await fuzzEntryPoints({
-      port: store.port,
-      credentials: store.credentials,
-      bucket,
-      uploadId,
-    })
+    const keys = badKeys()
+    const counts = await fuzzEntryPoints(
+      { port: store.port, credentials: store.credentials, bucket, uploadId },
+      keys.slice(0, positiveIntegerOption('keys', keys.length)),
+    )
     for (const c of counts)
       console.log(
         JSON.stringify({

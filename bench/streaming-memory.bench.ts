@@ -5,7 +5,9 @@
 // the speed ratio. One JSON line per measurement; peak RSS is the process's maximum so far.
 //
 //   npx tsx bench/streaming-memory.bench.ts [--threads 2] [--train-images 60000]
-//       [--architecture reference|cnn] [--no-in-memory]
+//       [--architecture reference|cnn] [--no-in-memory] [--repeat 1]
+//
+// --repeat N measures N times, each from a fresh pixel cache, then prints a median line of each.
 
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -23,6 +25,7 @@ import {
 import { decodeDataset, pixelStoreDir } from '../src-main/engine/worker/decode-dataset'
 import type { TrainingRequest } from '../src-main/engine/worker/training-protocol'
 import { choiceOption, hasFlag, positiveIntegerOption } from './bench-options'
+import { RunLog, ratioOf } from './bench-summary'
 import { fashionMnistDataset } from './fashion-mnist-dataset'
 
 const SIDE = 28
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
   const threads = positiveIntegerOption('threads', 2)
   const trainImages = positiveIntegerOption('train-images', 60_000)
   const architecture = choiceOption('architecture', ['reference', 'cnn'], 'reference')
+  const repeat = positiveIntegerOption('repeat', 1)
 
   await selectBackend('wasm', { threads })
   tf.env().set('PROD', true)
@@ -73,7 +77,34 @@ async function main(): Promise<void> {
     augment: false,
     patience: 0,
   }
-  const cacheDir = await mkdtemp(join(tmpdir(), 'training-server-streaming-bench-'))
+  const common = { images: dataset.items.length, threads: backendThreads(), architecture }
+  console.log(JSON.stringify({ bench: 'streaming-start', ...common, rss_mb: rssMb() }))
+  const log = new RunLog((line) => `${String(line.bench)}:${String(line.pass ?? line.source)}`)
+  for (let run = 1; run <= repeat; run++) {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'training-server-streaming-bench-'))
+    try {
+      await measureOnce({ root, dataset, params, cacheDir, threads, common, log, run })
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true })
+    }
+  }
+  log.printMedians()
+}
+
+interface Measurement {
+  root: string
+  dataset: NonNullable<Awaited<ReturnType<typeof loadDataset>>['dataset']>
+  params: TrainParams
+  cacheDir: string
+  threads: number
+  common: Record<string, unknown>
+  log: RunLog
+  run: number
+}
+
+/** One run: decode twice (fresh cache, then cached), train an epoch streamed, then in memory. */
+async function measureOnce(m: Measurement): Promise<void> {
+  const { root, dataset, params, cacheDir, common, log, run } = m
   const request: TrainingRequest = {
     datasetRoot: root,
     classes: dataset.classes,
@@ -81,99 +112,90 @@ async function main(): Promise<void> {
     params,
     outDir: join(cacheDir, 'weights'),
     cacheDir,
-    threads,
+    threads: m.threads,
   }
-  const common = { images: dataset.items.length, threads: backendThreads(), architecture }
-  console.log(JSON.stringify({ bench: 'streaming-start', ...common, rss_mb: rssMb() }))
+  for (const pass of ['first', 'second']) {
+    const started = performance.now()
+    const decoded = await decodeDataset(request, () => {}, { size: SIDE })
+    const seconds = (performance.now() - started) / 1000
+    decoded.close()
+    log.print({
+      bench: 'streaming-decode',
+      pass,
+      ...common,
+      decode_s: round(seconds, 1),
+      decoded: decoded.decoded,
+      from_cache: decoded.fromCache,
+      images_per_s: round(dataset.items.length / seconds, 0),
+      peak_rss_mb: peakRssMb(),
+      run,
+    })
+  }
+
+  const streamed = await decodeDataset(request, () => {}, { size: SIDE })
+  const split = splitStratified(streamed.set.labels, params.valSplit, params.seed)
+  const numClasses = dataset.classes.length
+  let streamedRate: number
   try {
-    for (const pass of ['first', 'second']) {
-      const started = performance.now()
-      const decoded = await decodeDataset(request, () => {}, { size: SIDE })
-      const seconds = (performance.now() - started) / 1000
-      decoded.close()
-      console.log(
-        JSON.stringify({
-          bench: 'streaming-decode',
-          pass,
-          ...common,
-          decode_s: round(seconds, 1),
-          decoded: decoded.decoded,
-          from_cache: decoded.fromCache,
-          images_per_s: round(dataset.items.length / seconds, 0),
-          peak_rss_mb: peakRssMb(),
-        }),
-      )
-    }
-
-    const streamed = await decodeDataset(request, () => {}, { size: SIDE })
-    const split = splitStratified(streamed.set.labels, params.valSplit, params.seed)
-    const numClasses = dataset.classes.length
-    let streamedRate: number
-    try {
-      const epoch = await trainOneEpoch(
-        streamed.set.select(split.train),
-        streamed.set.select(split.val),
-        params,
-        numClasses,
-      )
-      streamedRate = epoch.imagesPerSec
-      const peak = peakRssMb()
-      console.log(
-        JSON.stringify({
-          bench: 'streaming-train',
-          source: 'pixel-cache',
-          ...common,
-          train_images: split.train.length,
-          images_per_s: round(epoch.imagesPerSec, 1),
-          val_accuracy: round(epoch.valAccuracy, 4),
-          peak_rss_mb: peak,
-          rss_mb: rssMb(),
-          under_limit: peak < RSS_LIMIT_MB,
-        }),
-      )
-    } finally {
-      streamed.close()
-    }
-    if (hasFlag('no-in-memory')) return
-
-    // The same pixels, read back from the cache into one buffer as the in-memory path keeps them.
-    const stride = SIDE * SIDE * 3
-    const store = await openRecordStore(pixelStoreDir(cacheDir, SIDE), stride)
-    const whole: ImageSet = {
-      pixels: new Uint8Array(streamed.keys.length * stride),
-      labels: streamed.set.labels,
-      count: streamed.keys.length,
-      size: SIDE,
-    }
-    streamed.keys.forEach((key, n) => store.read(key, whole.pixels, n * stride))
-    store.close()
-    const inMemory = await trainOneEpoch(
-      selectImages(whole, split.train),
-      selectImages(whole, split.val),
+    const epoch = await trainOneEpoch(
+      streamed.set.select(split.train),
+      streamed.set.select(split.val),
       params,
       numClasses,
     )
-    console.log(
-      JSON.stringify({
-        bench: 'streaming-train',
-        source: 'in-memory',
-        ...common,
-        train_images: split.train.length,
-        images_per_s: round(inMemory.imagesPerSec, 1),
-        val_accuracy: round(inMemory.valAccuracy, 4),
-        peak_rss_mb: peakRssMb(),
-      }),
-    )
-    console.log(
-      JSON.stringify({
-        bench: 'streaming-vs-memory',
-        ...common,
-        images_per_s_ratio: round(streamedRate / inMemory.imagesPerSec, 3),
-      }),
-    )
+    streamedRate = epoch.imagesPerSec
+    const peak = peakRssMb()
+    log.print({
+      bench: 'streaming-train',
+      source: 'pixel-cache',
+      ...common,
+      train_images: split.train.length,
+      images_per_s: round(epoch.imagesPerSec, 1),
+      val_accuracy: round(epoch.valAccuracy, 4),
+      peak_rss_mb: peak,
+      rss_mb: rssMb(),
+      under_limit: peak < RSS_LIMIT_MB,
+      run,
+    })
   } finally {
-    await rm(cacheDir, { recursive: true, force: true })
+    streamed.close()
   }
+  if (hasFlag('no-in-memory')) return
+
+  // The same pixels, read back from the cache into one buffer as the in-memory path keeps them.
+  const stride = SIDE * SIDE * 3
+  const store = await openRecordStore(pixelStoreDir(cacheDir, SIDE), stride)
+  const whole: ImageSet = {
+    pixels: new Uint8Array(streamed.keys.length * stride),
+    labels: streamed.set.labels,
+    count: streamed.keys.length,
+    size: SIDE,
+  }
+  streamed.keys.forEach((key, n) => store.read(key, whole.pixels, n * stride))
+  store.close()
+  const inMemory = await trainOneEpoch(
+    selectImages(whole, split.train),
+    selectImages(whole, split.val),
+    params,
+    numClasses,
+  )
+  log.print({
+    bench: 'streaming-train',
+    source: 'in-memory',
+    ...common,
+    train_images: split.train.length,
+    images_per_s: round(inMemory.imagesPerSec, 1),
+    val_accuracy: round(inMemory.valAccuracy, 4),
+    peak_rss_mb: peakRssMb(),
+    run,
+  })
+  log.print({
+    bench: 'streaming-vs-memory',
+    source: 'pixel-cache/in-memory',
+    ...common,
+    images_per_s_ratio: ratioOf(streamedRate, inMemory.imagesPerSec),
+    run,
+  })
 }
 
 main().catch((error: unknown) => {

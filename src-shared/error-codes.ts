@@ -95,6 +95,8 @@ export const ERROR_STATUS = {
   UPLOAD_FAILED: 502,
   DOWNLOAD_INCOMPLETE: 502,
   BACKBONE_DOWNLOAD_FAILED: 502,
+  // Not a failure: a preset backbone's host could not be reached, so the job trained from scratch.
+  BACKBONE_OFFLINE: 502,
   // Made by the renderer's HTTP transport for an answer without an error of this table; the
   // status and any unknown code it carried are in details.
   UNEXPECTED_RESPONSE: 502,

@@ -236,6 +236,18 @@ export interface JobResult {
   checkpointEpoch?: number
   /** For a resumed run: the job it continued. */
   resumeOf?: string
+  /** The preset backbone could not be downloaded: the job trained from scratch instead. */
+  backboneFallback?: BackboneFallback
+}
+
+/** Why a job named a preset backbone and trained without it. */
+export interface BackboneFallback {
+  /** The preset the job asked for. */
+  backbone: string
+  /** BACKBONE_OFFLINE, with the download's failure in its details. */
+  error: AppError
+  /** What it trained instead. */
+  architecture: TrainParams['architecture']
 }
 
 export interface JobSummary {

@@ -53,6 +53,8 @@ export interface Settings {
   maxBadImageRate: number
   /** What the app keeps and uses at most (run records, caches, training memory, unsent models). */
   limits: ResourceLimits
+  /** TRAINING_SERVER_BACKBONE_PRESET_BASE: an origin serving the preset backbones' paths instead of their public one. */
+  backbonePresetBase?: string
   /** Fields an environment variable set, over the settings file, by the variable's name. */
   overriddenBy?: Partial<Record<SettingsField, string>>
 }
@@ -262,8 +264,19 @@ export function loadSettings(
     accessToken: env.TRAINING_SERVER_TOKEN || undefined,
     maxBadImageRate: share(env, 'TRAINING_SERVER_MAX_BAD_IMAGE_RATE', DEFAULT_MAX_BAD_IMAGE_RATE),
     limits: resourceLimits(env, document),
+    ...(env.TRAINING_SERVER_BACKBONE_PRESET_BASE && {
+      backbonePresetBase: presetBase(env.TRAINING_SERVER_BACKBONE_PRESET_BASE),
+    }),
     overriddenBy,
   }
+}
+
+/** An http(s) URL, or a refusal naming the variable: a preset would otherwise fail far later. */
+function presetBase(value: string): string {
+  const name = 'TRAINING_SERVER_BACKBONE_PRESET_BASE'
+  if (!/^https?:\/\//i.test(value) || !URL.canParse(value))
+    throw invalidVariable(name, `${name} must be an http(s) URL`)
+  return value
 }
 
 /**

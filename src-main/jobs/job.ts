@@ -9,6 +9,7 @@ import type { AnnotationReport } from '../../src-shared/annotation-report'
 import { AppFailure, appError, type AppError } from '../../src-shared/errors'
 import {
   isTerminal,
+  type BackboneFallback,
   type JobEvent,
   type JobEventInput,
   type JobRecord,
@@ -105,6 +106,7 @@ export class Job {
   readonly controller = new AbortController()
   private currentState: JobState
   private finalResult: JobResult | undefined
+  private backboneFallback: BackboneFallback | undefined
 
   private constructor(init: JobInit, createdAt: string, state: JobState, log: EventLog) {
     this.id = init.id
@@ -202,6 +204,7 @@ export class Job {
       ...(ending.promoted !== undefined && { promoted: ending.promoted }),
       ...(ending.promotion !== undefined && { promotion: ending.promotion }),
       ...(this.resumeOf !== undefined && { resumeOf: this.resumeOf }),
+      ...(this.backboneFallback !== undefined && { backboneFallback: this.backboneFallback }),
       ...(ending.checkpointEpoch !== undefined && {
         resumable: true,
         checkpointEpoch: ending.checkpointEpoch,
@@ -248,6 +251,16 @@ export class Job {
         (settled as unknown as Record<string, unknown>)[key] = value
     this.currentParams = settled
     return settled
+  }
+
+  /**
+   * Trains without the backbone the job named (a preset that could not be downloaded): the
+   * architecture becomes `fallback.architecture`, and the result says so.
+   */
+  trainWithoutBackbone(fallback: BackboneFallback): void {
+    const { backbone: _backbone, fineTuneLayers: _fineTune, ...rest } = this.currentParams
+    this.currentParams = { ...rest, architecture: fallback.architecture }
+    this.backboneFallback = fallback
   }
 
   summary(): JobSummary {

@@ -210,6 +210,9 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
           maxBadImageShare: settings.maxBadImageRate,
           backboneMaxBytes: settings.limits.backboneMaxBytes,
           backboneTimeoutMs: settings.limits.backboneTimeoutMs,
+          ...(settings.backbonePresetBase !== undefined && {
+            backbonePresetBase: settings.backbonePresetBase,
+          }),
           memoryLimitBytes: memoryLimit,
           ...(checkpoint && { checkpoint }),
         },

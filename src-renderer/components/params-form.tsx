@@ -1,7 +1,7 @@
 // The training parameters, with the shared ranges; each field shows its own problem. The values
 // start from what the server would choose for the client, and each field says whether the dataset
-// chose it or the user changed it. Fields of one architecture (the transfer backbone) appear only
-// while it is chosen.
+// chose it or the user changed it. Fields of one architecture (the transfer backbone, a preset or
+// the user's own file) appear only while it is chosen.
 
 import { useId } from 'react'
 import {
@@ -23,6 +23,7 @@ import {
 } from '../jobs/train-params-draft'
 import { useAppStore } from '../store/store-context'
 import { selectParamsForm, type ParamsForm as ClientParamsForm } from '../store/training-slice'
+import { BackboneField } from './backbone-field'
 import { ParamNumberField } from './param-number-field'
 import { ParamOriginMark, type ParamOrigin } from './param-origin-mark'
 
@@ -144,26 +145,12 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
         </span>
       </div>
       {draft.architecture === 'transfer' && (
-        <div className="field field-wide">
-          <label htmlFor={backboneId}>Backbone (path or URL)</label>
-          <input
-            id={backboneId}
-            type="text"
-            spellCheck={false}
-            autoComplete="off"
-            value={draft.backbone}
-            aria-invalid={problems.backbone ? true : undefined}
-            aria-describedby={`${backboneId}-hint`}
-            onChange={(e) => setBackbone(e.target.value)}
-          />
-          <span
-            id={`${backboneId}-hint`}
-            className={problems.backbone ? 'field-hint field-problem' : 'field-hint'}
-          >
-            {problems.backbone ??
-              'A TF.js model.json or Keras .h5 file: a path on the server or an http(s) URL'}
-          </span>
-        </div>
+        <BackboneField
+          inputId={backboneId}
+          value={draft.backbone}
+          problem={problems.backbone}
+          onChange={setBackbone}
+        />
       )}
       {architectureFields(draft.architecture).map(numberField)}
       {FLAG_FIELDS.map((field) => (

@@ -195,6 +195,13 @@ export function ResultsScreen() {
                 : ', backbone frozen.'}
             </p>
           )}
+          {result?.backboneFallback && (
+            <p className="run-backbone" role="note">
+              <code>{result.backboneFallback.backbone}</code> could not be downloaded, so this run
+              trained {result.backboneFallback.architecture} from scratch (
+              {result.backboneFallback.error.code}).
+            </p>
+          )}
           {kept?.stoppedEarly && (
             <p className="stopped-early">
               Training stopped early after {metrics?.epochs.length} of{' '}

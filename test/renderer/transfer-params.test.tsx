@@ -90,6 +90,30 @@ describe('training form, transfer architecture', () => {
     })
   })
 
+  it('offers the MobileNet presets, sent by name, in place of a path', async () => {
+    const { api } = renderWithStore(<TrainingScreen />, { selectedClient: 'client0' })
+    fireEvent.change(screen.getByLabelText('Architecture'), { target: { value: 'transfer' } })
+    const preset = screen.getByLabelText('Pretrained backbone') as HTMLSelectElement
+    expect(preset.value).toBe('')
+    expect([...preset.options].map((o) => o.value)).toEqual(
+      expect.arrayContaining(['', 'mobilenet_v1_0.25_224', 'mobilenet_v2_0.35_224']),
+    )
+    fireEvent.change(preset, { target: { value: 'mobilenet_v2_0.35_224' } })
+    expect(screen.queryByLabelText(BACKBONE)).toBeNull()
+    const hint = document.getElementById(preset.getAttribute('aria-describedby') ?? '')
+    expect(hint?.textContent).toMatch(/downloaded once .* trains from scratch/i)
+    expect(startButton().disabled).toBe(false)
+    fireEvent.click(startButton())
+    await settle()
+    expect(api.started[0]?.params).toMatchObject({
+      architecture: 'transfer',
+      backbone: 'mobilenet_v2_0.35_224',
+    })
+    // Back to one's own file: the path field returns, empty.
+    fireEvent.change(preset, { target: { value: '' } })
+    expect((screen.getByLabelText(BACKBONE) as HTMLInputElement).value).toBe('')
+  })
+
   it('leaves the backbone out of the request once another architecture is chosen', async () => {
     const { api } = renderWithStore(<TrainingScreen />, { selectedClient: 'client0' })
     const architecture = screen.getByLabelText('Architecture')
@@ -136,6 +160,24 @@ describe('finished transfer runs', () => {
       openedRunLoad: READY,
       modelFilesLoad: READY,
     })
+
+  it('says when a preset could not be downloaded and the run trained from scratch', () => {
+    const job = run({ architecture: 'cnn' })
+    job.result = {
+      ...job.result!,
+      backboneFallback: {
+        backbone: 'mobilenet_v1_0.25_224',
+        architecture: 'cnn',
+        error: { code: 'BACKBONE_OFFLINE', message: 'no network' },
+      },
+    }
+    showResults(job)
+    const note = screen.getByRole('note')
+    expect(note.textContent).toMatch(
+      /mobilenet_v1_0\.25_224 could not be downloaded, so this run trained cnn from scratch/,
+    )
+    expect(note.textContent).toContain('BACKBONE_OFFLINE')
+  })
 
   it('names the backbone of a transfer run and whether it was fine-tuned', () => {
     showResults(

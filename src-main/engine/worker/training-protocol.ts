@@ -33,6 +33,8 @@ export interface TrainingRequest {
   /** Limits on downloading a backbone by URL (bytes, milliseconds); defaults when absent. */
   backboneMaxBytes?: number
   backboneTimeoutMs?: number
+  /** Where preset backbones are fetched from instead of their public origin (see backbone-presets). */
+  backbonePresetBase?: string
   /**
    * The configured training memory limit (0: half of the machine's); checked again once the
    * backend and a backbone's input size are known. Absent: not checked.

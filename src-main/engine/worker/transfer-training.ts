@@ -1,14 +1,16 @@
-// The worker's side of transfer learning: finding the backbone a request names (relative paths
-// start from the home folder, URLs are downloaded once with progress events), checking that it
-// fits the image pipeline, and where its embeddings are cached.
+// The worker's side of transfer learning: finding the backbone a request names (a preset's name
+// stands for its URL, relative paths start from the home folder, URLs are downloaded once with
+// progress events), checking that it fits the image pipeline, and where its embeddings are cached.
 
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { classifyBackbone } from '../../../src-shared/backbone-reference'
+import { backbonePreset, presetUrl } from '../../../src-shared/backbone-presets'
 import { AppFailure, appError } from '../../../src-shared/errors'
 import type { TransferFacts } from '../../../src-shared/job-events'
 import { RESIZE_MODE } from '../../dataset/decode-image'
 import { relabelled } from '../backbone/backbone-files'
 import { loadBackbone, type Backbone } from '../backbone/backbone-source'
+import { cutAtLayer } from '../backbone/backbone-feature-layer'
 import type { TrainedTransfer } from '../tasks/classification/train-transfer'
 import type { TrainingMessage, TrainingRequest } from './training-protocol'
 
@@ -19,8 +21,14 @@ export function requestHome(request: TrainingRequest): string {
   return request.home ?? dirname(request.cacheDir)
 }
 
-/** The backbone as the loader should see it: URLs (and refusals) and absolute paths as given, the rest in home. */
-export function backboneLocation(spec: string, home: string): string {
+/**
+ * The backbone as the loader should see it: a preset's URL (under `presetBase` when one is set),
+ * URLs (and refusals) and absolute paths as given, the rest in home. A preset's name wins over a
+ * file of that name in home.
+ */
+export function backboneLocation(spec: string, home: string, presetBase?: string): string {
+  const preset = backbonePreset(spec)
+  if (preset !== undefined) return presetUrl(preset, presetBase)
   return classifyBackbone(spec).kind !== 'path' || isAbsolute(spec) ? spec : resolve(home, spec)
 }
 
@@ -37,8 +45,8 @@ export async function loadRequestBackbone(
     )
   const home = requestHome(request)
   post({ type: 'log', level: 'info', message: `loading backbone ${spec}` })
-  const location = backboneLocation(spec, home)
-  const backbone = await loadBackbone(location, {
+  const location = backboneLocation(spec, home, request.backbonePresetBase)
+  const loaded = await loadBackbone(location, {
     home,
     ...(request.backboneMaxBytes !== undefined && { maxBytes: request.backboneMaxBytes }),
     ...(request.backboneTimeoutMs !== undefined && { timeoutMs: request.backboneTimeoutMs }),
@@ -53,6 +61,14 @@ export async function loadRequestBackbone(
   }).catch((error: unknown) => {
     throw relabelled(error, location, spec)
   })
+  const preset = backbonePreset(spec)
+  let backbone = loaded
+  try {
+    if (preset !== undefined) backbone = cutAtLayer(loaded, preset.featureLayer, spec)
+  } catch (error) {
+    loaded.model.dispose()
+    throw error
+  }
   const [height, width] = backbone.inputShape
   // Images are brought to a square; a backbone with another aspect would see them stretched twice.
   if (height !== width) {
