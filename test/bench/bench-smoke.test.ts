@@ -93,6 +93,20 @@ const SMOKE_RUNS: SmokeRun[] = [
     expect: [{ bench: 'store-key-fuzz', fields: ['entry', 'tried', 'refused'] }],
   },
   {
+    file: 'decode-dataset.bench.ts',
+    args: ['--images', '40', '--repeat', '1'],
+    expect: [
+      { bench: 'decode-dataset', fields: ['path', 'images_per_s'] },
+      { bench: 'decode-dataset', fields: ['first_time_over_sharp_each'] },
+    ],
+    fashionMnist: true,
+  },
+  {
+    file: 'demo-job.bench.ts',
+    args: ['--repeat', '1'],
+    expect: [{ bench: 'demo-job', fields: ['end_to_end_s', 'stages_s', 'state'] }],
+  },
+  {
     file: 'load.bench.ts',
     args: ['--clients', '2', '--requests', '4', '--rate', '20', '--seconds', '1'],
     expect: [{ bench: 'progress-storm', fields: ['jobsStarted', 'ms'] }],
