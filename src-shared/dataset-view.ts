@@ -4,12 +4,16 @@ import type { AnnotationReport } from './annotation-report'
 import type { SkippedImage } from './job-events'
 
 /** One annotated box of an image, for drawing: in the image's own pixels, clipped to it. */
+import type { CompressedRle } from './coco-mask/rle-string'
+
 export interface DatasetImageBox {
   categoryId: number
   /** [x, y, w, h]. */
   bbox: [number, number, number, number]
   /** 1: a crowd region (drawn dashed; neither trained as an object nor counted in evaluation). */
   iscrowd?: 1
+  /** Instance segmentation: the object's mask in the image's pixels, as COCO compresses it. */
+  mask?: CompressedRle
 }
 
 export interface DatasetImage {

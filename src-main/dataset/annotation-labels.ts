@@ -4,6 +4,7 @@
 
 import { checkCocoShape, type CocoEntries } from '../../src-shared/check-coco-shape'
 import { checkDetectionBoxes } from '../../src-shared/check-detection-boxes'
+import { checkSegmentationMasks } from '../../src-shared/check-segmentation-masks'
 import type { DatasetImageBox } from '../../src-shared/dataset-view'
 import { FindingCollector } from '../../src-shared/finding-collector'
 import { parseAnnotationsJson } from '../../src-shared/parse-annotations-json'
@@ -57,21 +58,37 @@ export async function readAnnotationLabels(root: string): Promise<AnnotationLabe
 function boxesByFile(entries: CocoEntries): NonNullable<AnnotationLabels['boxes']> {
   const byFile: NonNullable<AnnotationLabels['boxes']> = new Map()
   // Classification files seldom have boxes: judging absent ones would only make findings to drop.
-  if (!entries.annotations.some((annotation) => annotation.box.bbox !== undefined)) return byFile
+  const hasBoxes = entries.annotations.some((annotation) => annotation.box.bbox !== undefined)
+  const hasMasks = entries.annotations.some((a) => a.box.segmentation !== undefined)
+  if (!hasBoxes && !hasMasks) return byFile
   const sizeOf = (image: { width?: number; height?: number }) =>
     image.width !== undefined && image.height !== undefined
       ? { width: image.width, height: image.height }
       : undefined
-  const boxes = checkDetectionBoxes(entries, sizeOf, new FindingCollector())
+  // Masks are read as segmentation validation reads them (boxes filled in from them); a dataset
+  // whose annotations have no masks is read as a detection one.
+  const findings = new FindingCollector()
+  const masked = hasMasks ? checkSegmentationMasks(entries, sizeOf, findings) : undefined
+  const boxes = masked
+    ? checkDetectionBoxes(
+        { ...entries, annotations: masked.annotations },
+        sizeOf,
+        findings,
+        masked.masks,
+      )
+    : checkDetectionBoxes(entries, sizeOf, findings)
   for (const image of entries.images.values()) {
     const found = boxes.get(image.id)
     if (image.fileName === undefined || !found || byFile.has(image.fileName)) continue
     byFile.set(image.fileName, {
       width: image.width,
       height: image.height,
-      boxes: found.map(({ categoryId, bbox, iscrowd }) =>
-        iscrowd === 1 ? { categoryId, bbox, iscrowd } : { categoryId, bbox },
-      ),
+      boxes: found.map(({ categoryId, bbox, iscrowd, mask }) => ({
+        categoryId,
+        bbox,
+        ...(iscrowd === 1 && { iscrowd }),
+        ...(mask && { mask }),
+      })),
     })
   }
   return byFile

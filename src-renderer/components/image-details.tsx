@@ -3,6 +3,7 @@
 import type { DatasetImage } from '../../src-shared/dataset-view'
 import { formatBytes, formatCount } from '../format'
 import { BoxOverlay } from '../tasks/detection/box-overlay'
+import { MaskOverlay, masksOfBoxes } from './mask-overlay'
 import type { ClassColours } from '../tasks/detection/class-colours'
 import { ClassLegend } from '../tasks/detection/class-legend'
 
@@ -53,6 +54,18 @@ export function ImageDetails({
       {image && previewUrl ? (
         <div className="boxed-image">
           <img className="details-preview" src={previewUrl} alt={`Preview of ${image.file}`} />
+          {colours && image.boxes && (
+            <MaskOverlay
+              width={image.width ?? 0}
+              height={image.height ?? 0}
+              fit="cover"
+              masks={masksOfBoxes(
+                image.boxes,
+                colours,
+                (id) => classes.find((c) => c.categoryId === id)?.name,
+              )}
+            />
+          )}
           {colours && image.boxes && (
             <BoxOverlay
               width={image.width ?? 0}

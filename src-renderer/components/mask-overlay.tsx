@@ -2,6 +2,7 @@
 // viewBox of the image's own pixels so the overlay stretches with the image it covers.
 
 import type { CompressedRle } from '../../src-shared/coco-mask/rle-string'
+import type { DatasetImageBox } from '../../src-shared/dataset-view'
 import { maskPath } from './mask-path'
 
 export interface OverlayMask {
@@ -17,14 +18,17 @@ export interface MaskOverlayProps {
   width: number
   height: number
   masks: readonly OverlayMask[]
+  /** `cover`: over a square, centre-cropped thumbnail; `fill`: over the whole image. */
+  fit?: 'cover' | 'fill'
 }
 
-export function MaskOverlay({ width, height, masks }: MaskOverlayProps) {
+export function MaskOverlay({ width, height, masks, fit = 'fill' }: MaskOverlayProps) {
+  if (!(width > 0 && height > 0) || masks.length === 0) return null
   return (
     <svg
-      className="mask-overlay"
+      className="box-overlay mask-overlay"
       viewBox={`0 0 ${width} ${height}`}
-      preserveAspectRatio="none"
+      preserveAspectRatio={fit === 'cover' ? 'xMidYMid slice' : 'none'}
       role="img"
       aria-label={`${masks.length} mask${masks.length === 1 ? '' : 's'}`}
     >
@@ -44,5 +48,24 @@ export function MaskOverlay({ width, height, masks }: MaskOverlayProps) {
         </path>
       ))}
     </svg>
+  )
+}
+
+/** The masks of a dataset image's boxes (those that have one), in their classes' colours. */
+export function masksOfBoxes(
+  boxes: readonly DatasetImageBox[],
+  colours: (categoryId: number) => string,
+  nameOf: (categoryId: number) => string | undefined = () => undefined,
+): OverlayMask[] {
+  return boxes.flatMap((box) =>
+    box.mask
+      ? [
+          {
+            mask: box.mask,
+            colour: colours(box.categoryId),
+            label: nameOf(box.categoryId) ?? `category ${box.categoryId}`,
+          },
+        ]
+      : [],
   )
 }

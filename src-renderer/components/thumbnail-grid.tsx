@@ -15,6 +15,7 @@ import {
 } from 'react'
 import type { DatasetImage } from '../../src-shared/dataset-view'
 import { BoxOverlay } from '../tasks/detection/box-overlay'
+import { MaskOverlay, masksOfBoxes } from './mask-overlay'
 import type { ClassColours } from '../tasks/detection/class-colours'
 import { useFastScroll } from './fast-scroll'
 import { imageLabel } from './image-details'
@@ -212,6 +213,14 @@ export function ThumbnailGrid({
                     onClick={() => onSelect(image.file)}
                   >
                     {img}
+                    {colours && image.boxes && (
+                      <MaskOverlay
+                        width={image.width ?? 0}
+                        height={image.height ?? 0}
+                        fit="cover"
+                        masks={masksOfBoxes(image.boxes, colours)}
+                      />
+                    )}
                     {colours && image.boxes && (
                       <BoxOverlay
                         width={image.width ?? 0}

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { describeDataset } from '../../src-main/dataset/describe-dataset'
 import { writeDemoDataset } from '../../src-main/dataset/demo-dataset'
 import { writeDemoDetectionDataset } from '../../src-main/dataset/demo-detection-dataset'
+import { writeDemoSegmentationDataset } from '../../src-main/dataset/demo-segmentation-dataset'
+import { rleCountsFromString } from '../../src-shared/coco-mask/rle-string'
 import { loadDataset } from '../../src-main/dataset/load-dataset'
 
 let dir: string
@@ -84,6 +86,19 @@ describe('describeDataset', () => {
     // A classification dataset has no boxes to carry.
     const plain = await describeDataset('client0', root)
     expect(plain.images.some((image) => image.boxes !== undefined)).toBe(false)
+  })
+
+  it('carries each object’s mask with its box for a segmentation dataset', async () => {
+    const seg = join(dir, 'segmentation')
+    await writeDemoSegmentationDataset(seg, { images: 6, size: 64 })
+    const view = await describeDataset('masks', seg)
+    const boxes = view.images.flatMap((image) => image.boxes ?? [])
+    expect(boxes.length).toBeGreaterThan(6)
+    for (const box of boxes) {
+      expect(box.mask?.size).toEqual([64, 64])
+      expect(rleCountsFromString(box.mask?.counts ?? '').ok).toBe(true)
+      expect(box.bbox[2]).toBeGreaterThan(0)
+    }
   })
 
   it('leaves out labels of images with two categories', async () => {
