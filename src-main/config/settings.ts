@@ -6,6 +6,9 @@ import { homedir, platform } from 'node:os'
 import { join, resolve } from 'node:path'
 import {
   DEFAULT_RESOURCE_LIMITS,
+  DEFAULT_WORKER_LOCK_MS,
+  WORKER_LOCK_RANGE,
+  WORKER_LOST_RETRIES_RANGE,
   DEFAULT_SETTINGS,
   RESOURCE_LIMIT_FIELDS,
   RESOURCE_LIMIT_RANGES,
@@ -55,6 +58,18 @@ export interface Settings {
   limits: ResourceLimits
   /** Fields an environment variable set, over the settings file, by the variable's name. */
   overriddenBy?: Partial<Record<SettingsField, string>>
+  /** Distributed mode (BullMQ on Redis); absent: the in-process queue. */
+  fleet?: FleetConfig
+}
+
+export interface FleetConfig {
+  redisUrl: string
+  /** The app runs a fleet worker of its own beside the endpoint. */
+  localWorker: boolean
+  /** Times a lost worker's job is taken again before it fails with WORKER_LOST. */
+  lostRetries: number
+  /** A job lock's life without renewal: a lost worker is noticed within about twice this. */
+  lockMs: number
 }
 
 export interface LoadSettingsOptions {
@@ -263,6 +278,42 @@ export function loadSettings(
     maxBadImageRate: share(env, 'TRAINING_SERVER_MAX_BAD_IMAGE_RATE', DEFAULT_MAX_BAD_IMAGE_RATE),
     limits: resourceLimits(env, document),
     overriddenBy,
+    ...fleetConfig(env, document),
+  }
+}
+
+/** TRAINING_SERVER_REDIS_URL (or settings.json's redisUrl) turns distributed mode on. */
+function fleetConfig(env: NodeJS.ProcessEnv, document: SettingsDocument): { fleet?: FleetConfig } {
+  const redisUrl = env.TRAINING_SERVER_REDIS_URL || document.redisUrl
+  if (!redisUrl) return {}
+  if (!/^rediss?:\/\/[^/]+/.test(redisUrl))
+    throw invalidVariable(
+      'TRAINING_SERVER_REDIS_URL',
+      'TRAINING_SERVER_REDIS_URL must be a redis:// or rediss:// URL',
+    )
+  const localWorker = env.TRAINING_SERVER_FLEET_LOCAL_WORKER
+  return {
+    fleet: {
+      redisUrl,
+      localWorker:
+        localWorker !== undefined && localWorker !== ''
+          ? localWorker === '1' || localWorker === 'true'
+          : (document.fleetLocalWorker ?? false),
+      lostRetries: integer(
+        env,
+        'TRAINING_SERVER_WORKER_LOST_RETRIES',
+        document.workerLostRetries ?? 0,
+        WORKER_LOST_RETRIES_RANGE.min,
+        WORKER_LOST_RETRIES_RANGE.max,
+      ),
+      lockMs: integer(
+        env,
+        'TRAINING_SERVER_WORKER_LOCK_MS',
+        document.workerLockMs ?? DEFAULT_WORKER_LOCK_MS,
+        WORKER_LOCK_RANGE.min,
+        WORKER_LOCK_RANGE.max,
+      ),
+    },
   }
 }
 

@@ -254,7 +254,7 @@ async function startJob(req: IncomingMessage, res: ServerResponse, { ctx }: Rout
   const body = await readJsonBody(req)
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new AppFailure(appError('INVALID_BODY', 'the body must be a JSON object'))
-  const { job } = ctx.core.jobs.start(body as Record<string, unknown>)
+  const { job } = await ctx.core.jobs.submit(body as Record<string, unknown>)
   sendJson(res, 202, job.summary())
 }
 
