@@ -107,7 +107,8 @@ export class FleetDispatch implements JobDispatch {
     const onAbort = () => void this.interrupt(job)
     job.controller.signal.addEventListener('abort', onAbort, { once: true })
     try {
-      while (!job.terminal && !this.closed) {
+      // Until the result, not the final stage: the result is the event after it.
+      while (job.result === undefined && !this.closed) {
         let events
         try {
           events = await waitJobEvents(reader, job.id, job.log.length, BLOCK_MS)
