@@ -60,6 +60,8 @@ export interface Settings {
   overriddenBy?: Partial<Record<SettingsField, string>>
   /** Distributed mode (BullMQ on Redis); absent: the in-process queue. */
   fleet?: FleetConfig
+  /** XNNPACK threads a wasm training uses (TRAINING_SERVER_TRAINING_THREADS); absent: the default. */
+  trainingThreads?: number
 }
 
 export interface FleetConfig {
@@ -279,6 +281,9 @@ export function loadSettings(
     limits: resourceLimits(env, document),
     overriddenBy,
     ...fleetConfig(env, document),
+    ...(env.TRAINING_SERVER_TRAINING_THREADS && {
+      trainingThreads: integer(env, 'TRAINING_SERVER_TRAINING_THREADS', 1, 1, 64),
+    }),
   }
 }
 

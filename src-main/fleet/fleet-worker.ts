@@ -77,7 +77,7 @@ export class FleetWorker {
       host: hostname(),
       pid: process.pid,
       backend: this.backend,
-      threads: Math.min(availableParallelism(), 4),
+      threads: this.opts.settings.trainingThreads ?? Math.min(availableParallelism(), 4),
       ...(job && { job: { id: job.id, client: job.client, state: job.state } }),
       startedAt: this.startedAt,
       lockRenewals: this.lockRenewals,

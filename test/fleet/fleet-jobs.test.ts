@@ -14,13 +14,13 @@ let two: TestServer
 
 beforeAll(async () => {
   fleet = await startFleet()
-  const workers = [await fleet.startWorker(), await fleet.startWorker()]
+  const workers = [await fleet.startWorker(), await fleet.startWorker(), await fleet.startWorker()]
   one = await fleet.startServer()
   two = await fleet.startServer()
   await one.seedClient('alpha')
   await one.seedClient('beta')
   await Promise.all(workers.map((worker) => worker.ready))
-}, 120_000)
+}, 180_000)
 
 afterAll(async () => {
   await fleet?.stop()
@@ -55,11 +55,35 @@ describe('distributed mode', () => {
   it('lists the workers with their host, backend and threads', async () => {
     const listed = (await rawRequest(one.port, '/api/workers')).json<FleetWorkersResponse>()
     expect(listed.distributed).toBe(true)
-    expect(listed.workers).toHaveLength(2)
+    expect(listed.workers).toHaveLength(3)
     for (const worker of listed.workers) {
       expect(worker.host).toBeTruthy()
       expect(worker.threads).toBeGreaterThan(0)
     }
     expect(listed.workers.some((worker) => worker.backend !== 'pending')).toBe(true)
   })
+})
+
+describe('distributed mode under load', () => {
+  const CLIENTS = Array.from({ length: 20 }, (_, i) => `load${i}`)
+  const ONE_EPOCH = 'epochs=1&image_size=32&batch_size=8'
+
+  beforeAll(async () => {
+    for (const client of CLIENTS)
+      await one.seedClient(client, { classes: 2, imagesPerClass: 6, size: 32 })
+  }, 180_000)
+
+  it('200 concurrent /progress calls over 20 clients on two servers start exactly 20 jobs', async () => {
+    const streams = Array.from({ length: 200 }, (_, i) =>
+      streamProgress((i % 2 === 0 ? one : two).port, progress(CLIENTS[i % 20]!, ONE_EPOCH)),
+    )
+    const all = await Promise.all(streams.map((stream) => stream.done))
+    const results = all.map((lines) => lines.at(-1) as { jobId?: string; state?: string })
+    // Every stream got its result line, and each client ran one job that all its callers share.
+    expect(results.every((result) => result.state === 'done')).toBe(true)
+    const jobs = new Set(results.map((result) => result.jobId))
+    expect(jobs.size).toBe(20)
+    for (const [i, result] of results.entries())
+      expect(result.jobId?.startsWith(`${CLIENTS[i % 20]}-`)).toBe(true)
+  }, 600_000)
 })
