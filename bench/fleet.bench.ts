@@ -32,7 +32,10 @@ function percentile(values: number[], p: number): number {
 }
 
 /** Each client's jobs one after another, all clients at once; the timings of every job. */
-async function runJobs(server: TestServer, names: string[]): Promise<{ wallMs: number; jobs: JobTiming[] }> {
+async function runJobs(
+  server: TestServer,
+  names: string[],
+): Promise<{ wallMs: number; jobs: JobTiming[] }> {
   const started = Date.now()
   const jobs: JobTiming[] = []
   await Promise.all(

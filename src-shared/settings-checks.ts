@@ -194,7 +194,11 @@ export function checkSettingsDocument(
 
 function settingsDocument(raw: unknown): SettingsDocument {
   if (!isRecord(raw)) throw new AppFailure(appError('INVALID_SETTING', 'must be a JSON object'))
-  const known = new Set<string>([...SETTINGS_FIELDS, ...RESOURCE_LIMIT_FIELDS, ...FLEET_SETTING_FIELDS])
+  const known = new Set<string>([
+    ...SETTINGS_FIELDS,
+    ...RESOURCE_LIMIT_FIELDS,
+    ...FLEET_SETTING_FIELDS,
+  ])
   const unknown = Object.keys(raw).find((key) => !known.has(key))
   if (unknown !== undefined)
     throw new AppFailure(
@@ -269,7 +273,10 @@ function fleetSettings(raw: Record<string, unknown>): FleetSettings {
     fleet.fleetLocalWorker = raw.fleetLocalWorker
   }
   const ranges = { workerLostRetries: WORKER_LOST_RETRIES_RANGE, workerLockMs: WORKER_LOCK_RANGE }
-  for (const [field, range] of Object.entries(ranges) as [keyof typeof ranges, typeof WORKER_LOCK_RANGE][]) {
+  for (const [field, range] of Object.entries(ranges) as [
+    keyof typeof ranges,
+    typeof WORKER_LOCK_RANGE,
+  ][]) {
     if (raw[field] === undefined) continue
     const problem = integerProblem(raw[field], range)
     if (problem !== undefined)

@@ -2,7 +2,12 @@
 // rebuilds the job from that and the job's event stream: a worker to run it, a server to follow it.
 
 import type { Redis } from 'ioredis'
-import { isTerminal, type JobEvent, type JobRecord, type JobState } from '../../src-shared/job-events'
+import {
+  isTerminal,
+  type JobEvent,
+  type JobRecord,
+  type JobState,
+} from '../../src-shared/job-events'
 import type { PromotePolicy, TrainParams, TrainType } from '../../src-shared/train-params'
 import { Job } from '../jobs/job'
 import { readJobEvents } from './job-event-stream'

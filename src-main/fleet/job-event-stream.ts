@@ -16,7 +16,11 @@ function entryId(seq: number): string {
 }
 
 /** Appends the event at its place; false when that place is already taken (someone else wrote it). */
-export async function appendJobEvent(redis: Redis, jobId: string, event: JobEvent): Promise<boolean> {
+export async function appendJobEvent(
+  redis: Redis,
+  jobId: string,
+  event: JobEvent,
+): Promise<boolean> {
   const key = eventStreamKey(jobId)
   try {
     await redis.xadd(key, entryId(event.seq), FIELD, JSON.stringify(event))

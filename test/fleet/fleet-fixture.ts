@@ -66,16 +66,26 @@ export async function startRedis(dir: string): Promise<RedisServer> {
     proc = spawn(
       TEST_TOOLS.redis,
       [
-        '--port', String(port),
-        '--bind', '127.0.0.1',
-        '--dir', dir,
-        '--save', '',
-        '--appendonly', 'yes',
-        '--appendfsync', 'everysec',
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
       ],
       { stdio: 'ignore' },
     )
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    const probe = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    })
     probe.on('error', () => undefined)
     await until(
       async () => {
@@ -144,8 +154,7 @@ export async function startFleet(opts: { lockMs?: number } = {}): Promise<Fleet>
     TRAINING_SERVER_WORKER_LOCK_MS: String(opts.lockMs ?? 1000),
   }
   // The servers of this process build their S3 clients from the standard chain.
-  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'])
-    process.env[name] = env[name]
+  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) process.env[name] = env[name]
   const workers: WorkerProcess[] = []
   const servers: TestServer[] = []
   const fleet: Fleet = {

@@ -34,7 +34,10 @@ describe('distributed mode', () => {
     const first = streamProgress(one.port, progress('alpha'))
     await first.status
     const second = streamProgress(two.port, progress('alpha'))
-    const refused = await rawRequest(two.port, progress('alpha', 'epochs=3&image_size=32&batch_size=8'))
+    const refused = await rawRequest(
+      two.port,
+      progress('alpha', 'epochs=3&image_size=32&batch_size=8'),
+    )
     expect(refused.status).toBe(409)
     expect(refused.json<{ error: { code: string } }>().error.code).toBe('CLIENT_BUSY')
 

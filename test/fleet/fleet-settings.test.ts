@@ -85,9 +85,9 @@ describe('fleet settings', () => {
       ok: false,
       error: { code: 'INVALID_SETTING', field: 'workerLockMs' },
     })
-    expect(checkSettingsDocument({ redisUrl: 'redis://h:1', fleetLocalWorker: true })).toMatchObject(
-      { ok: true },
-    )
+    expect(
+      checkSettingsDocument({ redisUrl: 'redis://h:1', fleetLocalWorker: true }),
+    ).toMatchObject({ ok: true })
   })
 
   it('keeps the fleet fields when the settings screen saves', () => {
