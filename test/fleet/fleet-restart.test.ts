@@ -4,6 +4,7 @@
 // jobs again after it.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { FleetWorkersResponse } from '../../src-shared/fleet-workers'
 import { FAST_PARAMS, rawRequest, type TestServer } from '../http/server-fixture'
 import { startFleet, streamProgress, until, type Fleet } from './fleet-fixture'
 
@@ -42,7 +43,31 @@ describe('a fleet across a Redis restart', () => {
     expect(next.at(-1)).toMatchObject({ state: 'done' })
     const taker = next.find((line) => typeof line.worker === 'string')
     expect(taker?.worker).toContain(`-${worker.proc.pid}-`)
-    const listed = await rawRequest(server.port, '/api/workers')
-    expect(listed.status).toBe(200)
   }, 240_000)
+
+  it('stops a worker on SIGTERM once its job is done, and takes it off the worker list', async () => {
+    const [worker] = fleet.workers
+    const stream = streamProgress(server.port, progress)
+    await until(
+      () => stream.lines.some((line) => line.type === 'stage' && line.state === 'syncing'),
+      60_000,
+      'the job to start',
+    )
+    worker!.proc.kill('SIGTERM')
+    const code = await new Promise<number | null>((resolve) => worker!.proc.once('exit', resolve))
+    expect(code).toBe(0)
+    // It finished the job it had before it went.
+    expect((await stream.done).at(-1)).toMatchObject({ state: 'done' })
+    const listed = (await rawRequest(server.port, '/api/workers')).json<FleetWorkersResponse>()
+    expect(listed.workers.map((view) => view.pid)).not.toContain(worker!.proc.pid)
+  }, 120_000)
+
+  it('runs jobs in the app itself when the local worker setting is on', async () => {
+    // No worker process is left: only the app's own worker can take the job.
+    const app = await fleet.startServer({ TRAINING_SERVER_FLEET_LOCAL_WORKER: '1' })
+    const lines = await streamProgress(app.port, progress).done
+    expect(lines.at(-1)).toMatchObject({ state: 'done' })
+    const taker = lines.find((line) => typeof line.worker === 'string')
+    expect(taker?.worker).toContain(`-${process.pid}-`)
+  }, 120_000)
 })
