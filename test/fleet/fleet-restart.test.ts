@@ -15,6 +15,7 @@ beforeAll(async () => {
   fleet = await startFleet()
   server = await fleet.startServer()
   await server.seedClient('zeta')
+  await server.seedClient('eta')
 }, 120_000)
 
 afterAll(async () => {
@@ -24,6 +25,21 @@ afterAll(async () => {
 const progress = `/progress?train_type=classification&bucket_name=zeta&${FAST_PARAMS}`
 
 describe('a fleet across a Redis restart', () => {
+  it('takes an interrupted queued job off the queue, and the client is free again', async () => {
+    const eta = `/progress?train_type=classification&bucket_name=eta&${FAST_PARAMS}`
+    const queued = streamProgress(server.port, eta)
+    await until(() => queued.lines.length > 0, 10_000, 'the queued line')
+    const res = await rawRequest(server.port, '/interrupt?bucket_name=eta')
+    expect(res.json<{ state: string }>().state).toBe('interrupted')
+    expect((await queued.done).at(-1)).toMatchObject({ state: 'interrupted' })
+    // BullMQ dropped the client's deduplication key with the job: a new one is a new job.
+    const again = await rawRequest(server.port, `${eta}&wait=false`)
+    expect(again.status).toBe(202)
+    const first = queued.lines[0] as { jobId: string }
+    expect(again.json<{ jobId: string }>().jobId).not.toBe(first.jobId)
+    expect((await rawRequest(server.port, '/interrupt?bucket_name=eta')).status).toBe(200)
+  }, 60_000)
+
   it('keeps a queued job and runs it once a worker comes; workers reconnect', async () => {
     // No worker yet: the job waits in the queue.
     const queued = streamProgress(server.port, progress)
