@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FleetWorkersResponse } from '../../src-shared/fleet-workers'
+import type { JobRecord } from '../../src-shared/job-events'
 import { FAST_PARAMS, rawRequest, type TestServer } from '../http/server-fixture'
 import { startFleet, streamProgress, until, type Fleet } from './fleet-fixture'
 
@@ -86,4 +87,29 @@ describe('a fleet across a Redis restart', () => {
     const taker = lines.find((line) => typeof line.worker === 'string')
     expect(taker?.worker).toContain(`-${process.pid}-`)
   }, 120_000)
+
+  it('re-attaches a restarted server to the job it started, with its whole log', async () => {
+    await fleet.startWorker().then((worker) => worker.ready)
+    const first = await fleet.startServer()
+    const long = '/progress?train_type=classification&bucket_name=eta&epochs=200&patience=100'
+    const started = await rawRequest(first.port, `${long}&image_size=32&batch_size=4&wait=false`)
+    const { jobId } = started.json<{ jobId: string }>()
+    await first.close()
+
+    const second = await fleet.startServer()
+    const record = await until(
+      async () => {
+        const got = (await rawRequest(second.port, `/api/jobs/${jobId}`)).json<JobRecord>()
+        return got.state === 'training' ? got : undefined
+      },
+      90_000,
+      'the job to train',
+    )
+    expect(record.events[0]).toMatchObject({ type: 'stage', state: 'queued', jobId })
+    const res = await rawRequest(second.port, '/interrupt?bucket_name=eta')
+    expect(res.json<{ state: string }>().state).toBe('interrupted')
+    const ended = (await rawRequest(second.port, `/api/jobs/${jobId}`)).json<JobRecord>()
+    expect(ended.events.map((event) => event.seq)).toEqual(ended.events.map((_, i) => i))
+    expect(ended.events.at(-1)).toMatchObject({ type: 'result' })
+  }, 180_000)
 })
