@@ -44,8 +44,10 @@ const below = {
   dataset: ['platform', 'cache', 'dataset'],
   engine: ['platform', 'cache', 'dataset', 'engine'],
   jobs: ['platform', 'cache', 'config', 'storage', 'dataset', 'engine', 'jobs'],
+  fleet: ['platform', 'cache', 'config', 'storage', 'dataset', 'engine', 'jobs', 'fleet'],
 }
-const mainFolders = [...below.jobs, 'http', 'electron']
+// The shells may also import fleet (the workers' view); nothing below fleet may.
+const mainFolders = [...below.fleet, 'http', 'electron']
 const mainRootFiles = ['core', 'settings-service', ...entryPoints]
 
 /** A folder of src-main that may import src-shared and the listed sibling folders only. */
@@ -102,6 +104,7 @@ const layers = {
   dataset: mainLayer('dataset', below.dataset),
   engine: mainLayer('engine', below.engine),
   jobs: mainLayer('jobs', below.jobs),
+  fleet: mainLayer('fleet', below.fleet),
   http: shellLayer('http'),
   // safe-storage-cipher implements config's SecretCipher with the OS keychain: the shell supplies
   // the implementation, so it takes that interface's type and nothing else of config.
@@ -133,6 +136,7 @@ const layerFiles = {
   dataset: ['src-main/dataset/**/*.ts'],
   engine: ['src-main/engine/**/*.ts'],
   jobs: ['src-main/jobs/**/*.ts'],
+  fleet: ['src-main/fleet/**/*.ts'],
   http: ['src-main/http/**/*.ts'],
   electron: ['src-main/electron/**/*.ts'],
   composition: ['src-main/core.ts', 'src-main/settings-service.ts'],

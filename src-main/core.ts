@@ -9,6 +9,10 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { HealthResponse } from '../src-shared/http-api'
+import type { FleetWorkersResponse } from '../src-shared/fleet-workers'
+import { FleetDispatch } from './fleet/fleet-dispatch'
+import { checkFleetStore } from './fleet/fleet-store-check'
+import { FleetWorker } from './fleet/fleet-worker'
 import { credentialOptions, localPaths, type Settings } from './config/settings'
 import { JobService } from './jobs/job-service'
 import { ModelPredictor } from './jobs/model-predictor'
@@ -28,6 +32,8 @@ export interface Core {
   predictor: ModelPredictor
   version: string
   health(): HealthResponse
+  /** The fleet's workers (distributed mode), or none on one machine. */
+  workers(): Promise<FleetWorkersResponse>
   /** Interrupts jobs (their workers end), saves the history and stops the embedded store. */
   close(): Promise<void>
 }
@@ -38,6 +44,7 @@ export interface CoreOptions {
 }
 
 export async function startCore(settings: Settings, opts: CoreOptions = {}): Promise<Core> {
+  checkFleetStore(settings)
   await mkdir(settings.home, { recursive: true })
   let embedded: EmbeddedS3 | undefined
   const credentialsFile = storeCredentialsFile(settings.home)
@@ -58,14 +65,21 @@ export async function startCore(settings: Settings, opts: CoreOptions = {}): Pro
   })
 
   let jobs: JobService
+  const dispatch = settings.fleet && new FleetDispatch(settings.fleet)
+  let localWorker: FleetWorker | undefined
   try {
     if (embedded && (opts.seedDemo ?? true)) await seedDemoClients(settings, s3)
+    await dispatch?.ready()
     jobs = await JobService.create({
       settings,
       s3,
       history: new RunHistory(localPaths(settings.home, '').runs),
+      ...(dispatch && { dispatch }),
     })
+    const fleet = settings.fleet
+    if (fleet?.localWorker) localWorker = new FleetWorker({ settings: { ...settings, fleet }, s3 })
   } catch (err) {
+    await dispatch?.close()
     s3.destroy()
     await embedded?.close()
     throw err
@@ -94,8 +108,14 @@ export async function startCore(settings: Settings, opts: CoreOptions = {}): Pro
       bucketPrefix: settings.bucketPrefix,
       home: settings.home,
     }),
+    workers: async () => ({
+      distributed: dispatch !== undefined,
+      workers: dispatch ? await dispatch.workers() : [],
+    }),
     close() {
       closing ??= (async () => {
+        // The app's own worker stops its job (nothing is uploaded); the fleet's others go on.
+        await localWorker?.stop()
         await jobs.close()
         await predictor.close()
         s3.destroy()

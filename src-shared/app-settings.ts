@@ -12,7 +12,7 @@ export type StoredCredentials =
   { profile: string } | { accessKeyId: string; secretAccessKeyEncrypted: string }
 
 /** `<home>/settings.json`. Every field is optional: what the file leaves out takes its default. */
-export interface SettingsDocument extends Partial<ResourceLimits> {
+export interface SettingsDocument extends Partial<ResourceLimits>, FleetSettings {
   /** Empty or absent: the embedded store. */
   s3Endpoint?: string
   region?: string
@@ -202,3 +202,29 @@ export const RESOURCE_LIMIT_RANGES: Record<ResourceLimitField, { min: number; ma
   backboneTimeoutMs: { min: 100, max: 24 * 60 * 60 * 1000 },
   modelVersionsKept: { min: 0, max: 100_000 },
 }
+
+/**
+ * Distributed mode: settings.json fields (and environment variables) the settings screen does
+ * not edit; a save from the screen keeps them as they are.
+ */
+export interface FleetSettings {
+  /** The fleet's Redis (`redis://host:6379`); absent: the in-process job queue. */
+  redisUrl?: string
+  /** With a Redis URL: the app runs a fleet worker of its own beside the endpoint. */
+  fleetLocalWorker?: boolean
+  /** Times a job whose worker was lost is taken again before it fails with WORKER_LOST. */
+  workerLostRetries?: number
+  /** How long a worker's lock on its job lasts unrenewed: how soon a lost worker is noticed. */
+  workerLockMs?: number
+}
+
+export const FLEET_SETTING_FIELDS = [
+  'redisUrl',
+  'fleetLocalWorker',
+  'workerLostRetries',
+  'workerLockMs',
+] as const satisfies readonly (keyof FleetSettings)[]
+
+export const DEFAULT_WORKER_LOCK_MS = 30_000
+export const WORKER_LOCK_RANGE = { min: 500, max: 10 * 60 * 1000 }
+export const WORKER_LOST_RETRIES_RANGE = { min: 0, max: 10 }

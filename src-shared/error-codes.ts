@@ -116,6 +116,13 @@ export const ERROR_STATUS = {
   // tells the operator the fix is local storage, not a retry; the errno is in details.cause.
   MIRROR_WRITE_FAILED: 507,
   CACHE_WRITE_FAILED: 507,
+  // Distributed mode: the fleet worker running a job stopped renewing its lock (killed, cut off).
+  WORKER_LOST: 500,
+  // Distributed mode refused at start: the store must be one every worker reaches.
+  FLEET_STORE_NOT_SHARED: 500,
+  FLEET_UNREACHABLE: 503,
+  // Resume, retried uploads and the like stay with the in-process queue for now.
+  FLEET_UNSUPPORTED: 501,
 } as const satisfies Record<string, number>
 
 export type ErrorCode = keyof typeof ERROR_STATUS

@@ -92,6 +92,8 @@ export interface LogEvent extends EventBase {
   type: 'log'
   level: 'info' | 'warn' | 'error'
   message: string
+  /** Distributed mode: the fleet worker that took the job (its id), on the line saying so. */
+  worker?: string
 }
 
 export interface ReportEvent extends EventBase {
@@ -263,6 +265,8 @@ export interface JobSummary {
   retryOf?: string
   /** Set on a job that continues an interrupted one (this id) from its checkpoint. */
   resumeOf?: string
+  /** Distributed mode: the fleet worker that runs (or ran) the job. */
+  worker?: string
 }
 
 export interface JobRecord extends JobSummary {

@@ -4,11 +4,15 @@
 
 import {
   CONCURRENCY_RANGE,
+  FLEET_SETTING_FIELDS,
   PORT_RANGE,
   RESOURCE_LIMIT_FIELDS,
   RESOURCE_LIMIT_RANGES,
   SETTINGS_FIELDS,
+  WORKER_LOCK_RANGE,
+  WORKER_LOST_RETRIES_RANGE,
   settingsFieldLabel,
+  type FleetSettings,
   type CredentialsChoice,
   type EditableSettings,
   type SettingsDocument,
@@ -190,7 +194,11 @@ export function checkSettingsDocument(
 
 function settingsDocument(raw: unknown): SettingsDocument {
   if (!isRecord(raw)) throw new AppFailure(appError('INVALID_SETTING', 'must be a JSON object'))
-  const known = new Set<string>([...SETTINGS_FIELDS, ...RESOURCE_LIMIT_FIELDS])
+  const known = new Set<string>([
+    ...SETTINGS_FIELDS,
+    ...RESOURCE_LIMIT_FIELDS,
+    ...FLEET_SETTING_FIELDS,
+  ])
   const unknown = Object.keys(raw).find((key) => !known.has(key))
   if (unknown !== undefined)
     throw new AppFailure(
@@ -240,7 +248,42 @@ function settingsDocument(raw: unknown): SettingsDocument {
       throw new AppFailure(appError('INVALID_SETTING', `${field} ${problem}`, { field }))
     document[field] = value as number
   }
+  Object.assign(document, fleetSettings(raw))
   return document
+}
+
+function fleetSettings(raw: Record<string, unknown>): FleetSettings {
+  const fleet: FleetSettings = {}
+  if (raw.redisUrl !== undefined) {
+    if (typeof raw.redisUrl !== 'string' || !/^rediss?:\/\/[^/]+/.test(raw.redisUrl))
+      throw new AppFailure(
+        appError('INVALID_SETTING', 'redisUrl must be a redis:// or rediss:// URL', {
+          field: 'redisUrl',
+        }),
+      )
+    fleet.redisUrl = raw.redisUrl
+  }
+  if (raw.fleetLocalWorker !== undefined) {
+    if (typeof raw.fleetLocalWorker !== 'boolean')
+      throw new AppFailure(
+        appError('INVALID_SETTING', 'fleetLocalWorker must be true or false', {
+          field: 'fleetLocalWorker',
+        }),
+      )
+    fleet.fleetLocalWorker = raw.fleetLocalWorker
+  }
+  const ranges = { workerLostRetries: WORKER_LOST_RETRIES_RANGE, workerLockMs: WORKER_LOCK_RANGE }
+  for (const [field, range] of Object.entries(ranges) as [
+    keyof typeof ranges,
+    typeof WORKER_LOCK_RANGE,
+  ][]) {
+    if (raw[field] === undefined) continue
+    const problem = integerProblem(raw[field], range)
+    if (problem !== undefined)
+      throw new AppFailure(appError('INVALID_SETTING', `${field} ${problem}`, { field }))
+    fleet[field] = raw[field] as number
+  }
+  return fleet
 }
 
 function storedCredentials(value: unknown): StoredCredentials {

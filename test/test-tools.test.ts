@@ -1,4 +1,4 @@
-// The suite's tool check: a machine without Chromium, h5py or the AWS CLI is told what to install.
+// The suite's tool check: a machine without Chromium, h5py, the AWS CLI or redis-server is told what to install.
 
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -29,12 +29,22 @@ describe('the test tool check', () => {
   it('names every missing tool and the apt-get line that installs them', () => {
     const empty = tempDir()
     const missing = missingTestTools(
-      { chromium: join(empty, 'chromium'), python: join(empty, 'python3'), aws: 'aws' },
+      {
+        chromium: join(empty, 'chromium'),
+        python: join(empty, 'python3'),
+        aws: 'aws',
+        redis: join(empty, 'redis-server'),
+      },
       { PATH: empty },
     )
-    expect(missing.map((tool) => tool.aptPackage)).toEqual(['chromium', 'python3-h5py', 'awscli'])
+    expect(missing.map((tool) => tool.aptPackage)).toEqual([
+      'chromium',
+      'python3-h5py',
+      'awscli',
+      'redis-server',
+    ])
     expect(missingToolsMessage(missing)).toContain(
-      'sudo apt-get install chromium python3-h5py awscli',
+      'sudo apt-get install chromium python3-h5py awscli redis-server',
     )
   })
 
@@ -44,15 +54,17 @@ describe('the test tool check', () => {
     fakeProgram(bin, 'aws', 0)
     // A python that cannot import h5py exits non-zero.
     const python = fakeProgram(bin, 'python3', 1)
-    const missing = missingTestTools({ chromium, python, aws: 'aws' }, { PATH: bin })
+    const redis = fakeProgram(bin, 'redis-server', 0)
+    const missing = missingTestTools({ chromium, python, aws: 'aws', redis }, { PATH: bin })
     expect(missing.map((tool) => tool.aptPackage)).toEqual(['python3-h5py'])
   })
 
-  it('finds nothing missing when all three are there', () => {
+  it('finds nothing missing when all four are there', () => {
     const bin = tempDir()
     const chromium = fakeProgram(bin, 'chromium', 0)
     const python = fakeProgram(bin, 'python3', 0)
+    const redis = fakeProgram(bin, 'redis-server', 0)
     fakeProgram(bin, 'aws', 0)
-    expect(missingTestTools({ chromium, python, aws: 'aws' }, { PATH: bin })).toEqual([])
+    expect(missingTestTools({ chromium, python, aws: 'aws', redis }, { PATH: bin })).toEqual([])
   })
 })

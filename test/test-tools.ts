@@ -1,6 +1,6 @@
 // Vitest's global setup: the suite needs Chromium (the UI is tested in a real browser), h5py (the
 // exported model.h5 is read back the way Keras reads it) and the AWS CLI (the embedded store is
-// checked against a real S3 client). Without one of them the suite stops before any test runs and
+// checked against a real S3 client) and redis-server (the fleet runs on a real Redis). Without one of them the suite stops before any test runs and
 // says what to install, instead of passing with those checks skipped.
 
 import { spawnSync } from 'node:child_process'
@@ -11,6 +11,8 @@ export interface TestToolPaths {
   chromium: string
   python: string
   aws: string
+  /** Redis, which the fleet tests start on a free port. */
+  redis: string
 }
 
 /** The programs the tests themselves start. */
@@ -18,6 +20,7 @@ export const TEST_TOOLS: TestToolPaths = {
   chromium: CHROMIUM_PATH,
   python: '/usr/bin/python3',
   aws: process.env.AWS_CLI ?? 'aws',
+  redis: '/usr/bin/redis-server',
 }
 
 export interface MissingTool {
@@ -41,6 +44,8 @@ export function missingTestTools(
     missing.push({ what: `h5py for ${paths.python}`, aptPackage: 'python3-h5py' })
   if (!runs(paths.aws, ['--version'], env))
     missing.push({ what: `the AWS CLI (${paths.aws})`, aptPackage: 'awscli' })
+  if (!runs(paths.redis, ['--version'], env))
+    missing.push({ what: `redis-server (${paths.redis})`, aptPackage: 'redis-server' })
   return missing
 }
 

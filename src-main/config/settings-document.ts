@@ -5,11 +5,13 @@
 
 import {
   DEFAULT_SETTINGS,
+  FLEET_SETTING_FIELDS,
   RESOURCE_LIMIT_FIELDS,
   SETTINGS_FIELDS,
   type CredentialsChoice,
   type ResourceLimits,
   type EditableSettings,
+  type FleetSettings,
   type SettingsDocument,
   type SettingsField,
   type StoredCredentials,
@@ -134,8 +136,12 @@ export function documentFrom(
   const limits: Partial<ResourceLimits> = {}
   for (const field of RESOURCE_LIMIT_FIELDS)
     if (existing[field] !== undefined) limits[field] = existing[field]
+  const fleet: FleetSettings = {}
+  for (const field of FLEET_SETTING_FIELDS)
+    if (existing[field] !== undefined) Object.assign(fleet, { [field]: existing[field] })
   return {
     ...limits,
+    ...fleet,
     s3Endpoint: values.s3Endpoint,
     region: values.region,
     ...(credentials && { credentials }),

@@ -6,6 +6,9 @@ import { homedir, platform } from 'node:os'
 import { join, resolve } from 'node:path'
 import {
   DEFAULT_RESOURCE_LIMITS,
+  DEFAULT_WORKER_LOCK_MS,
+  WORKER_LOCK_RANGE,
+  WORKER_LOST_RETRIES_RANGE,
   DEFAULT_SETTINGS,
   RESOURCE_LIMIT_FIELDS,
   RESOURCE_LIMIT_RANGES,
@@ -57,6 +60,20 @@ export interface Settings {
   backbonePresetBase?: string
   /** Fields an environment variable set, over the settings file, by the variable's name. */
   overriddenBy?: Partial<Record<SettingsField, string>>
+  /** Distributed mode (BullMQ on Redis); absent: the in-process queue. */
+  fleet?: FleetConfig
+  /** XNNPACK threads a wasm training uses (TRAINING_SERVER_TRAINING_THREADS); absent: the default. */
+  trainingThreads?: number
+}
+
+export interface FleetConfig {
+  redisUrl: string
+  /** The app runs a fleet worker of its own beside the endpoint. */
+  localWorker: boolean
+  /** Times a lost worker's job is taken again before it fails with WORKER_LOST. */
+  lostRetries: number
+  /** A job lock's life without renewal: a lost worker is noticed within about twice this. */
+  lockMs: number
 }
 
 export interface LoadSettingsOptions {
@@ -268,6 +285,45 @@ export function loadSettings(
       backbonePresetBase: presetBase(env.TRAINING_SERVER_BACKBONE_PRESET_BASE),
     }),
     overriddenBy,
+    ...fleetConfig(env, document),
+    ...(env.TRAINING_SERVER_TRAINING_THREADS && {
+      trainingThreads: integer(env, 'TRAINING_SERVER_TRAINING_THREADS', 1, 1, 64),
+    }),
+  }
+}
+
+/** TRAINING_SERVER_REDIS_URL (or settings.json's redisUrl) turns distributed mode on. */
+function fleetConfig(env: NodeJS.ProcessEnv, document: SettingsDocument): { fleet?: FleetConfig } {
+  const redisUrl = env.TRAINING_SERVER_REDIS_URL || document.redisUrl
+  if (!redisUrl) return {}
+  if (!/^rediss?:\/\/[^/]+/.test(redisUrl))
+    throw invalidVariable(
+      'TRAINING_SERVER_REDIS_URL',
+      'TRAINING_SERVER_REDIS_URL must be a redis:// or rediss:// URL',
+    )
+  const localWorker = env.TRAINING_SERVER_FLEET_LOCAL_WORKER
+  return {
+    fleet: {
+      redisUrl,
+      localWorker:
+        localWorker !== undefined && localWorker !== ''
+          ? localWorker === '1' || localWorker === 'true'
+          : (document.fleetLocalWorker ?? false),
+      lostRetries: integer(
+        env,
+        'TRAINING_SERVER_WORKER_LOST_RETRIES',
+        document.workerLostRetries ?? 0,
+        WORKER_LOST_RETRIES_RANGE.min,
+        WORKER_LOST_RETRIES_RANGE.max,
+      ),
+      lockMs: integer(
+        env,
+        'TRAINING_SERVER_WORKER_LOCK_MS',
+        document.workerLockMs ?? DEFAULT_WORKER_LOCK_MS,
+        WORKER_LOCK_RANGE.min,
+        WORKER_LOCK_RANGE.max,
+      ),
+    },
   }
 }
 

@@ -25,7 +25,7 @@ export function coreMainApi(
       if (!record) throw new AppFailure(appError('JOB_NOT_FOUND', `no job ${id}`, { field: 'id' }))
       return record
     },
-    startTraining: async (request) => jobs.start(request).job.summary(),
+    startTraining: async (request) => (await jobs.submit(request)).job.summary(),
     async stopTraining(client) {
       const summary = await jobs.interruptAndWait(client)
       if (!summary)

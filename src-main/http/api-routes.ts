@@ -56,7 +56,13 @@ const ROUTES: RouteEntry[] = [
   { method: 'POST', pattern: ['jobs', ':', 'stop'], route: stopJob },
   { method: 'POST', pattern: ['jobs', ':', 'retry-upload'], route: retryUpload },
   { method: 'POST', pattern: ['jobs', ':', 'discard-checkpoint'], route: discardCheckpoint },
+  { method: 'GET', pattern: ['workers'], route: listWorkers },
 ]
+
+/** Distributed mode: the fleet's workers (host, backend, threads, current job); none otherwise. */
+async function listWorkers(_req: IncomingMessage, res: ServerResponse, args: RouteArgs) {
+  sendJson(res, 200, await args.ctx.core.workers())
+}
 
 async function discardCheckpoint(_req: IncomingMessage, res: ServerResponse, args: RouteArgs) {
   sendJson(res, 200, await args.ctx.core.jobs.discardCheckpoint(jobId(args.params)))
@@ -254,7 +260,7 @@ async function startJob(req: IncomingMessage, res: ServerResponse, { ctx }: Rout
   const body = await readJsonBody(req)
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new AppFailure(appError('INVALID_BODY', 'the body must be a JSON object'))
-  const { job } = ctx.core.jobs.start(body as Record<string, unknown>)
+  const { job } = await ctx.core.jobs.submit(body as Record<string, unknown>)
   sendJson(res, 202, job.summary())
 }
 

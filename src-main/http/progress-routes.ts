@@ -29,7 +29,7 @@ export async function handleProgress(
     res.writeHead(204).end()
     return
   }
-  const { job } = jobs.start({
+  const { job } = await jobs.submit({
     client: query.client,
     trainType: query.trainType,
     params: query.params,

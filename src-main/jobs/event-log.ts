@@ -38,6 +38,17 @@ export class EventLog {
   }
 
   /**
+   * Adds an event another process already numbered and timed (a fleet worker's, read back from
+   * Redis); one that is not the next in order is ignored, so a re-read never doubles an event.
+   */
+  appendRecorded(event: JobEvent): boolean {
+    if (event.seq !== this.events.length) return false
+    this.events.push(event)
+    for (const listener of [...this.listeners]) deliver(listener, event)
+    return true
+  }
+
+  /**
    * Replays events from `fromSeq` on, then delivers new ones as they are appended. Replay and
    * registration happen in one synchronous step, so no event can fall between them.
    */

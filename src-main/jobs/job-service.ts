@@ -40,6 +40,7 @@ import { resumeId, resumeInit } from './resume-request'
 import { checkClientName, resolveTrainRequest } from './train-request'
 import { SyncProgressFeed } from './sync-progress-feed'
 import { runTrainingPipeline } from './training-pipeline'
+import type { JobDispatch } from './job-dispatch'
 
 /** Runs one job to its end; the service ends the job itself if the runner throws instead. */
 export type JobRunner = (job: Job) => Promise<void>
@@ -55,6 +56,8 @@ export interface JobServiceOptions {
   runner?: JobRunner
   /** Replaces the retried upload. */
   uploadRunner?: UploadRunner
+  /** Distributed mode: jobs run on the fleet this hands them to, not in this process. */
+  dispatch?: JobDispatch
 }
 
 export interface StartedJob {
@@ -72,6 +75,7 @@ export class JobService {
   private readonly history: RunHistory | undefined
   private readonly runner: JobRunner
   private readonly uploadRunner: UploadRunner
+  private readonly dispatch: JobDispatch | undefined
   /** The job each retried upload sends the model of, until it has run. */
   private readonly retrySources = new Map<string, JobSummary>()
   /** Jobs started since the app started, by id. */
@@ -94,8 +98,11 @@ export class JobService {
     this.settings = opts.settings
     this.s3 = opts.s3
     this.history = opts.history
+    this.dispatch = opts.dispatch
+    const dispatch = opts.dispatch
     this.runner =
       opts.runner ??
+      (dispatch && ((job) => dispatch.follow(job))) ??
       ((job) =>
         runTrainingPipeline(job, {
           settings: this.settings,
@@ -130,7 +137,61 @@ export class JobService {
             (await resumableEnding(opts.settings.home, job, stopped)),
         )
       : []
-    return new JobService(opts, past)
+    const service = new JobService(opts, past)
+    // A server restarted mid-job re-attaches to what the fleet is running.
+    for (const job of (await opts.dispatch?.activeJobs()) ?? []) service.adopt(job)
+    return service
+  }
+
+  /**
+   * start() for every transport: with a fleet, the client's job is looked up (and the new one
+   * queued) across every server, which takes a round trip to Redis.
+   */
+  async submit(request: Parameters<JobService['start']>[0]): Promise<StartedJob> {
+    const dispatch = this.dispatch
+    if (!dispatch) return this.start(request)
+    const resolved = resolveTrainRequest(request, this.settings.bucketPrefix)
+    const { client, trainType, params, given, promote } = resolved
+    if (request.resume !== undefined)
+      throw new AppFailure(
+        appError('FLEET_UNSUPPORTED', 'resuming a run is not available on a fleet yet', {
+          field: 'resume',
+        }),
+      )
+    const local = this.activeJob(client)
+    if (local) return joinTraining(local, { trainType, params, given })
+    this.assertOpen()
+    const { limits, backend } = this.settings
+    checkTrainingMemory(params, trainingMemoryLimit(limits.trainingMemoryMaxBytes, backend))
+    const job = Job.create({
+      id: newJobId(client),
+      client,
+      trainType,
+      params,
+      given,
+      ...(promote !== undefined && { promote }),
+    })
+    const taken = await dispatch.submit(job)
+    const known = this.live.get(taken.id)
+    if (known === undefined) this.adopt(taken)
+    if (taken === job) return { job, joined: false }
+    return joinTraining(known ?? taken, { trainType, params, given })
+  }
+
+  /** A job of the fleet this server follows from now on (its log, history, interrupt). */
+  private adopt(job: Job): void {
+    if (this.live.has(job.id)) return
+    this.live.set(job.id, job)
+    const history = this.history
+    // Saved once it has ended: a record of a job still running elsewhere would be closed as
+    // stopped when this server restarts, though the job goes on.
+    if (history)
+      job.log.subscribe((event) => {
+        if (event.type === 'result') history.track(job)
+      })
+    for (const listener of [...this.newJobListeners]) listener(job)
+    this.syncProgress.follow(job)
+    this.run(job)
   }
 
   /** The backend the last training worker announced, or 'pending' before any job trained. */
@@ -150,6 +211,8 @@ export class JobService {
     promote?: unknown
     resume?: unknown
   }): StartedJob {
+    if (this.dispatch)
+      throw new AppFailure(appError('FLEET_UNSUPPORTED', 'on a fleet, jobs start through submit()'))
     const resolved = resolveTrainRequest(request, this.settings.bucketPrefix)
     const { client, trainType, params, given, promote } = resolved
     const resume = resumeId(request.resume)
@@ -223,6 +286,10 @@ export class JobService {
       if (!named)
         throw new AppFailure(appError('JOB_NOT_FOUND', `no job ${target.jobId}`, { field: 'id' }))
     }
+    if (this.dispatch)
+      throw new AppFailure(
+        appError('FLEET_UNSUPPORTED', 'retrying an upload is not available on a fleet yet'),
+      )
     const client =
       named?.client ??
       checkClientName('client' in target ? target.client : undefined, this.settings.bucketPrefix)
@@ -300,6 +367,11 @@ export class JobService {
 
   /** Like interrupt, then waits (up to timeoutMs) for the job to reach its final state. */
   async interruptAndWait(clientOrId: string, timeoutMs = 2000): Promise<JobSummary | undefined> {
+    if (this.dispatch && !this.live.get(clientOrId) && !this.activeJob(clientOrId)) {
+      const elsewhere =
+        (await this.dispatch.activeOf(clientOrId)) ?? (await this.dispatch.attach(clientOrId))
+      if (elsewhere && !this.live.has(elsewhere.id)) this.adopt(elsewhere)
+    }
     const job = this.interrupt(clientOrId)
     if (!job) return undefined
     await settledWithin(job, timeoutMs)
@@ -321,8 +393,19 @@ export class JobService {
   async get(id: string): Promise<JobRecord | undefined> {
     const job = this.live.get(id)
     if (job) return job.record()
-    if (!this.past.has(id)) return undefined
+    if (!this.past.has(id)) return (await this.attach(id))?.record()
     return this.history?.read(id)
+  }
+
+  /** A fleet job another server started, followed here from now on. */
+  private async attach(id: string): Promise<Job | undefined> {
+    if (!this.dispatch || !JOB_ID_PATTERN.test(id)) return undefined
+    const job = await this.dispatch.attach(id)
+    if (!job) return undefined
+    const known = this.live.get(job.id)
+    if (known) return known
+    this.adopt(job)
+    return job
   }
 
   /**
@@ -455,6 +538,12 @@ export class JobService {
   /** Interrupts every job, waits for them to wind down, and saves the history. */
   async close(): Promise<void> {
     this.closed = true
+    if (this.dispatch) {
+      // Fleet jobs go on without this server: it only stops following them.
+      await this.dispatch.close()
+      await this.history?.close()
+      return
+    }
     for (const job of this.live.values()) {
       if (job.terminal) continue
       job.controller.abort(new AppFailure(appError('INTERRUPTED', 'the server is shutting down')))
@@ -512,6 +601,8 @@ export class JobService {
       } catch (err) {
         if (!job.terminal) endAfterThrow(job, err)
       }
+      // A fleet job this server stopped following has not ended: it runs elsewhere.
+      if (this.dispatch && this.closed) return
       if (!job.terminal)
         job.finish({
           state: 'failed',

@@ -107,6 +107,8 @@ export class Job {
   private currentState: JobState
   private finalResult: JobResult | undefined
   private backboneFallback: BackboneFallback | undefined
+  /** Distributed mode: the fleet worker that took the job, from the log line saying so. */
+  private takenBy: string | undefined
 
   private constructor(init: JobInit, createdAt: string, state: JobState, log: EventLog) {
     this.id = init.id
@@ -136,7 +138,33 @@ export class Job {
   static fromRecord(record: JobRecord, now: () => Date = () => new Date()): Job {
     const job = new Job(record, record.createdAt, record.state, new EventLog(record.events, now))
     job.finalResult = record.result
+    for (const event of record.events) job.noteWorker(event)
     return job
+  }
+
+  /**
+   * Takes in an event that another process appended to this job (a fleet worker's, read back
+   * from Redis): the state and result follow it as they did there. False when it is out of order.
+   */
+  replay(event: JobEvent): boolean {
+    if (event.seq !== this.log.length) return false
+    // State first, so listeners of the event already see it, as with append.
+    if (event.type === 'stage') this.currentState = event.state
+    if (event.type === 'result') {
+      this.finalResult = event.result
+      this.currentState = event.result.state
+    }
+    this.noteWorker(event)
+    return this.log.appendRecorded(event)
+  }
+
+  /** The fleet worker that runs the job, when it runs on one. */
+  get worker(): string | undefined {
+    return this.takenBy
+  }
+
+  private noteWorker(event: JobEvent | JobEventInput): void {
+    if (event.type === 'log' && event.worker !== undefined) this.takenBy = event.worker
   }
 
   get state(): JobState {
@@ -166,6 +194,7 @@ export class Job {
   }
 
   append(input: JobEventInput): JobEvent {
+    this.noteWorker(input)
     return this.log.append(input)
   }
 
@@ -275,6 +304,7 @@ export class Job {
       ...(this.finalResult !== undefined && { result: this.finalResult }),
       ...(this.retryOf !== undefined && { retryOf: this.retryOf }),
       ...(this.resumeOf !== undefined && { resumeOf: this.resumeOf }),
+      ...(this.takenBy !== undefined && { worker: this.takenBy }),
     }
   }
 

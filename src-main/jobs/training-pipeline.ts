@@ -204,6 +204,7 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
           items: dataset.items,
           params: job.params,
           ...(settings.backend !== undefined && { backend: settings.backend }),
+          ...(settings.trainingThreads !== undefined && { threads: settings.trainingThreads }),
           outDir: paths.weights,
           cacheDir: join(settings.home, 'cache'),
           home: settings.home,
