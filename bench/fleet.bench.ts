@@ -135,3 +135,6 @@ async function main(): Promise<void> {
 }
 
 await main()
+// The in-process servers come from the test fixture, which leaves teardown of their pooled
+// handles to the test runner; everything it started is stopped above, so the script ends here.
+process.exit(0)

@@ -107,6 +107,20 @@ const SMOKE_RUNS: SmokeRun[] = [
     expect: [{ bench: 'demo-job', fields: ['end_to_end_s', 'stages_s', 'state'] }],
   },
   {
+    file: 'fleet.bench.ts',
+    args: [
+      ...['--clients', '2', '--jobs-per-client', '1', '--images', '4'],
+      ...['--size', '32', '--epochs', '1'],
+    ],
+    expect: [
+      {
+        bench: 'fleet',
+        fields: ['mode', 'jobsPerMinute', 'startLatencyP50Ms', 'startLatencyP99Ms'],
+      },
+      { bench: 'fleet', fields: ['twoWorkersOverOne', 'overheadPerJobMs'] },
+    ],
+  },
+  {
     file: 'load.bench.ts',
     args: ['--clients', '2', '--requests', '4', '--rate', '20', '--seconds', '1'],
     expect: [{ bench: 'progress-storm', fields: ['jobsStarted', 'ms'] }],
