@@ -25,6 +25,7 @@ export function TrainingScreen() {
   const starting = useAppStore((s) => s.starting)
   const stopping = useAppStore((s) => s.stopping)
   const draft = useAppStore((s) => selectParamsForm(s).draft)
+  const trainType = useAppStore((s) => s.trainType)
   const start = useAppStore((s) => s.startTraining)
   const stop = useAppStore((s) => s.stopTraining)
   const resume = useAppStore((s) => s.resumeTraining)
@@ -37,7 +38,7 @@ export function TrainingScreen() {
   const summary = view ? runs.find((run) => run.id === view.jobId) : undefined
   const kept =
     view && keptEpoch(view.result?.metrics?.bestEpoch, summary?.params.patience, view.epochs)
-  const paramsOk = checkParamsDraft(draft).ok
+  const paramsOk = checkParamsDraft(draft, trainType).ok
   const backend =
     view?.result?.metrics?.backend ?? (health?.backend === 'pending' ? undefined : health?.backend)
   const logs = view?.logs.slice(-12) ?? []
