@@ -59,7 +59,14 @@ export interface ClientSummary {
   client: string
   datasetBucket: string
   modelBucket: string
-  lastJob?: { id: string; state: JobState; valAccuracy?: number; updatedAt: string }
+  lastJob?: {
+    id: string
+    state: JobState
+    valAccuracy?: number
+    /** A detection run's validation mAP@.5 (it has no accuracy). */
+    valMap50?: number
+    updatedAt: string
+  }
   /** From the local mirror's record and the kept validation report; absent before a sync. */
   dataset?: { images: number; classes?: number; skippedImages: number; empty: boolean }
   /** The promoted model at the model bucket's root, whichever run stored it. */
@@ -72,6 +79,8 @@ export interface StoredModelSummary {
   /** The run that stored it, when the run history still knows it. */
   jobId?: string
   valAccuracy?: number
+  /** A detection model's validation mAP@.5. */
+  valMap50?: number
   classes?: string[]
   files: number
 }

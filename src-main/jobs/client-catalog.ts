@@ -2,6 +2,7 @@
 // overview client-overview.ts adds), the files
 // in their model bucket (and each one's download), and thumbnails of their locally mirrored images.
 
+import { classificationMetrics, validationScore } from '../../src-shared/tasks/task-metrics'
 import { join } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { modelBucketName } from '../../src-shared/client-names'
@@ -32,7 +33,10 @@ export async function listClients(
   for (const job of jobs) if (!latest.has(job.client)) latest.set(job.client, job)
   const rows = buckets.map(({ client, bucket }): ClientSummary => {
     const last = latest.get(client)
-    const valAccuracy = last && (last.result?.metrics?.finalValAccuracy ?? valAccuracyOf(last))
+    const metrics = last?.result?.metrics
+    const valAccuracy =
+      last && (classificationMetrics(metrics)?.finalValAccuracy ?? valAccuracyOf(last))
+    const valMap50 = metrics?.task === 'obj_detection' ? validationScore(metrics) : undefined
     return {
       client,
       datasetBucket: bucket,
@@ -42,6 +46,7 @@ export async function listClients(
           id: last.id,
           state: last.state,
           ...(valAccuracy !== undefined && { valAccuracy }),
+          ...(valMap50 !== undefined && { valMap50 }),
           updatedAt: last.updatedAt,
         },
       }),

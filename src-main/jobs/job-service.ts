@@ -576,7 +576,9 @@ export class JobService {
     const events = job?.log.all() ?? []
     for (let i = events.length - 1; i >= 0; i--) {
       const event = events[i]
-      if (event?.type === 'epoch') return event.valAccuracy
+      // A detector's epochs have no accuracy: its running score is not this one.
+      if (event?.type === 'epoch')
+        return event.task === 'obj_detection' ? undefined : event.valAccuracy
     }
     return undefined
   }

@@ -1,6 +1,7 @@
 // The selected client's run history, newest first; any run reopens on the results screen with its
 // curves rebuilt from its stored event log; an interrupted run that kept a checkpoint resumes.
 
+import { classificationMetrics } from '../../src-shared/tasks/task-metrics'
 import { EmptyState } from '../components/empty-state'
 import { LoadStatus } from '../components/load-status'
 import { StateBadge } from '../components/state-badge'
@@ -97,7 +98,9 @@ export function RunsScreen() {
                         ? `${metrics.epochs.length} / ${run.params.epochs}`
                         : `— / ${run.params.epochs}`}
                     </td>
-                    <td className="num">{formatPercent(metrics?.finalValAccuracy)}</td>
+                    <td className="num">
+                      {formatPercent(classificationMetrics(metrics)?.finalValAccuracy)}
+                    </td>
                     <td className="num">{formatDuration(duration)}</td>
                     <td>
                       <code>{run.id}</code>

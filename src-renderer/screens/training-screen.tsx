@@ -2,6 +2,7 @@
 // time left, loss and accuracy curves as epochs finish, the backend and the job's log. Stop asks
 // first, saying whether the run can be resumed; an interrupted run with a checkpoint offers Resume.
 
+import { classificationMetrics } from '../../src-shared/tasks/task-metrics'
 import { useState } from 'react'
 import { isTerminal } from '../../src-shared/job-events'
 import { ConfirmDialog } from '../components/confirm-dialog'
@@ -124,7 +125,7 @@ export function TrainingScreen() {
                 <p className="last-run">
                   Last run <StateBadge state={lastRun.state} /> {formatDateTime(lastRun.createdAt)}
                   {lastRun.result?.metrics &&
-                    ` · validation accuracy ${formatPercent(lastRun.result.metrics.finalValAccuracy)}`}
+                    ` · validation accuracy ${formatPercent(classificationMetrics(lastRun.result.metrics)?.finalValAccuracy)}`}
                 </p>
               )}
             </EmptyState>
@@ -147,8 +148,10 @@ export function TrainingScreen() {
                 <div className="outcome outcome-success">
                   <span>
                     Finished with validation accuracy{' '}
-                    <strong>{formatPercent(view.result.metrics?.finalValAccuracy)}</strong>; model
-                    stored{' '}
+                    <strong>
+                      {formatPercent(classificationMetrics(view.result.metrics)?.finalValAccuracy)}
+                    </strong>
+                    ; model stored{' '}
                     {view.result.Storing === 'Succesfull' ? (
                       <>
                         in{' '}

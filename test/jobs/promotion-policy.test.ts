@@ -8,7 +8,10 @@ import { resolveTrainRequest } from '../../src-main/jobs/train-request'
 
 const SPLIT = { id: 'split-a', images: 6, datasetId: 'dataset-a' }
 
-function metrics(valAccuracy: number, extra: Partial<StoredMetrics> = {}): StoredMetrics {
+function metrics(
+  valAccuracy: number,
+  extra: Partial<StoredMetrics & { task: 'classification' }> = {},
+): StoredMetrics {
   return {
     finalValAccuracy: valAccuracy,
     finalValLoss: 1 - valAccuracy,
