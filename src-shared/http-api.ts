@@ -1,6 +1,6 @@
 // The embedded endpoint's routes and payloads, shared by the server and the browser transport.
 
-import type { BackendName } from './train-params'
+import type { BackendName, TrainType } from './train-params'
 import type { JobState, JobSummary } from './job-events'
 
 /**
@@ -67,6 +67,11 @@ export interface ClientSummary {
     valMap50?: number
     updatedAt: string
   }
+  /**
+   * The train type the client's dataset is for, as far as known (its last finished run's, or the
+   * one a demo client was made for): the training form starts on it.
+   */
+  trainType?: TrainType
   /** From the local mirror's record and the kept validation report; absent before a sync. */
   dataset?: { images: number; classes?: number; skippedImages: number; empty: boolean }
   /** The promoted model at the model bucket's root, whichever run stored it. */

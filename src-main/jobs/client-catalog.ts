@@ -2,16 +2,17 @@
 // overview client-overview.ts adds), the files
 // in their model bucket (and each one's download), and thumbnails of their locally mirrored images.
 
-import { classificationMetrics, validationScore } from '../../src-shared/tasks/task-metrics'
 import { join } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { modelBucketName } from '../../src-shared/client-names'
 import { AppFailure, appError, toAppError } from '../../src-shared/errors'
 import type { ClientSummary } from '../../src-shared/http-api'
 import type { JobSummary, ModelFile } from '../../src-shared/job-events'
+import { classificationMetrics, validationScore } from '../../src-shared/tasks/task-metrics'
 import { localPaths, type Settings } from '../config/settings'
 import { thumbnail } from '../dataset/thumbnails'
 import { withOverview } from './client-overview'
+import { clientTrainType } from './client-train-type'
 import { listClientBuckets } from '../storage/list-client-buckets'
 import { isStagingKey } from '../storage/publish-folder'
 import { openObject, type ObjectStream } from '../storage/model-objects'
@@ -41,6 +42,7 @@ export async function listClients(
       client,
       datasetBucket: bucket,
       modelBucket: modelBucketName(settings.bucketPrefix, client),
+      trainType: clientTrainType(settings, client, jobs),
       ...(last && {
         lastJob: {
           id: last.id,

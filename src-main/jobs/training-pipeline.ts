@@ -94,7 +94,7 @@ async function trimCaches(job: Job, ctx: PipelineContext): Promise<void> {
  */
 function settleParamsFromDataset(job: Job, facts: DatasetFacts): void {
   const before = job.params
-  const fromDataset = paramsChosenFromDataset(facts, before.architecture)
+  const fromDataset = paramsChosenFromDataset(facts, before.architecture, job.trainType)
   const after = job.settleParams(fromDataset)
   const changed = (Object.keys(fromDataset) as (keyof TrainParams)[]).filter(
     (key) => before[key] !== after[key],
