@@ -30,6 +30,7 @@ export const FINDING_CODES = [
   'BBOX_DUPLICATE', // warning: same image and category as another box, IoU above 0.95
   'AREA_MISSING', // warning, once: annotations without "area" get the box's w×h
   'CATEGORY_WITHOUT_BOXES', // warning: a detection category no box uses; left out of training
+  'TRAIN_TYPE_MISMATCH', // the annotations are shaped for another train type (boxes or none)
 ] as const
 export type FindingCode = (typeof FINDING_CODES)[number]
 
