@@ -47,7 +47,8 @@ const ARCHITECTURE_TEXT: Record<Architecture, { label: string; description: stri
   },
   centernet: {
     label: 'CenterNet detector',
-    description: 'Anchor-free detector trained from scratch: a heatmap of object centres, box sizes and offsets.',
+    description:
+      'Anchor-free detector trained from scratch: a heatmap of object centres, box sizes and offsets.',
   },
 }
 
