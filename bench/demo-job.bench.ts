@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { JobResult } from '../src-shared/job-events'
+import { classificationMetrics } from '../src-shared/tasks/task-metrics'
 import { loadSettings } from '../src-main/config/settings'
 import { startCore } from '../src-main/core'
 import { startHttpServer } from '../src-main/http/server'
@@ -104,7 +105,7 @@ async function runOnce(client: string, run: number): Promise<void> {
             ),
             training_s: trainingBreakdown(lines),
             epochs: epochs.length,
-            val_accuracy: result?.metrics?.finalValAccuracy,
+            val_accuracy: classificationMetrics(result?.metrics)?.finalValAccuracy,
             images_per_s: epochs.map((epoch) => Math.round(epoch.imagesPerSec)),
             core_start_and_seed_s: startS,
           }),

@@ -39,6 +39,7 @@ export const FINDING_CODES = [
   'MASK_BBOX_MISMATCH', // warning: bbox differs from the mask's box beyond 2 px or 10%
   'MASK_AREA_MISMATCH', // warning: area differs from the mask's pixels beyond 15%
   'CATEGORY_WITHOUT_BOXES', // warning: a detection category no box uses; left out of training
+  'TRAIN_TYPE_MISMATCH', // the annotations are shaped for another train type (boxes or none)
 ] as const
 export type FindingCode = (typeof FINDING_CODES)[number]
 

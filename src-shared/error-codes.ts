@@ -66,6 +66,7 @@ export const ERROR_STATUS = {
   MODEL_FILE_MISSING: 422,
   MODEL_FILE_UNREADABLE: 422,
   CHECKPOINT_UNREADABLE: 422,
+  TRAIN_TYPE_MISMATCH: 422,
 
   // Faults of this server: bugs, crashed workers, local files it cannot read back.
   INTERNAL: 500,

@@ -1,6 +1,6 @@
 // The embedded endpoint's routes and payloads, shared by the server and the browser transport.
 
-import type { BackendName } from './train-params'
+import type { BackendName, TrainType } from './train-params'
 import type { JobState, JobSummary } from './job-events'
 
 /**
@@ -59,7 +59,19 @@ export interface ClientSummary {
   client: string
   datasetBucket: string
   modelBucket: string
-  lastJob?: { id: string; state: JobState; valAccuracy?: number; updatedAt: string }
+  lastJob?: {
+    id: string
+    state: JobState
+    valAccuracy?: number
+    /** A detection run's validation mAP@.5 (it has no accuracy). */
+    valMap50?: number
+    updatedAt: string
+  }
+  /**
+   * The train type the client's dataset is for, as far as known (its last finished run's, or the
+   * one a demo client was made for): the training form starts on it.
+   */
+  trainType?: TrainType
   /** From the local mirror's record and the kept validation report; absent before a sync. */
   dataset?: { images: number; classes?: number; skippedImages: number; empty: boolean }
   /** The promoted model at the model bucket's root, whichever run stored it. */
@@ -72,6 +84,8 @@ export interface StoredModelSummary {
   /** The run that stored it, when the run history still knows it. */
   jobId?: string
   valAccuracy?: number
+  /** A detection model's validation mAP@.5. */
+  valMap50?: number
   classes?: string[]
   files: number
 }

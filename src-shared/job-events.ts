@@ -4,6 +4,7 @@
 import type { AnnotationReport } from './annotation-report'
 import type { AppError } from './errors'
 import type { Promotion, ValidationSetIdentity } from './model-versions'
+import type { DetectionEpochMetrics, DetectionTrainingMetrics } from './tasks/detection-metrics'
 import type { BackendName, TrainParams, TrainType } from './train-params'
 
 export const JOB_STATES = [
@@ -40,6 +41,8 @@ export interface StageEvent extends EventBase {
    */
   jobId?: string
   client?: string
+  /** Set with jobId: the task the job trains. */
+  trainType?: TrainType
 }
 
 /** Why a queued job has not started yet. */
@@ -71,7 +74,12 @@ export interface ProgressEvent extends EventBase {
   epoch?: number
 }
 
-export interface EpochMetrics {
+/**
+ * One epoch of a classifier. `task` is absent in runs recorded before detection existed: an epoch
+ * without one is a classifier's.
+ */
+export interface ClassificationEpochMetrics {
+  task?: 'classification'
   epoch: number
   epochs: number
   loss: number
@@ -84,9 +92,10 @@ export interface EpochMetrics {
   elapsedMs: number
 }
 
-export interface EpochEvent extends EventBase, EpochMetrics {
-  type: 'epoch'
-}
+/** One epoch's metrics, per task: narrow on `task === 'obj_detection'` (tasks/task-metrics.ts). */
+export type EpochMetrics = ClassificationEpochMetrics | DetectionEpochMetrics
+
+export type EpochEvent = EventBase & EpochMetrics & { type: 'epoch' }
 
 export interface LogEvent extends EventBase {
   type: 'log'
@@ -160,9 +169,11 @@ export interface Misclassification {
   confidence: number
 }
 
-export interface TrainingMetrics {
+/** A classifier's run; `task` is absent in runs recorded before detection existed. */
+export interface ClassificationTrainingMetrics {
+  task?: 'classification'
   backend: BackendName
-  epochs: EpochMetrics[]
+  epochs: ClassificationEpochMetrics[]
   /** Of the epoch whose weights the model keeps (the best one when training stopped early). */
   finalValAccuracy: number
   finalValLoss: number
@@ -183,6 +194,9 @@ export interface TrainingMetrics {
   /** Which images the validation scores are on, so two runs' scores can be compared fairly. */
   validationSet?: ValidationSetIdentity
 }
+
+/** A run's metrics, per task: narrow on `task === 'obj_detection'` (tasks/task-metrics.ts). */
+export type TrainingMetrics = ClassificationTrainingMetrics | DetectionTrainingMetrics
 
 export interface TransferFacts {
   /** The backbone as given (path or URL). */

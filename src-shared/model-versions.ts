@@ -2,6 +2,7 @@
 // bucket, and the promotion that decides which of them the root keys (the stored model) hold.
 
 import type { ModelFile } from './job-events'
+import type { TrainType } from './train-params'
 
 /** Where a run's set is kept in the model bucket. */
 export const RUNS_PREFIX = 'runs/'
@@ -24,7 +25,12 @@ export interface ValidationSetIdentity {
 /** One side of a promotion's comparison. */
 export interface PromotionScore {
   jobId?: string
-  valAccuracy: number
+  /** A classifier's score. */
+  valAccuracy?: number
+  /** A detector's score: COCO AP at IoU .5 on the validation images. */
+  valMap50?: number
+  /** Set for tasks other than classification (the scores of records without it are a classifier's). */
+  task?: TrainType
   valLoss: number
   validationSet?: ValidationSetIdentity
 }
@@ -48,7 +54,12 @@ export interface ModelVersion {
   /** Full keys (`runs/<job id>/model.h5`, …), usable as download keys. */
   files: ModelFile[]
   metrics?: {
-    finalValAccuracy: number
+    /** Set for tasks other than classification. */
+    task?: TrainType
+    /** A classifier's score. */
+    finalValAccuracy?: number
+    /** A detector's score: validation mAP@.5 (COCOeval's). */
+    finalValMap50?: number
     finalValLoss: number
     trainImages: number
     valImages: number

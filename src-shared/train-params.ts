@@ -4,7 +4,7 @@
 export const TRAIN_TYPES = ['classification', 'obj_detection', 'instance_segmentation'] as const
 export type TrainType = (typeof TRAIN_TYPES)[number]
 /** Train types that work today; the others answer 501 until they are built. */
-export const IMPLEMENTED_TRAIN_TYPES: readonly TrainType[] = ['classification']
+export const IMPLEMENTED_TRAIN_TYPES: readonly TrainType[] = ['classification', 'obj_detection']
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const
 export type BackendName = (typeof BACKENDS)[number]
@@ -14,8 +14,10 @@ export type BackendName = (typeof BACKENDS)[number]
  * comparison with PyTorch (two conv/pool blocks, flatten, dense 128), for like-for-like runs.
  * transfer: a pretrained backbone (`backbone`) with a new softmax head; the backbone stays frozen
  * unless `fineTuneLayers` opens its last layers to training.
+ * centernet: the object detector trained from scratch (heatmap, box size and centre offset heads).
+ * Which of them a task trains: its rules in src-shared/tasks (classification-params, detection-params).
  */
-export const ARCHITECTURES = ['cnn', 'reference', 'transfer'] as const
+export const ARCHITECTURES = ['cnn', 'reference', 'transfer', 'centernet'] as const
 export type Architecture = (typeof ARCHITECTURES)[number]
 
 export interface TrainParams {

@@ -9,6 +9,7 @@ import { checkDetectionBoxes, type DatasetBox, type ImageSize } from './check-de
 import { checkSegmentationMasks } from './check-segmentation-masks'
 import { FindingCollector } from './finding-collector'
 import { parseAnnotationsJson } from './parse-annotations-json'
+import { mismatchedShape, taskMismatchMessage } from './tasks/dataset-task-shape'
 import type { TrainType } from './train-params'
 
 export type { DatasetBox } from './check-detection-boxes'
@@ -37,6 +38,9 @@ export interface ClassificationItem {
   label: number
   /** Detection only: every box of the image, crowd regions included, in annotation order. */
   boxes?: DatasetBox[]
+  /** Detection only: the size of the frame `boxes` are in (the annotation's, else the file's). */
+  width?: number
+  height?: number
 }
 
 export interface ValidatedDataset {
@@ -72,6 +76,7 @@ interface UsableImage {
   /** The lowest category id; undefined for a detection image with no box to train on. */
   categoryId?: number
   boxes?: DatasetBox[]
+  size?: ImageSize
 }
 
 function emptyStats(): DatasetStats {
@@ -227,12 +232,14 @@ function usableImages(
       const named = categoryIds.every((id) => entries.categories.get(id)?.name !== undefined)
       const objectIds = boxes.filter((box) => box.iscrowd === 0).map((box) => box.categoryId)
       const lowest = objectIds.length > 0 ? Math.min(...objectIds) : undefined
+      const size = imageSize(image, options.files)
       if (fileOk && fileName !== undefined && named)
         usable.push({
           imageId: image.id,
           fileName,
           boxes,
           ...(lowest !== undefined && { categoryId: lowest }),
+          ...(size !== undefined && { size }),
         })
       continue
     }
@@ -336,6 +343,11 @@ function validate(text: string, options: ValidateOptions): ValidationResult {
       position,
     )
   const entries = checkCocoShape(parsed.value, findings)
+  const shape = mismatchedShape(entries, options.trainType)
+  if (shape !== undefined)
+    findings.add('TRAIN_TYPE_MISMATCH', 'error', taskMismatchMessage(options.trainType, shape), {
+      at: ['annotations'],
+    })
   const { usable, unreadable } = usableImages(entries, options, findings)
 
   if (entries.imagesListed)
@@ -387,6 +399,7 @@ function validate(text: string, options: ValidateOptions): ValidationResult {
       fileName: image.fileName,
       label: image.categoryId === undefined ? NO_LABEL : (indexOf.get(image.categoryId) ?? 0),
       ...(image.boxes !== undefined && { boxes: image.boxes }),
+      ...(image.size !== undefined && { width: image.size.width, height: image.size.height }),
     }))
   return { report, dataset: { classes, items } }
 }

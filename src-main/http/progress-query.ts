@@ -1,19 +1,19 @@
 // The seed's query strings, `/progress?train_type=classification&bucket_name=client0[&epochs=…]`
 // and `/interrupt?bucket_name=client0`, and `/retry-upload?bucket_name=client0` beside them.
 // Everything is checked here, before any job, bucket or folder is touched: an invalid
-// bucket_name never reaches the file system.
+// bucket_name never reaches the file system. Each parameter is read by its task's shared rules
+// (src-shared/tasks); the job's request check applies the rules between them.
 
 import { AppFailure, appError } from '../../src-shared/errors'
 import type { PromotePolicy, TrainParams, TrainType } from '../../src-shared/train-params'
 import { TRAIN_PARAM_RANGES } from '../../src-shared/train-params'
+import { paramRulesOf } from '../../src-shared/tasks/task-params'
 import {
   checkArchitecture,
   checkBackbone,
-  checkClientName,
   checkNumericParam,
-  checkPromotePolicy,
-  checkTrainType,
-} from '../jobs/train-request'
+} from '../../src-shared/tasks/train-param-rules'
+import { checkClientName, checkPromotePolicy, checkTrainType } from '../jobs/train-request'
 
 export interface ProgressQuery {
   trainType: TrainType
@@ -70,7 +70,8 @@ export function parseProgressQuery(query: URLSearchParams, prefix: string): Prog
     ;(params as Record<string, number>)[key] = checkNumericParam(name, raw)
   }
   const architecture = single(query, 'architecture')
-  if (architecture !== undefined) params.architecture = checkArchitecture(architecture)
+  if (architecture !== undefined)
+    params.architecture = checkArchitecture(architecture, paramRulesOf(trainType).architectures)
   const backbone = single(query, 'backbone')
   if (backbone !== undefined) params.backbone = checkBackbone(backbone)
   const promote = single(query, 'promote')

@@ -8,9 +8,11 @@ import { modelBucketName } from '../../src-shared/client-names'
 import { AppFailure, appError, toAppError } from '../../src-shared/errors'
 import type { ClientSummary } from '../../src-shared/http-api'
 import type { JobSummary, ModelFile } from '../../src-shared/job-events'
+import { classificationMetrics, validationScore } from '../../src-shared/tasks/task-metrics'
 import { localPaths, type Settings } from '../config/settings'
 import { thumbnail } from '../dataset/thumbnails'
 import { withOverview } from './client-overview'
+import { clientTrainType } from './client-train-type'
 import { listClientBuckets } from '../storage/list-client-buckets'
 import { isStagingKey } from '../storage/publish-folder'
 import { openObject, type ObjectStream } from '../storage/model-objects'
@@ -32,16 +34,21 @@ export async function listClients(
   for (const job of jobs) if (!latest.has(job.client)) latest.set(job.client, job)
   const rows = buckets.map(({ client, bucket }): ClientSummary => {
     const last = latest.get(client)
-    const valAccuracy = last && (last.result?.metrics?.finalValAccuracy ?? valAccuracyOf(last))
+    const metrics = last?.result?.metrics
+    const valAccuracy =
+      last && (classificationMetrics(metrics)?.finalValAccuracy ?? valAccuracyOf(last))
+    const valMap50 = metrics?.task === 'obj_detection' ? validationScore(metrics) : undefined
     return {
       client,
       datasetBucket: bucket,
       modelBucket: modelBucketName(settings.bucketPrefix, client),
+      trainType: clientTrainType(settings, client, jobs),
       ...(last && {
         lastJob: {
           id: last.id,
           state: last.state,
           ...(valAccuracy !== undefined && { valAccuracy }),
+          ...(valMap50 !== undefined && { valMap50 }),
           updatedAt: last.updatedAt,
         },
       }),

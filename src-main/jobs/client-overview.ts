@@ -11,7 +11,8 @@ import { listObjects } from '../storage/bucket-objects'
 import { readManifest } from '../storage/mirror-manifest'
 import { readObject } from '../storage/model-objects'
 import { isStagingKey } from '../storage/publish-folder'
-import { MODEL_FILES, type MetricsFile } from '../engine/worker/training-protocol'
+import { MODEL_FILES } from '../engine/worker/training-protocol'
+import type { StoredMetrics } from './promotion-policy'
 import { loadValidationReport } from './validation-report-file'
 
 /** Counts of the client's mirrored dataset; undefined before its first finished sync. */
@@ -64,8 +65,11 @@ export async function storedModel(
     try {
       const metrics = JSON.parse(
         Buffer.from(await readObject(s3, bucket, MODEL_FILES.metrics)).toString('utf8'),
-      ) as Partial<MetricsFile>
-      if (typeof metrics.finalValAccuracy === 'number')
+      ) as StoredMetrics
+      if (metrics.task === 'obj_detection') {
+        const map50 = metrics.coco?.stats?.ap50 ?? metrics.finalValMap50
+        if (typeof map50 === 'number') summary.valMap50 = map50
+      } else if (typeof metrics.finalValAccuracy === 'number')
         summary.valAccuracy = metrics.finalValAccuracy
       if (Array.isArray(metrics.classes)) summary.classes = metrics.classes.map(String)
     } catch {

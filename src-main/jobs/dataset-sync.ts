@@ -7,6 +7,7 @@ import type { AnnotationReport } from '../../src-shared/annotation-report'
 import { datasetBucketName } from '../../src-shared/client-names'
 import type { DatasetView } from '../../src-shared/dataset-view'
 import type { SyncProgress } from '../../src-shared/sync-progress'
+import type { TrainType } from '../../src-shared/train-params'
 import { localPaths, type Settings } from '../config/settings'
 import { describeDataset } from '../dataset/describe-dataset'
 import { loadDataset } from '../dataset/load-dataset'
@@ -21,6 +22,7 @@ export async function syncDataset(
   client: string,
   signal?: AbortSignal,
   onProgress?: (progress: SyncProgress) => void,
+  trainType: TrainType = 'classification',
 ): Promise<DatasetView> {
   const root = localPaths(settings.home, client).dataset
   await mirrorBucket({
@@ -33,7 +35,7 @@ export async function syncDataset(
   onProgress?.({ client, stage: 'validating' })
   // Judged as a job would judge it, so the view and the next job agree on skipped images.
   const { report } = await loadDataset(root, {
-    trainType: 'classification',
+    trainType,
     maxBadImageRate: settings.maxBadImageRate,
   })
   await saveValidationReport(root, report)

@@ -2,6 +2,7 @@
 // starts, one per stage it enters and one when it ends (with the error code when it failed), so
 // the terminal says what the server is doing without reading the run history.
 
+import { validationScore } from '../../src-shared/tasks/task-metrics'
 import type { JobEvent, JobResult } from '../../src-shared/job-events'
 import type { Job } from './job'
 import type { JobService } from './job-service'
@@ -30,8 +31,11 @@ function resultText(result: JobResult): string {
   }
   if (result.state === 'interrupted') return 'interrupted'
   const parts = [`done (training ${result.Training}, storing ${result.Storing})`]
-  const accuracy = result.metrics?.finalValAccuracy
-  if (accuracy !== undefined) parts.push(`val accuracy ${(accuracy * 100).toFixed(1)}%`)
+  const metrics = result.metrics
+  if (metrics?.task === 'obj_detection')
+    parts.push(`val mAP@.5 ${(validationScore(metrics) * 100).toFixed(1)}%`)
+  else if (metrics !== undefined)
+    parts.push(`val accuracy ${(metrics.finalValAccuracy * 100).toFixed(1)}%`)
   if (result.modelBucket && result.Storing === 'Succesfull')
     parts.push(`model in ${result.modelBucket}`)
   return parts.join(', ')

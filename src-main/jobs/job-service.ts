@@ -35,6 +35,7 @@ import { JOB_ID_PATTERN, RunHistory, newestFirst } from './run-history'
 import { queueWaitMessage } from './queue-wait'
 import { joinRetry, modelToRetry, runRetryUpload } from './retry-upload'
 import { trainDefaultsFor } from './train-defaults'
+import { clientTrainType } from './client-train-type'
 import { checkpointOf, discardCheckpoint, resumableEnding } from './job-checkpoints'
 import { resumeId, resumeInit } from './resume-request'
 import { checkClientName, resolveTrainRequest } from './train-request'
@@ -450,7 +451,11 @@ export class JobService {
   /** What a job for the client would train with if the caller set nothing, and why. */
   async trainDefaults(client: string): Promise<TrainDefaultsView> {
     checkClientName(client, this.settings.bucketPrefix)
-    return trainDefaultsFor(this.settings, client)
+    return trainDefaultsFor(
+      this.settings,
+      client,
+      clientTrainType(this.settings, client, this.list()),
+    )
   }
 
   /** Mirrors and validates the client's dataset without training. Refused while a job runs for it. */
@@ -465,8 +470,13 @@ export class JobService {
         }),
       )
     const feed = this.syncProgress
-    const sync = syncDataset(this.settings, this.s3, client, undefined, (progress) =>
-      feed.publish(progress),
+    const sync = syncDataset(
+      this.settings,
+      this.s3,
+      client,
+      undefined,
+      (progress) => feed.publish(progress),
+      clientTrainType(this.settings, client, this.list()),
     ).finally(() => {
       feed.end(client)
       this.syncs.delete(client)
@@ -667,7 +677,9 @@ export class JobService {
     const events = job?.log.all() ?? []
     for (let i = events.length - 1; i >= 0; i--) {
       const event = events[i]
-      if (event?.type === 'epoch') return event.valAccuracy
+      // A detector's epochs have no accuracy: its running score is not this one.
+      if (event?.type === 'epoch')
+        return event.task === 'obj_detection' ? undefined : event.valAccuracy
     }
     return undefined
   }

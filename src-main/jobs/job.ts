@@ -130,7 +130,13 @@ export class Job {
   static create(init: JobInit, now: () => Date = () => new Date()): Job {
     const log = new EventLog([], now)
     const job = new Job(init, now().toISOString(), 'queued', log)
-    log.append({ type: 'stage', state: 'queued', jobId: init.id, client: init.client })
+    log.append({
+      type: 'stage',
+      state: 'queued',
+      jobId: init.id,
+      client: init.client,
+      trainType: init.trainType,
+    })
     return job
   }
 

@@ -22,6 +22,21 @@ function asMetrics(value: unknown): StoredMetrics | undefined {
     : undefined
 }
 
+/** The run's score as the versions list shows it; undefined when metrics.json has none. */
+function scoreOf(
+  metrics: StoredMetrics,
+):
+  | Pick<NonNullable<ModelVersion['metrics']>, 'task' | 'finalValAccuracy' | 'finalValMap50'>
+  | undefined {
+  if (metrics.task === 'obj_detection') {
+    const map50 = metrics.coco?.stats?.ap50 ?? metrics.finalValMap50
+    return typeof map50 === 'number' ? { task: metrics.task, finalValMap50: map50 } : undefined
+  }
+  return typeof metrics.finalValAccuracy === 'number'
+    ? { finalValAccuracy: metrics.finalValAccuracy }
+    : undefined
+}
+
 function describeVersion(
   version: StoredVersion,
   metrics: StoredMetrics | undefined,
@@ -35,9 +50,9 @@ function describeVersion(
     promoted: version.jobId === promotedJob,
     files: version.files.map(({ key, bytes }) => ({ key, bytes })),
     ...(metrics &&
-      typeof metrics.finalValAccuracy === 'number' && {
+      scoreOf(metrics) !== undefined && {
         metrics: {
-          finalValAccuracy: metrics.finalValAccuracy,
+          ...scoreOf(metrics),
           finalValLoss: metrics.finalValLoss ?? NaN,
           trainImages: metrics.trainImages ?? 0,
           valImages: metrics.valImages ?? 0,

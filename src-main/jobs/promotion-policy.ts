@@ -4,13 +4,25 @@
 // unchanged dataset gives) their validation accuracies compare directly. When the images differ,
 // the recorded accuracies are still compared, and the reason says they were on other images; when
 // the classes differ the new model is promoted, since the stored one cannot answer for them.
+// Detectors compare the same way by validation mAP@.5 (COCOeval's when the run has it); a model
+// of another task is replaced, as it answers other questions.
 
+import type { ClassificationTrainingMetrics } from '../../src-shared/job-events'
 import type { Promotion, PromotionScore } from '../../src-shared/model-versions'
+import type { DetectionTrainingMetrics } from '../../src-shared/tasks/detection-metrics'
+import { taskOfMetrics } from '../../src-shared/tasks/task-metrics'
 import type { PromotePolicy } from '../../src-shared/train-params'
-import type { MetricsFile } from '../engine/worker/training-protocol'
+import type { MetricsFileExtras } from '../engine/worker/training-protocol'
 
-/** What metrics.json says about the model it sits beside (the job layer adds jobId). */
-export type StoredMetrics = Partial<MetricsFile> & { jobId?: string }
+/**
+ * What metrics.json says about the model it sits beside (the job layer adds jobId), any field
+ * possibly missing; without `task` it is a classifier's.
+ */
+export type StoredMetrics = (
+  | Partial<ClassificationTrainingMetrics>
+  | (Partial<DetectionTrainingMetrics> & { task: 'obj_detection' })
+) &
+  Partial<MetricsFileExtras> & { jobId?: string }
 
 export interface PromotionDecision {
   promoted: boolean
@@ -21,10 +33,20 @@ function scoreOf(metrics: StoredMetrics, jobId?: string): PromotionScore {
   const id = jobId ?? metrics.jobId
   return {
     ...(id !== undefined && { jobId: id }),
-    valAccuracy: metrics.finalValAccuracy ?? NaN,
+    ...(metrics.task === 'obj_detection'
+      ? {
+          task: metrics.task,
+          valMap50: metrics.coco?.stats?.ap50 ?? metrics.finalValMap50 ?? NaN,
+        }
+      : { valAccuracy: metrics.finalValAccuracy ?? NaN }),
     valLoss: metrics.finalValLoss ?? NaN,
     ...(metrics.validationSet !== undefined && { validationSet: metrics.validationSet }),
   }
+}
+
+/** The number a score is compared by, higher is better. */
+function valueOf(score: PromotionScore): number {
+  return (score.task === 'obj_detection' ? score.valMap50 : score.valAccuracy) ?? NaN
 }
 
 function sameClasses(a: StoredMetrics, b: StoredMetrics): boolean {
@@ -51,16 +73,22 @@ export function decidePromotion(
   if (policy === 'always') return decide(true, 'promote=always')
   if (policy === 'never') return decide(false, 'promote=never')
   if (!storedModel) return decide(true, 'the bucket held no model')
-  if (!stored || !Number.isFinite(storedScore?.valAccuracy))
+  if (!stored || !storedScore)
+    return decide(true, 'the stored model has no metrics to compare with')
+  const task = taskOfMetrics(fresh)
+  if (taskOfMetrics(stored) !== task)
+    return decide(true, `the task changed; the stored model does not do ${task}`)
+  if (!Number.isFinite(valueOf(storedScore)))
     return decide(true, 'the stored model has no metrics to compare with')
   if (!sameClasses(fresh, stored))
     return decide(true, 'the classes changed; the stored model cannot answer for the new ones')
   const sameImages =
     fresh.validationSet !== undefined && fresh.validationSet.id === stored.validationSet?.id
   const where = sameImages ? 'on the same validation images' : 'on different validation images'
-  const newAccuracy = score.valAccuracy
-  const storedAccuracy = storedScore?.valAccuracy ?? NaN
-  const percent = (value: number) => `${(value * 100).toFixed(1)}%`
+  const newAccuracy = valueOf(score)
+  const storedAccuracy = valueOf(storedScore)
+  const label = task === 'obj_detection' ? 'mAP@.5 ' : ''
+  const percent = (value: number) => `${label}${(value * 100).toFixed(1)}%`
   if (Number.isFinite(newAccuracy) && newAccuracy >= storedAccuracy)
     return decide(
       true,

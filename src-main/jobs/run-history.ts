@@ -3,11 +3,13 @@
 // and writes are throttled while a job runs but happen at once on every stage change. Jobs that
 // were still running when the app stopped are closed as interrupted (APP_STOPPED) on load, unless
 // the caller knows better (a model whose commit was finished at start makes its job done).
+// Records from before detection existed read as classification runs.
 
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { appError, type AppError } from '../../src-shared/errors'
 import { isTerminal, type JobRecord, type JobSummary } from '../../src-shared/job-events'
+import { TRAIN_TYPES } from '../../src-shared/train-params'
 import { writeFileAtomically } from '../platform/atomic-file'
 import { Job, type JobEnding } from './job'
 
@@ -162,7 +164,7 @@ export class RunHistory {
   private async readFile(path: string): Promise<JobRecord | undefined> {
     try {
       const value: unknown = JSON.parse(await readFile(path, 'utf8'))
-      return isJobRecord(value) ? value : undefined
+      return isJobRecord(value) ? withTrainType(value) : undefined
     } catch {
       return undefined
     }
@@ -171,6 +173,17 @@ export class RunHistory {
   private fileOf(id: string): string {
     return join(this.dir, `${id}.json`)
   }
+}
+
+/**
+ * Records written before there was more than one task may lack `trainType`: they trained a
+ * classifier. (Their metrics and epochs lack `task`, which reads as classification already.)
+ */
+function withTrainType(record: JobRecord): JobRecord {
+  const trainType = (record as Partial<JobRecord>).trainType
+  return trainType !== undefined && (TRAIN_TYPES as readonly string[]).includes(trainType)
+    ? record
+    : { ...record, trainType: 'classification' }
 }
 
 function isJobRecord(value: unknown): value is JobRecord {

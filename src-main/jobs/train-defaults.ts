@@ -1,26 +1,28 @@
 // The parameters a job would train one client with when the caller sets none: the plain defaults
 // with what the dataset chooses on top, worked out by the same rule the pipeline applies once the
-// dataset is validated, so the UI's form can start from the values a script would get.
+// dataset is validated, so the UI's form can start from the values a script would get. Both come
+// from the train type's task: its plain defaults (src-shared/tasks) and its dataset rule (the
+// engine's task registry).
 
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TrainDefaultsView } from '../../src-shared/train-defaults'
-import {
-  DEFAULT_TRAIN_PARAMS,
-  type Architecture,
-  type TrainParams,
-  type TrainType,
-} from '../../src-shared/train-params'
+import { paramRulesOf } from '../../src-shared/tasks/task-params'
+import type { Architecture, TrainParams, TrainType } from '../../src-shared/train-params'
 import { localPaths, type Settings } from '../config/settings'
 import { loadDataset, type DatasetFacts } from '../dataset/load-dataset'
-import { datasetTrainDefaults } from '../engine/tasks/classification/defaults'
+import { taskModule } from '../engine/tasks/registry'
 
-/** What the dataset chooses for the parameters the caller left unset. */
+/**
+ * What the dataset chooses for the parameters the caller left unset; nothing for a task whose
+ * module is not there to choose.
+ */
 export function paramsChosenFromDataset(
   facts: DatasetFacts,
   architecture: Architecture,
+  trainType: TrainType = 'classification',
 ): Partial<TrainParams> {
-  const chosen: Partial<TrainParams> = datasetTrainDefaults(facts)
+  const chosen: Partial<TrainParams> = { ...taskModule(trainType)?.defaults(facts) }
   // A backbone fixes its own input size.
   if (architecture === 'transfer') delete chosen.imageSize
   return chosen
@@ -28,7 +30,8 @@ export function paramsChosenFromDataset(
 
 function plainDefaults(client: string, trainType: TrainType): TrainDefaultsView {
   const params: TrainDefaultsView['params'] = {}
-  for (const [key, value] of Object.entries(DEFAULT_TRAIN_PARAMS) as [keyof TrainParams, unknown][])
+  const defaults = paramRulesOf(trainType).defaults
+  for (const [key, value] of Object.entries(defaults) as [keyof TrainParams, unknown][])
     if (value !== undefined) (params as Record<string, unknown>)[key] = { value, source: 'default' }
   return { client, trainType, basis: 'not-synced', params }
 }
@@ -50,11 +53,12 @@ export async function trainDefaultsFor(
     maxBadImageRate: settings.maxBadImageRate,
   })
   if (!report.ok || !dataset || !facts) return { ...view, basis: 'invalid' }
-  const chosen = paramsChosenFromDataset(facts, DEFAULT_TRAIN_PARAMS.architecture)
+  const defaults = paramRulesOf(trainType).defaults
+  const chosen = paramsChosenFromDataset(facts, defaults.architecture, trainType)
   // Where the dataset's rule keeps the plain default (small datasets keep the tuned batch size and
   // epochs), the value is the plain default: only a different value is the dataset's choice.
   for (const [key, value] of Object.entries(chosen) as [keyof TrainParams, unknown][])
-    if (value !== undefined && value !== DEFAULT_TRAIN_PARAMS[key])
+    if (value !== undefined && value !== defaults[key])
       (view.params as Record<string, unknown>)[key] = { value, source: 'dataset' }
   return { ...view, basis: 'dataset', facts: { ...facts } }
 }

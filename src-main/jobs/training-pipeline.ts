@@ -11,7 +11,7 @@ import type { AnnotationReport } from '../../src-shared/annotation-report'
 import { datasetBucketName, modelBucketName } from '../../src-shared/client-names'
 import { appError, toAppError, type AppError } from '../../src-shared/errors'
 import type { JobState, TrainingMetrics } from '../../src-shared/job-events'
-import type { BackendName, TrainParams } from '../../src-shared/train-params'
+import type { BackendName, TrainParams, TrainType } from '../../src-shared/train-params'
 import { localPaths, type Settings } from '../config/settings'
 import { loadDataset, type DatasetFacts } from '../dataset/load-dataset'
 import { evictLeastRecentlyUsed } from '../cache/cache-eviction'
@@ -94,7 +94,7 @@ async function trimCaches(job: Job, ctx: PipelineContext): Promise<void> {
  */
 function settleParamsFromDataset(job: Job, facts: DatasetFacts): void {
   const before = job.params
-  const fromDataset = paramsChosenFromDataset(facts, before.architecture)
+  const fromDataset = paramsChosenFromDataset(facts, before.architecture, job.trainType)
   const after = job.settleParams(fromDataset)
   const changed = (Object.keys(fromDataset) as (keyof TrainParams)[]).filter(
     (key) => before[key] !== after[key],
@@ -170,7 +170,7 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
         state: 'failed',
         Training: 'Failed',
         Storing: 'Skipped',
-        error: invalidDatasetError(report, settings.maxBadImageRate),
+        error: invalidDatasetError(report, settings.maxBadImageRate, job.trainType),
         report,
       })
       return
@@ -199,6 +199,7 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
     const trained = await abortable(
       runTrainingWorker(
         {
+          task: job.trainType,
           datasetRoot: paths.dataset,
           classes: dataset.classes,
           items: dataset.items,
@@ -261,9 +262,24 @@ export async function runTrainingPipeline(job: Job, ctx: PipelineContext): Promi
   }
 }
 
-/** TOO_MANY_BAD_IMAGES when unreadable images are all that is wrong, else ANNOTATIONS_INVALID. */
-function invalidDatasetError(report: AnnotationReport, maxBadImageRate: number): AppError {
+/**
+ * TRAIN_TYPE_MISMATCH when the dataset is for another train type, TOO_MANY_BAD_IMAGES when
+ * unreadable images are all that is wrong, else ANNOTATIONS_INVALID.
+ */
+function invalidDatasetError(
+  report: AnnotationReport,
+  maxBadImageRate: number,
+  trainType: TrainType,
+): AppError {
   const errors = report.findings.filter((f) => f.severity === 'error')
+  // The dataset is for another train type: that, not its rule breaks as this one, is the answer.
+  const mismatch = errors.find((f) => f.code === 'TRAIN_TYPE_MISMATCH')
+  if (mismatch)
+    return appError('TRAIN_TYPE_MISMATCH', mismatch.message, {
+      field: 'train_type',
+      file: 'coco/annotations.json',
+      details: { trainType, errors: report.errors, warnings: report.warnings },
+    })
   const unreadable = report.stats.unreadableImages ?? 0
   if (errors.length > 0 && errors.every((f) => f.code === 'IMAGE_UNREADABLE'))
     return (

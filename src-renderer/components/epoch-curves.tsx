@@ -1,7 +1,8 @@
 // The loss and accuracy curves of one job, train and validation, from its epoch metrics, on an
 // axis of the planned epochs with the best epoch marked.
 
-import type { EpochMetrics } from '../../src-shared/job-events'
+import type { ClassificationEpochMetrics, EpochMetrics } from '../../src-shared/job-events'
+import { classificationEpoch } from '../../src-shared/tasks/task-metrics'
 import { formatMetric, formatPercent } from '../format'
 import { LineChart } from './line-chart'
 
@@ -39,6 +40,10 @@ export function EpochCurves({
   const marker = best === undefined ? undefined : { x: best, label: `best: epoch ${best}` }
   const series = (pick: (e: EpochMetrics) => number) =>
     epochs.map((e) => ({ x: e.epoch, y: pick(e) }))
+  // Accuracy is a classifier's: a detector's epochs have none to draw.
+  const classified = epochs.flatMap((e) => classificationEpoch(e) ?? [])
+  const accuracySeries = (pick: (e: ClassificationEpochMetrics) => number) =>
+    classified.map((e) => ({ x: e.epoch, y: pick(e) }))
   return (
     <div className="chart-pair">
       <LineChart
@@ -52,18 +57,24 @@ export function EpochCurves({
           { label: 'Validation', tone: 'validation', points: series((e) => e.valLoss) },
         ]}
       />
-      <LineChart
-        title="Accuracy"
-        xMax={xMax}
-        marker={marker}
-        yRange={[0, 1]}
-        formatY={(v) => formatPercent(v, 0)}
-        formatValue={(v) => formatPercent(v, 1)}
-        series={[
-          { label: 'Train', tone: 'train', points: series((e) => e.accuracy) },
-          { label: 'Validation', tone: 'validation', points: series((e) => e.valAccuracy) },
-        ]}
-      />
+      {classified.length > 0 && (
+        <LineChart
+          title="Accuracy"
+          xMax={xMax}
+          marker={marker}
+          yRange={[0, 1]}
+          formatY={(v) => formatPercent(v, 0)}
+          formatValue={(v) => formatPercent(v, 1)}
+          series={[
+            { label: 'Train', tone: 'train', points: accuracySeries((e) => e.accuracy) },
+            {
+              label: 'Validation',
+              tone: 'validation',
+              points: accuracySeries((e) => e.valAccuracy),
+            },
+          ]}
+        />
+      )}
     </div>
   )
 }

@@ -4,8 +4,8 @@
 // the user's own file) appear only while it is chosen.
 
 import { useId } from 'react'
+import { paramRulesOf } from '../../src-shared/tasks/task-params'
 import {
-  ARCHITECTURES,
   IMPLEMENTED_TRAIN_TYPES,
   TRAIN_TYPES,
   type Architecture,
@@ -44,7 +44,12 @@ const ARCHITECTURE_TEXT: Record<Architecture, { label: string; description: stri
   },
   transfer: {
     label: 'Transfer learning',
-    description: 'A pretrained backbone with a new classification head; needs the backbone model.',
+    description: 'A pretrained backbone with a new head for the task; needs the backbone model.',
+  },
+  centernet: {
+    label: 'CenterNet detector',
+    description:
+      'Anchor-free detector trained from scratch: a heatmap of object centres, box sizes and offsets.',
   },
 }
 
@@ -76,7 +81,12 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
   const setBackbone = useAppStore((s) => s.setBackbone)
   const setTrainType = useAppStore((s) => s.setTrainType)
   const resetParams = useAppStore((s) => s.resetParams)
-  const { problems } = checkParamsDraft(draft)
+  const { problems } = checkParamsDraft(draft, trainType)
+  // The task's architectures; one it does not train stays listed while chosen, with its problem.
+  const taskArchitectures = paramRulesOf(trainType).architectures
+  const architectures = taskArchitectures.includes(draft.architecture)
+    ? taskArchitectures
+    : [...taskArchitectures, draft.architecture]
   const changed = changedFields(draft, form.base)
   const originOf = (key: DraftKey): ParamOrigin => ({
     changed: changed.has(key),
@@ -130,18 +140,21 @@ export function ParamsForm({ disabled }: { disabled: boolean }) {
         <select
           id={`${id}-architecture`}
           value={draft.architecture}
-          disabled={ARCHITECTURES.length < 2}
+          disabled={architectures.length < 2}
           aria-describedby={`${id}-architecture-hint`}
           onChange={(e) => setArchitecture(e.target.value as Architecture)}
         >
-          {ARCHITECTURES.map((architecture) => (
+          {architectures.map((architecture) => (
             <option key={architecture} value={architecture}>
               {ARCHITECTURE_TEXT[architecture].label}
             </option>
           ))}
         </select>
-        <span id={`${id}-architecture-hint`} className="field-hint">
-          {ARCHITECTURE_TEXT[draft.architecture].description}
+        <span
+          id={`${id}-architecture-hint`}
+          className={problems.architecture ? 'field-hint field-problem' : 'field-hint'}
+        >
+          {problems.architecture ?? ARCHITECTURE_TEXT[draft.architecture].description}
         </span>
       </div>
       {draft.architecture === 'transfer' && (

@@ -2,6 +2,7 @@
 // images, the epoch kept) and the transfer backbone it started from. Runs recorded before the engine added them lack them, and a run file
 // may be damaged, so each part is checked: shown when present and well formed, hidden otherwise.
 
+import { classificationMetrics } from '../../src-shared/tasks/task-metrics'
 import type {
   ClassScores,
   ConfusionCounts,
@@ -37,7 +38,7 @@ function isMisclassification(v: unknown): v is Misclassification {
 
 /** Per-class scores in class order; undefined when the run has none (or none well formed). */
 export function perClassScores(metrics: TrainingMetrics): ClassScores[] | undefined {
-  const raw: unknown = metrics.perClass
+  const raw: unknown = classificationMetrics(metrics)?.perClass
   if (!Array.isArray(raw)) return undefined
   const valid = raw.filter(isClassScores)
   return valid.length > 0 ? valid : undefined
@@ -45,7 +46,7 @@ export function perClassScores(metrics: TrainingMetrics): ClassScores[] | undefi
 
 /** The confusion matrix when it is square and matches its labels; undefined otherwise. */
 export function confusionMatrixOf(metrics: TrainingMetrics): ConfusionCounts | undefined {
-  const raw: unknown = metrics.confusionMatrix
+  const raw: unknown = classificationMetrics(metrics)?.confusionMatrix
   if (!isRecord(raw)) return undefined
   const { labels, counts } = raw
   if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) return undefined
@@ -59,7 +60,7 @@ export function confusionMatrixOf(metrics: TrainingMetrics): ConfusionCounts | u
 
 /** The misclassified validation images, most confident first; empty when there are none. */
 export function misclassificationsOf(metrics: TrainingMetrics): Misclassification[] | undefined {
-  const raw: unknown = metrics.topMistakes
+  const raw: unknown = classificationMetrics(metrics)?.topMistakes
   if (!Array.isArray(raw)) return undefined
   return raw.filter(isMisclassification).sort((a, b) => b.confidence - a.confidence)
 }

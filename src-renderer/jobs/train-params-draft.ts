@@ -2,15 +2,19 @@
 // requested: the form shows each problem next to its field instead of a server round trip.
 // Numbers are text until checked; on/off parameters (flags) and the architecture are kept as is.
 // Parameters of one architecture only (the transfer backbone) are checked and sent only with it.
+// The rules between parameters and each task's own (architectures, input size) are the server's,
+// from src-shared/tasks, so the form refuses exactly what the request would.
 // The form starts from what the server would choose for the client (its dataset-chosen values):
 // only what the user changed from that is sent, so the server's choices stand for the rest.
 
+import { paramRulesOf } from '../../src-shared/tasks/task-params'
+import { ARCHITECTURE_ONLY, combinationProblems } from '../../src-shared/tasks/train-param-rules'
 import {
-  DEFAULT_TRAIN_PARAMS,
   TRAIN_PARAM_RANGES,
   type Architecture,
   type NumericRange,
   type TrainParams,
+  type TrainType,
 } from '../../src-shared/train-params'
 import type { ParamSource, TrainDefaultsView } from '../../src-shared/train-defaults'
 import { backboneProblem } from './backbone-reference'
@@ -21,8 +25,8 @@ type ParamOfType<T> = {
 
 export type NumericParam = ParamOfType<number>
 export type FlagParam = ParamOfType<boolean>
-/** Fields whose problems the form can show: the numbers and the backbone. */
-export type CheckedField = NumericParam | 'backbone'
+/** Fields whose problems the form can show: the numbers, the backbone and the architecture. */
+export type CheckedField = NumericParam | 'backbone' | 'architecture'
 
 export interface ParamField {
   key: NumericParam
@@ -64,11 +68,6 @@ const STEPS: Record<NumericParam, number> = {
   fineTuneLayers: 1,
 }
 
-/** Parameters the server refuses for any other architecture. */
-const ARCHITECTURE_OF: Partial<Record<NumericParam, Architecture>> = {
-  fineTuneLayers: 'transfer',
-}
-
 /** Draft values for numbers without a shared default: the transfer backbone starts frozen. */
 const DRAFT_DEFAULTS: Partial<Record<NumericParam, string>> = { fineTuneLayers: '0' }
 
@@ -85,7 +84,7 @@ export const PARAM_FIELDS: ParamField[] = ENTRIES.filter(
   (entry) => !entry[1].flag && entry[1].key !== 'architecture',
 ).map(([queryName, { key, range }]) => {
   const param = key as NumericParam
-  const architecture = ARCHITECTURE_OF[param]
+  const architecture = ARCHITECTURE_ONLY[param]
   return {
     key: param,
     queryName,
@@ -117,14 +116,21 @@ export type ParamsDraft = Record<NumericParam, string> &
     backbone: string
   }
 
-export function defaultParamsDraft(): ParamsDraft {
-  return draftFromDefaults(undefined)
+export function defaultParamsDraft(task: TrainType = 'classification'): ParamsDraft {
+  return draftFromDefaults(undefined, task)
 }
 
-/** The draft the server's answer describes; the plain defaults for what it leaves out. */
-export function draftFromDefaults(view: TrainDefaultsView | undefined): ParamsDraft {
+/**
+ * The draft the server's answer describes; the plain defaults of its train type (or `task` before
+ * it answered) for what it leaves out.
+ */
+export function draftFromDefaults(
+  view: TrainDefaultsView | undefined,
+  task: TrainType = 'classification',
+): ParamsDraft {
+  const defaults = paramRulesOf(view?.trainType ?? task).defaults
   const value = <K extends keyof TrainParams>(key: K): TrainParams[K] =>
-    (view?.params[key]?.value as TrainParams[K] | undefined) ?? DEFAULT_TRAIN_PARAMS[key]
+    (view?.params[key]?.value as TrainParams[K] | undefined) ?? defaults[key]
   const draft = {
     architecture: value('architecture'),
     backbone: value('backbone') ?? '',
@@ -187,7 +193,10 @@ export interface CheckedParams {
   ok: boolean
 }
 
-export function checkParamsDraft(draft: ParamsDraft): CheckedParams {
+export function checkParamsDraft(
+  draft: ParamsDraft,
+  task: TrainType = 'classification',
+): CheckedParams {
   const params: Partial<TrainParams> = { architecture: draft.architecture }
   const problems: Partial<Record<CheckedField, string>> = {}
   const fields = [...COMMON_PARAM_FIELDS, ...architectureFields(draft.architecture)]
@@ -202,6 +211,12 @@ export function checkParamsDraft(draft: ParamsDraft): CheckedParams {
     if (problem) problems.backbone = problem
     else params.backbone = draft.backbone.trim()
   }
+  // The whole set, with the task's defaults standing in for values still wrong at their field.
+  const rules = paramRulesOf(task)
+  for (const problem of combinationProblems({ ...rules.defaults, ...params }, rules)) {
+    const field = problem.field as CheckedField
+    if (problems[field] === undefined) problems[field] = problem.short ?? problem.message
+  }
   return { params, problems, ok: Object.keys(problems).length === 0 }
 }
 
@@ -209,9 +224,13 @@ export function checkParamsDraft(draft: ParamsDraft): CheckedParams {
  * What a start request sends: the checked draft, reduced to the values that differ from the
  * server's own choice, so a job from the form and one from a script agree on the rest.
  */
-export function paramsToSend(draft: ParamsDraft, base: ParamsDraft): CheckedParams {
-  const checked = checkParamsDraft(draft)
-  const baseline = checkParamsDraft(base).params as Record<string, unknown>
+export function paramsToSend(
+  draft: ParamsDraft,
+  base: ParamsDraft,
+  task: TrainType = 'classification',
+): CheckedParams {
+  const checked = checkParamsDraft(draft, task)
+  const baseline = checkParamsDraft(base, task).params as Record<string, unknown>
   const params: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(checked.params))
     if (baseline[key] !== value) params[key] = value

@@ -2,6 +2,7 @@
 // metrics, curves, and when the run has them the confusion matrix, per-class scores and the
 // misclassified validation images (a detection run: its COCO evaluation instead); then the model files with their downloads, and "Try it".
 
+import { classificationMetrics } from '../../src-shared/tasks/task-metrics'
 import { useEffect } from 'react'
 import { isTerminal, JOB_STATES, type JobResult } from '../../src-shared/job-events'
 import { ConfusionMatrixTable } from '../components/confusion-matrix'
@@ -174,7 +175,10 @@ export function ResultsScreen() {
           )}
           {metrics && (
             <dl className="metrics">
-              <Metric label="Val. accuracy" value={formatPercent(metrics.finalValAccuracy)} />
+              <Metric
+                label="Val. accuracy"
+                value={formatPercent(classificationMetrics(metrics)?.finalValAccuracy)}
+              />
               <Metric label="Val. loss" value={formatMetric(metrics.finalValLoss)} />
               <Metric
                 label="Train / val. images"
@@ -183,7 +187,7 @@ export function ResultsScreen() {
               <Metric label="Classes" value={String(metrics.classes.length)} />
               <Metric label="Epochs" value={String(metrics.epochs.length)} />
               {kept && <Metric label="Best epoch" value={String(kept.bestEpoch)} />}
-              <Metric label="Backend" value={metrics.backend} />
+              <Metric label="Backend" value={metrics.backend ?? '—'} />
               <Metric label="Total time" value={formatDuration(totalMs)} />
             </dl>
           )}

@@ -2,6 +2,7 @@
 // time left, loss and accuracy curves as epochs finish, the backend and the job's log. Stop asks
 // first, saying whether the run can be resumed; an interrupted run with a checkpoint offers Resume.
 
+import { classificationMetrics } from '../../src-shared/tasks/task-metrics'
 import { useState } from 'react'
 import { isTerminal } from '../../src-shared/job-events'
 import { ConfirmDialog } from '../components/confirm-dialog'
@@ -52,7 +53,7 @@ export function TrainingScreen() {
   const detectionEpochs = view
     ? (detectionEpochsOf(view.epochs) ?? (isDetectionRun(summary) ? [] : undefined))
     : undefined
-  const paramsOk = checkParamsDraft(draft).ok
+  const paramsOk = checkParamsDraft(draft, trainType).ok
   const backend =
     classification?.backend ?? (health?.backend === 'pending' ? undefined : health?.backend)
   const lastHeadline = headlineMetric(runs[0]?.result?.metrics)

@@ -1,8 +1,10 @@
 // The clients (dataset buckets) the core knows, the endpoint's health, and the selected client.
-// Selecting a client loads everything the other screens show about it.
+// Selecting a client loads everything the other screens show about it, and sets the training
+// form on the train type the client's dataset is for.
 
 import type { ClientSummary, HealthResponse } from '../../src-shared/http-api'
 import { toAppError } from '../../src-shared/errors'
+import { IMPLEMENTED_TRAIN_TYPES } from '../../src-shared/train-params'
 import { IDLE, LOADING, READY, type Load, type SliceCreator } from './store-types'
 
 export interface ClientRow {
@@ -49,7 +51,11 @@ export const createClientsSlice: SliceCreator<ClientsSlice> = (set, get, api) =>
   selectClient(client) {
     if (get().selectedClient === client) return
     get().releaseLiveJob()
-    set({ selectedClient: client })
+    // The form starts on the train type the client's dataset is for, when the list says.
+    const hint = get().clients.find((row) => row.summary.client === client)?.summary.trainType
+    const trainType =
+      hint !== undefined && IMPLEMENTED_TRAIN_TYPES.includes(hint) ? hint : undefined
+    set({ selectedClient: client, ...(trainType !== undefined && { trainType }) })
     get().resetDataset()
     get().resetRuns()
     void get().loadDataset(client)

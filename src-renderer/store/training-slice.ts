@@ -147,7 +147,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, api) 
     async startTraining() {
       const client = get().selectedClient
       const form = formOf(client)
-      const checked = paramsToSend(form.draft, form.base)
+      const checked = paramsToSend(form.draft, form.base, get().trainType)
       if (client === undefined || !checked.ok || get().starting) return
       set({ starting: true })
       try {

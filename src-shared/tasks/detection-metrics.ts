@@ -4,6 +4,8 @@
 // result and the run history.
 
 import type { CocoEvalReport } from '../coco-eval-report'
+import type { ValidationSetIdentity } from '../model-versions'
+import type { BackendName } from '../train-params'
 
 export interface DetectionEpochMetrics {
   task: 'obj_detection'
@@ -60,4 +62,8 @@ export interface DetectionTrainingMetrics {
   coco: CocoEvalReport
   /** The validation images with the most missed or false boxes, worst first (at most 12). */
   worstImages: DetectionImageReview[]
+  /** What every run reports beside its task's metrics: the backend it trained on. */
+  backend?: BackendName
+  /** Which images the validation scores are on, so two runs' scores can be compared fairly. */
+  validationSet?: ValidationSetIdentity
 }

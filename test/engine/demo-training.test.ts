@@ -10,6 +10,7 @@ import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
 import { writeDemoDataset } from '../../src-main/dataset/demo-dataset'
 import { loadDataset } from '../../src-main/dataset/load-dataset'
 import { runTrainingWorker } from '../../src-main/jobs/run-training-worker'
+import { classificationMetrics } from '../../src-shared/tasks/task-metrics'
 
 const root = mkdtempSync(join(tmpdir(), 'engine-demo-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -24,7 +25,7 @@ it('trains the demo dataset to at least 90% validation accuracy with the default
   expect(dataset.items).toHaveLength(160)
 
   const started = performance.now()
-  const { metrics } = await runTrainingWorker(
+  const { metrics: trained } = await runTrainingWorker(
     {
       datasetRoot: join(root, 'dataset'),
       classes: dataset.classes,
@@ -36,6 +37,8 @@ it('trains the demo dataset to at least 90% validation accuracy with the default
     { onMessage: () => {}, timeoutMs: 120_000 },
   )
   const seconds = (performance.now() - started) / 1000
+  const metrics = classificationMetrics(trained)
+  if (!metrics) throw new Error('a classifier run reports classification metrics')
   // Every planned epoch ran, or early stopping ended the run exactly `patience` epochs after the
   // best one; the kept (best) epoch is one that ran and has the lowest validation loss.
   const ran = metrics.epochs.length

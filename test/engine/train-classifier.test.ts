@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { AppFailure } from '../../src-shared/errors'
-import type { EpochMetrics } from '../../src-shared/job-events'
+import type { ClassificationEpochMetrics as EpochMetrics } from '../../src-shared/job-events'
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/train-params'
 import { predictProbabilities } from '../../src-main/engine/tasks/classification/step'
 import { selectImages } from '../../src-main/engine/data/image-batches'

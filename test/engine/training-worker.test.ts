@@ -23,6 +23,8 @@ import type {
   TrainingRequest,
 } from '../../src-main/engine/worker/training-protocol'
 import { syntheticImageSet } from './synthetic-images'
+import { classificationMetrics } from '../../src-shared/tasks/task-metrics'
+import type { ClassificationTrainingMetrics } from '../../src-shared/job-events'
 
 const CLASSES: ClassInfo[] = [
   { index: 0, categoryId: 1, name: 'horizontal' },
@@ -140,15 +142,17 @@ describe('runTrainingWorker', () => {
       channels: 'RGB',
       resizeMode: 'fill',
     })
-    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as MetricsFile
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as MetricsFile &
+      ClassificationTrainingMetrics
     expect(metrics.params).toEqual(request().params)
     expect(metrics.threads).toBe(1)
-    expect(metrics.finalValAccuracy).toBe(result.metrics.finalValAccuracy)
+    expect(metrics.finalValAccuracy).toBe(classificationMetrics(result.metrics)?.finalValAccuracy)
     expect(metrics.skippedImages.map((s) => s.file)).toEqual(['broken.png'])
 
     // The evaluation reaches both the 'done' message and metrics.json, and adds up on the 3
     // validation images (one per class: the split is stratified).
-    const evaluation = result.metrics
+    const evaluation = classificationMetrics(result.metrics)
+    if (!evaluation) throw new Error('a classifier run reports classification metrics')
     expect(evaluation.perClass?.map((c) => [c.name, c.support])).toEqual([
       ['horizontal', 1],
       ['vertical', 1],

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backbonePreset } from '../../src-shared/backbone-presets'
 import type { JobEvent, JobResult } from '../../src-shared/job-events'
+import { classificationMetrics } from '../../src-shared/tasks/task-metrics'
 import { selectBackend } from '../../src-main/engine/backend/select-backend'
 import { saveTfjsModel } from '../../src-main/engine/export/tfjs'
 import { rawRequest, startTestServer, type TestServer } from '../http/server-fixture'
@@ -129,7 +130,7 @@ describe('a job naming a preset backbone', () => {
       ].sort(),
     )
     // Features from conv_pw_13_relu (8 channels, pooled), not the 5-way softmax on top.
-    expect(result.metrics?.transfer).toMatchObject({
+    expect(classificationMetrics(result.metrics)?.transfer).toMatchObject({
       backbone: PRESET,
       inputShape: [SIZE, SIZE, 3],
       embeddingSize: 8,
@@ -152,7 +153,7 @@ describe('a job naming a preset backbone', () => {
       architecture: 'cnn',
       error: { code: 'BACKBONE_OFFLINE', field: 'backbone' },
     })
-    expect(result.metrics?.transfer).toBeUndefined()
+    expect(classificationMetrics(result.metrics)?.transfer).toBeUndefined()
     const warning = logs(stream).find(
       (e) => e.level === 'warn' && /BACKBONE_OFFLINE/.test(e.message),
     )

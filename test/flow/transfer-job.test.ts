@@ -19,6 +19,7 @@ import {
   pretrainMobileBackbone,
   saveMobileBackbone,
 } from '../engine/mobile-backbone'
+import { classificationMetrics } from '../../src-shared/tasks/task-metrics'
 
 const SIZE = 32
 
@@ -82,7 +83,7 @@ describe('a transfer-learning job', () => {
     )
     expect(bytesProgress.at(-1)?.done).toBeGreaterThan(0)
     expect(bytesProgress.at(-1)?.done).toBe(bytesProgress.at(-1)?.total)
-    const transfer = result.metrics?.transfer
+    const transfer = classificationMetrics(result.metrics)?.transfer
     expect(transfer).toMatchObject({
       backbone: backboneUrl,
       inputShape: [SIZE, SIZE, 3],
@@ -128,7 +129,7 @@ describe('a transfer-learning job', () => {
     const result = stream.at(-1) as JobResult
     expect(result.state).toBe('done')
     expect(served).toHaveLength(1)
-    expect(result.metrics?.transfer).toMatchObject({
+    expect(classificationMetrics(result.metrics)?.transfer).toMatchObject({
       embeddingsComputed: 0,
       embeddingsCached: 32,
     })

@@ -84,6 +84,7 @@ describe('/api routes', () => {
         client: 'client0',
         datasetBucket: 'training-server-client0',
         modelBucket: 'training-server-model-client0',
+        trainType: 'classification',
       },
     ])
   })

@@ -38,16 +38,34 @@ describe('GET /progress refusals', () => {
       expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
       const error = errorOf(res)
       expect(error).toMatchObject({ code: 'INVALID_TRAIN_TYPE', field: 'train_type' })
-      expect(error.details?.supported).toEqual(['classification'])
+      expect(error.details?.supported).toEqual(['classification', 'obj_detection'])
     }
   })
 
   it('answers 501 for train types that are not built yet', async () => {
-    for (const type of ['obj_detection', 'instance_segmentation']) {
-      const res = await get(`/progress?train_type=${type}&bucket_name=client0`)
-      expect(res.status).toBe(501)
-      expect(errorOf(res).code).toBe('NOT_IMPLEMENTED')
-    }
+    const res = await get(`/progress?train_type=instance_segmentation&bucket_name=client0`)
+    expect(res.status).toBe(501)
+    expect(errorOf(res).code).toBe('NOT_IMPLEMENTED')
+  })
+
+  it('holds obj_detection to its own parameter rules before any job exists', async () => {
+    const base = '/progress?train_type=obj_detection&bucket_name=client0'
+    const notMultiple = await get(`${base}&image_size=100`)
+    expect(notMultiple.status).toBe(400)
+    expect(errorOf(notMultiple)).toMatchObject({ code: 'INVALID_PARAMETER', field: 'imageSize' })
+    const classifier = await get(`${base}&architecture=cnn`)
+    expect(classifier.status).toBe(400)
+    expect(errorOf(classifier)).toMatchObject({
+      code: 'INVALID_PARAMETER',
+      field: 'architecture',
+      details: { supported: ['centernet', 'transfer'] },
+    })
+    // A detector's architecture is no classifier's.
+    const detector = await get(
+      '/progress?train_type=classification&bucket_name=client0&architecture=centernet',
+    )
+    expect(detector.status).toBe(400)
+    expect(errorOf(detector)).toMatchObject({ code: 'INVALID_PARAMETER', field: 'architecture' })
   })
 
   it('refuses every unsafe bucket_name with 400 and touches no folder', async () => {

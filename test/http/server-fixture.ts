@@ -10,6 +10,10 @@ import type { JobEvent, JobResult } from '../../src-shared/job-events'
 import { loadSettings, type Settings } from '../../src-main/config/settings'
 import { startCore, type Core } from '../../src-main/core'
 import { writeDemoDataset, type DemoDatasetOptions } from '../../src-main/dataset/demo-dataset'
+import {
+  writeDemoDetectionDataset,
+  type DemoDetectionOptions,
+} from '../../src-main/dataset/demo-detection-dataset'
 import { startHttpServer, type HttpServer } from '../../src-main/http/server'
 import { uploadFolder } from '../../src-main/storage/upload-folder'
 
@@ -21,6 +25,8 @@ export interface TestServer {
   url: string
   /** Puts a generated dataset into `<prefix><client>`. */
   seedClient(client: string, opts?: DemoDatasetOptions): Promise<void>
+  /** Puts a generated detection dataset (boxes, 1–5 objects per image) into `<prefix><client>`. */
+  seedDetectionClient(client: string, opts?: DemoDetectionOptions): Promise<void>
   /** Puts a dataset whose annotations.json is broken into `<prefix><client>`. */
   seedBrokenClient(client: string): Promise<void>
   close(): Promise<void>
@@ -35,6 +41,8 @@ export interface RawResponse {
 
 /** Small images and few of them: enough to learn, fast to train. */
 export const SMALL_DATASET: DemoDatasetOptions = { classes: 2, imagesPerClass: 12, size: 40 }
+/** A detection set small enough to train in seconds. */
+export const SMALL_DETECTION_DATASET: DemoDetectionOptions = { images: 24, size: 64, seed: 5 }
 /** Query parameters that keep training short. */
 export const FAST_PARAMS = 'epochs=2&image_size=32&batch_size=8'
 
@@ -81,6 +89,10 @@ export async function startTestServer(
     seedClient: (client, datasetOpts = SMALL_DATASET) =>
       upload(client, async (folder) => {
         await writeDemoDataset(folder, datasetOpts)
+      }),
+    seedDetectionClient: (client, datasetOpts = SMALL_DETECTION_DATASET) =>
+      upload(client, async (folder) => {
+        await writeDemoDetectionDataset(folder, datasetOpts)
       }),
     seedBrokenClient: (client) =>
       upload(client, async (folder) => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ModelFile, JobResult } from '../../src-shared/job-events'
 import type { ModelVersion } from '../../src-shared/model-versions'
 import { rawRequest, startTestServer, type TestServer } from '../http/server-fixture'
+import { classificationMetrics } from '../../src-shared/tasks/task-metrics'
 
 const CLIENT = 'client5'
 const BUCKET = `training-server-model-${CLIENT}`
@@ -72,8 +73,8 @@ describe('model versions', () => {
       promotion: { reason: 'the bucket held no model' },
     })
     bad = await train(BAD)
-    const goodAccuracy = good.metrics?.finalValAccuracy ?? NaN
-    const badAccuracy = bad.metrics?.finalValAccuracy ?? NaN
+    const goodAccuracy = classificationMetrics(good.metrics)?.finalValAccuracy ?? NaN
+    const badAccuracy = classificationMetrics(bad.metrics)?.finalValAccuracy ?? NaN
     // The premise: the second run really is worse on the same validation images.
     expect(badAccuracy).toBeLessThan(goodAccuracy)
     expect(bad.metrics?.validationSet?.id).toBe(good.metrics?.validationSet?.id)
@@ -107,7 +108,9 @@ describe('model versions', () => {
         `runs/${bad.jobId}/labels.json`,
       ]),
     )
-    expect(newest?.metrics?.finalValAccuracy).toBe(bad.metrics?.finalValAccuracy)
+    expect(newest?.metrics?.finalValAccuracy).toBe(
+      classificationMetrics(bad.metrics)?.finalValAccuracy,
+    )
     expect(newest?.storedAt).toEqual(expect.any(String))
     const stored = (await rawRequest(server.port, `/api/clients/${CLIENT}/models`)).json<
       ModelFile[]

@@ -8,7 +8,10 @@ import { resolveTrainRequest } from '../../src-main/jobs/train-request'
 
 const SPLIT = { id: 'split-a', images: 6, datasetId: 'dataset-a' }
 
-function metrics(valAccuracy: number, extra: Partial<StoredMetrics> = {}): StoredMetrics {
+function metrics(
+  valAccuracy: number,
+  extra: Partial<StoredMetrics & { task: 'classification' }> = {},
+): StoredMetrics {
   return {
     finalValAccuracy: valAccuracy,
     finalValLoss: 1 - valAccuracy,
@@ -71,5 +74,51 @@ describe('the promote request option', () => {
     expect(() => resolveTrainRequest({ ...request, promote: 'maybe' }, 'p-')).toThrow(
       /promote must be one of auto, always, never/,
     )
+  })
+})
+
+describe('decidePromotion for detectors', () => {
+  function detector(valMap50: number, extra: Partial<StoredMetrics> = {}): StoredMetrics {
+    return {
+      task: 'obj_detection',
+      finalValMap50: valMap50,
+      finalValLoss: 1 - valMap50,
+      classes: ['circle', 'square'],
+      validationSet: SPLIT,
+      ...extra,
+    } as StoredMetrics
+  }
+
+  it('compares validation mAP@.5, not accuracy', () => {
+    const stored = detector(0.8, { jobId: 'd-1' })
+    const worse = decidePromotion('auto', detector(0.6), 'd-2', stored, true)
+    expect(worse).toMatchObject({
+      promoted: false,
+      promotion: {
+        reason: expect.stringMatching(
+          /^worse than the stored model .*\(mAP@\.5 60\.0% < mAP@\.5 80\.0%\)/,
+        ),
+        new: { jobId: 'd-2', task: 'obj_detection', valMap50: 0.6 },
+        stored: { jobId: 'd-1', task: 'obj_detection', valMap50: 0.8 },
+      },
+    })
+    expect(worse.promotion.new).not.toHaveProperty('valAccuracy')
+    expect(decidePromotion('auto', detector(0.8), 'd-2', stored, true).promoted).toBe(true)
+  })
+
+  it("prefers COCOeval's AP50 to the kept epoch's when the run has it", () => {
+    const stored = detector(0.5, { coco: { stats: { ap50: 0.9 } } } as Partial<StoredMetrics>)
+    const decision = decidePromotion('auto', detector(0.7), 'd-2', stored, true)
+    expect(decision.promoted).toBe(false)
+    expect(decision.promotion.stored?.valMap50).toBe(0.9)
+  })
+
+  it('replaces a model of another task, whatever it scored', () => {
+    const classifier = metrics(1)
+    const decision = decidePromotion('auto', detector(0.1), 'd-2', classifier, true)
+    expect(decision).toMatchObject({
+      promoted: true,
+      promotion: { reason: 'the task changed; the stored model does not do obj_detection' },
+    })
   })
 })

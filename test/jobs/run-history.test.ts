@@ -6,6 +6,11 @@ import type { JobRecord } from '../../src-shared/job-events'
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
 import { Job } from '../../src-main/jobs/job'
 import { RunHistory } from '../../src-main/jobs/run-history'
+import {
+  classificationEpoch,
+  classificationMetrics,
+  taskOfMetrics,
+} from '../../src-shared/tasks/task-metrics'
 
 let dir: string
 beforeEach(async () => {
@@ -128,5 +133,25 @@ describe('RunHistory', () => {
     expect(await second.read('client0-running')).toMatchObject({ state: 'interrupted' })
     expect(await second.read('../etc/passwd')).toBeUndefined()
     await second.close()
+  })
+})
+
+describe('run records from before detection', () => {
+  it('reads a record without trainType or task as a classification run', async () => {
+    const fixture = join(__dirname, 'fixtures', 'run-before-tasks.json')
+    await writeFile(join(dir, 'mabc123-old1.json'), await readFile(fixture, 'utf8'))
+    const history = new RunHistory(dir, 0)
+    const record = await history.read('mabc123-old1')
+    expect(record?.trainType).toBe('classification')
+    const [job] = await history.load()
+    expect(job?.trainType).toBe('classification')
+    const metrics = record?.result?.metrics
+    expect(metrics && taskOfMetrics(metrics)).toBe('classification')
+    expect(classificationMetrics(metrics)?.finalValAccuracy).toBe(0.875)
+    const epochs = record?.events.filter((e) => e.type === 'epoch') ?? []
+    expect(
+      epochs.map((e) => (e.type === 'epoch' ? classificationEpoch(e)?.valAccuracy : NaN)),
+    ).toEqual([0.6, 0.875])
+    await history.close()
   })
 })

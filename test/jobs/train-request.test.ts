@@ -48,7 +48,7 @@ describe('resolveTrainRequest', () => {
     const error = failure(() => resolveTrainRequest({ client: 'client0' }, 'p-'))
     expect(error).toMatchObject({
       code: 'INVALID_TRAIN_TYPE',
-      details: { supported: ['classification'] },
+      details: { supported: ['classification', 'obj_detection'] },
     })
   })
 })
@@ -87,5 +87,32 @@ describe('transfer-learning parameters', () => {
     const error = failure(() => start(params))
     expect(error).toMatchObject({ code: 'INVALID_PARAMETER', field })
     expect(error.message).toMatch(message)
+  })
+})
+
+describe('obj_detection requests', () => {
+  const start = (params: Record<string, unknown>) =>
+    resolveTrainRequest({ client: 'client2', trainType: 'obj_detection', params }, 'p-')
+
+  it('are taken, with the detection defaults and rules', () => {
+    const r = start({ epochs: 3 })
+    expect(r.trainType).toBe('obj_detection')
+    expect(r.params).toMatchObject({ architecture: 'centernet', epochs: 3, imageSize: 128 })
+    expect(failure(() => start({ imageSize: 60 }))).toMatchObject({
+      code: 'INVALID_PARAMETER',
+      field: 'imageSize',
+    })
+    expect(failure(() => start({ architecture: 'reference' }))).toMatchObject({
+      code: 'INVALID_PARAMETER',
+      field: 'architecture',
+    })
+  })
+
+  it('leave instance_segmentation unbuilt', () => {
+    expect(
+      failure(() =>
+        resolveTrainRequest({ client: 'client0', trainType: 'instance_segmentation' }, 'p-'),
+      ),
+    ).toMatchObject({ code: 'NOT_IMPLEMENTED' })
   })
 })

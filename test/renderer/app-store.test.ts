@@ -59,6 +59,22 @@ describe('app store', () => {
     expect(api.listeners('client0-2')).toBe(1)
   })
 
+  it('starts the form on the train type the client list gives the client', async () => {
+    api.clients.push({
+      client: 'client2',
+      datasetBucket: 'training-server-client2',
+      modelBucket: 'training-server-model-client2',
+      trainType: 'obj_detection',
+    })
+    await store.getState().loadClients()
+    store.getState().selectClient('client2')
+    expect(store.getState().trainType).toBe('obj_detection')
+    await settle()
+    store.getState().selectClient('client0')
+    // No hint: the form keeps the type it had.
+    expect(store.getState().trainType).toBe('obj_detection')
+  })
+
   it('ignores a dataset that arrives after another client was picked', async () => {
     let open: () => void = () => undefined
     api.datasetGates.set('client0', new Promise((resolve) => (open = resolve)))

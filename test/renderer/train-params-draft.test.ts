@@ -1,6 +1,7 @@
 // The training form's checks against the shared ranges.
 
 import { describe, expect, it } from 'vitest'
+import { DEFAULT_DETECTION_PARAMS } from '../../src-shared/tasks/detection-params'
 import { BACKBONE_MAX_LENGTH, DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
 import {
   architectureFields,
@@ -156,5 +157,28 @@ describe('transfer parameters draft', () => {
     expect(problems('-1')).toEqual({ fineTuneLayers: 'Between 0 and 1000' })
     expect(problems('1.5')).toEqual({ fineTuneLayers: 'Enter a whole number' })
     expect(problems('1000')).toEqual({})
+  })
+})
+
+describe('detection parameters draft', () => {
+  it('starts from the detection defaults, which pass the detection rules', () => {
+    const draft = defaultParamsDraft('obj_detection')
+    expect(draft.architecture).toBe('centernet')
+    const checked = checkParamsDraft(draft, 'obj_detection')
+    expect(checked.ok).toBe(true)
+    expect(checked.params).toEqual(DEFAULT_DETECTION_PARAMS)
+  })
+
+  it("shows the server's rules at the fields: input size and architecture", () => {
+    const draft = { ...defaultParamsDraft('obj_detection'), imageSize: '100' }
+    expect(checkParamsDraft(draft, 'obj_detection').problems).toEqual({
+      imageSize: 'A multiple of 16',
+    })
+    // The same values are fine for a classifier, whose rules know no such limit.
+    expect(checkParamsDraft({ ...defaultParamsDraft(), imageSize: '100' }).ok).toBe(true)
+    const classifierArchitecture = { ...defaultParamsDraft('obj_detection'), architecture: 'cnn' }
+    expect(
+      checkParamsDraft(classifierArchitecture as ParamsDraft, 'obj_detection').problems,
+    ).toEqual({ architecture: 'Not for obj_detection' })
   })
 })

@@ -32,6 +32,7 @@ import {
   STORE_KEYS,
   useStoreCredentials,
 } from './fault-fixture'
+import { classificationMetrics } from '../../src-shared/tasks/task-metrics'
 
 const base = process.env.TRAINING_SERVER_HOME ?? ''
 const FAST = 'epochs=1&image_size=16&batch_size=8'
@@ -224,7 +225,9 @@ describe('uploads that fail or are interrupted', () => {
     const job = server.core.jobs.liveJob(summary.id)
     const stored = job ? await resultOf(job) : undefined
     expect(stored).toMatchObject({ state: 'done', Training: 'Skipped', Storing: 'Succesfull' })
-    expect(stored?.metrics?.finalValAccuracy).toBe(trained.metrics?.finalValAccuracy)
+    expect(classificationMetrics(stored?.metrics)?.finalValAccuracy).toBe(
+      classificationMetrics(trained.metrics)?.finalValAccuracy,
+    )
     expect(rootKeys(stored?.modelKeys ?? [])).toEqual(MODEL_KEYS)
     expect(rootKeys(await objectsOf('client0'))).toEqual(MODEL_KEYS)
     expect(await exists(weights('client0'))).toBe(false)

@@ -75,6 +75,8 @@ describe('validateAnnotations for obj_detection', () => {
           { categoryId: 1, bbox: [10, 10, 20, 20], area: 300, iscrowd: 0 },
           { categoryId: 2, bbox: [50, 30, 30, 30], area: 900, iscrowd: 0 },
         ],
+        width: 100,
+        height: 80,
       },
       {
         imageId: 2,
@@ -84,6 +86,8 @@ describe('validateAnnotations for obj_detection', () => {
           { categoryId: 1, bbox: [5, 5, 40, 30], area: 1200, iscrowd: 0 },
           { categoryId: 2, bbox: [60, 10, 25, 25], area: 625, iscrowd: 0 },
         ],
+        width: 100,
+        height: 80,
       },
     ])
   })
@@ -229,8 +233,8 @@ describe('validateAnnotations for obj_detection', () => {
     expect(report.findings).toEqual([])
     expect(report.stats.negativeImages).toBe(2)
     expect(dataset?.items.slice(2)).toEqual([
-      { imageId: 3, fileName: 'c.jpg', label: NO_LABEL, boxes: [] },
-      { imageId: 4, fileName: 'd.jpg', label: NO_LABEL, boxes: [] },
+      { imageId: 3, fileName: 'c.jpg', label: NO_LABEL, boxes: [], width: 100, height: 80 },
+      { imageId: 4, fileName: 'd.jpg', label: NO_LABEL, boxes: [], width: 100, height: 80 },
     ])
   })
 

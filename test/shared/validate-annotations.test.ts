@@ -156,6 +156,8 @@ describe('validateAnnotations: valid input', () => {
         fileName: '00000001.jpg',
         label: 0,
         boxes: [{ categoryId: 1, bbox: [10, 20, 30, 40], area: 1200, iscrowd: 0 }],
+        width: 765,
+        height: 324,
       },
     ])
     expect(dataset?.classes).toEqual([{ index: 0, categoryId: 1, name: 'cat' }])

@@ -95,9 +95,12 @@ export interface LabelsFile {
   detection?: DetectionLabelsSpec
 }
 
-/** metrics.json: the run's metrics, what it was trained with, and which images were left out. */
-export interface MetricsFile extends TrainingMetrics {
+/** What metrics.json adds to the run's metrics, whatever its task. */
+export interface MetricsFileExtras {
   params: TrainParams
   threads: number
   skippedImages: { file: string; message: string }[]
 }
+
+/** metrics.json: the run's metrics, what it was trained with, and which images were left out. */
+export type MetricsFile = TrainingMetrics & MetricsFileExtras

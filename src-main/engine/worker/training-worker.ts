@@ -8,7 +8,7 @@ import { platform, setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import { AppFailure, appError } from '../../../src-shared/errors'
-import type { TrainingMetrics, TransferFacts } from '../../../src-shared/job-events'
+import type { ClassificationTrainingMetrics, TransferFacts } from '../../../src-shared/job-events'
 import type { ValidationSetIdentity } from '../../../src-shared/model-versions'
 import type { BackendName, TrainParams } from '../../../src-shared/train-params'
 import { closeOpenRecordStores, openRecordStore } from '../../cache/record-store'
@@ -244,7 +244,8 @@ async function reportAndExport(
         `Validation with the weights of epoch ${bestEpoch}: ${wrong} of ${val.count} images ` +
         `wrong; weakest class "${weakest.name}" (F1 ${weakest.f1.toFixed(2)})`,
     })
-  const metrics: TrainingMetrics = {
+  const metrics: ClassificationTrainingMetrics = {
+    task: 'classification',
     backend: facts.backend,
     epochs,
     finalValAccuracy: kept?.valAccuracy ?? NaN,

@@ -6,7 +6,8 @@
 
 import * as tf from '@tensorflow/tfjs'
 import { AppFailure, appError } from '../../../../src-shared/errors'
-import type { EpochMetrics } from '../../../../src-shared/job-events'
+import type { ClassificationEpochMetrics } from '../../../../src-shared/job-events'
+import { classificationEpoch } from '../../../../src-shared/tasks/task-metrics'
 import type { TrainParams } from '../../../../src-shared/train-params'
 import { imageAugmenter } from '../../data/augment-image'
 import { balancedClassWeights } from './class-weights'
@@ -27,7 +28,7 @@ export type { ImageSet, SampleSet } from '../../data/image-batches'
 export { splitStratified } from '../../trainer/stratified-split'
 
 export interface TrainCallbacks {
-  onEpoch(m: EpochMetrics): void
+  onEpoch(m: ClassificationEpochMetrics): void
   onBatch?(p: { epoch: number; batch: number; batches: number }): void
   onLog?(message: string): void
 }
@@ -64,7 +65,7 @@ export interface TrainClassifierOptions {
 
 export interface TrainedClassifier {
   model: tf.LayersModel
-  epochs: EpochMetrics[]
+  epochs: ClassificationEpochMetrics[]
   /** The epoch whose weights the model holds. */
   bestEpoch: number
   stoppedEarly: boolean
@@ -221,7 +222,9 @@ export async function trainClassifier(opts: TrainClassifierOptions): Promise<Tra
   const order = resume ? [...resume.state.order] : Array.from({ length: train.count }, (_, i) => i)
   const batchSize = Math.max(1, Math.min(params.batchSize, train.count))
   const batches = Math.ceil(train.count / batchSize)
-  const epochs: EpochMetrics[] = resume ? [...resume.state.epochs] : []
+  const epochs: ClassificationEpochMetrics[] = resume
+    ? resume.state.epochs.flatMap((e) => classificationEpoch(e) ?? [])
+    : []
   let best: tf.Tensor[] | undefined = resume?.tensors.best?.map((tensor) => tf.clone(tensor))
   let stoppedEarly = false
   // A resumed run's clock goes on from where the paused one stopped.
@@ -280,7 +283,8 @@ export async function trainClassifier(opts: TrainClassifierOptions): Promise<Tra
           `Validation loss stalled: learning rate now ${decision.learningRate.toPrecision(3)}`,
         )
       }
-      const metrics: EpochMetrics = {
+      const metrics: ClassificationEpochMetrics = {
+        task: 'classification',
         epoch,
         epochs: params.epochs,
         loss: lossSum / train.count,

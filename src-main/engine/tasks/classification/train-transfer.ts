@@ -4,7 +4,7 @@
 // network trains on the images at a tenth of the learning rate, starting from the trained head, so
 // the pretrained features are adjusted rather than overwritten.
 
-import type { EpochMetrics } from '../../../../src-shared/job-events'
+import type { ClassificationEpochMetrics } from '../../../../src-shared/job-events'
 import type { TrainParams } from '../../../../src-shared/train-params'
 import type { RecordStore } from '../../../cache/record-store'
 import { embedImages } from '../../data/embedding-set'
@@ -90,13 +90,13 @@ export async function trainTransfer(opts: TrainTransferOptions): Promise<Trained
         `${train.cached + val.cached} read from the cache`,
     )
     // Both stages count on one epoch axis, the fine-tuning epochs after the head's.
-    const onAxis = (offset: number, elapsedBefore: number) => (m: EpochMetrics) => ({
+    const onAxis = (offset: number, elapsedBefore: number) => (m: ClassificationEpochMetrics) => ({
       ...m,
       epoch: m.epoch + offset,
       epochs: planned,
       elapsedMs: m.elapsedMs + elapsedBefore,
     })
-    const relabel = (offset: number, elapsedBefore: number) => (m: EpochMetrics) =>
+    const relabel = (offset: number, elapsedBefore: number) => (m: ClassificationEpochMetrics) =>
       callbacks.onEpoch(onAxis(offset, elapsedBefore)(m))
     const head = await trainClassifier({
       train: train.set,
