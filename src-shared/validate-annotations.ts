@@ -36,6 +36,9 @@ export interface ClassificationItem {
   label: number
   /** Detection only: every box of the image, crowd regions included, in annotation order. */
   boxes?: DatasetBox[]
+  /** Detection: the frame the boxes are in, when known (else the training worker measures the file). */
+  width?: number
+  height?: number
 }
 
 export interface ValidatedDataset {

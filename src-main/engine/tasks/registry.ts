@@ -1,7 +1,9 @@
 // The one map from a kind of model (TrainType) to the module that trains it, reads its output
 // and picks its dataset defaults. The training worker and the predictor look their task up here
-// and name none themselves; a task without an entry (detection, segmentation) is not trained or
-// tried yet, and the request layer answers NOT_IMPLEMENTED before anything reaches the engine.
+// and name none themselves; a task without an entry (segmentation) is not trained or tried yet,
+// and the request layer answers NOT_IMPLEMENTED before anything reaches the engine. A task whose
+// run differs from the classifier's in every step (detection: boxes, its own split, COCOeval)
+// brings that whole run instead of the classifier-shaped parts.
 
 import type { TrainType } from '../../../src-shared/train-params'
 import { datasetTrainDefaults } from './classification/defaults'
@@ -9,6 +11,9 @@ import { classificationDecoder } from './classification/decoder'
 import { trainClassifier } from './classification/train-classifier'
 import { fineTuneEpochs, trainTransfer } from './classification/train-transfer'
 import type { PredictionDecoder } from './prediction-decoder'
+import { detectionTrainDefaults } from './detection/defaults'
+import { runDetectionTraining, type TrainingEnvironment } from '../worker/detection-training'
+import type { DetectionTrainingMessage, TrainingRequest } from '../worker/training-protocol'
 
 export interface TaskModule {
   train: {
@@ -34,4 +39,25 @@ const TASKS: Partial<Record<TrainType, TaskModule>> = {
 /** The module of a task, or undefined while that task is not implemented. */
 export function taskModule(task: TrainType): TaskModule | undefined {
   return TASKS[task]
+}
+
+/** A task's whole run in the training worker, once the backend is up. */
+export type TrainingRun = (
+  request: TrainingRequest,
+  post: (message: DetectionTrainingMessage) => void,
+  env: TrainingEnvironment,
+) => Promise<void>
+
+export interface OwnRunTask {
+  runTraining: TrainingRun
+  defaults: typeof detectionTrainDefaults
+}
+
+const OWN_RUNS: Partial<Record<TrainType, OwnRunTask>> = {
+  obj_detection: { runTraining: runDetectionTraining, defaults: detectionTrainDefaults },
+}
+
+/** The task's own training run, for tasks that bring one; undefined for the others. */
+export function ownRunTask(task: TrainType): OwnRunTask | undefined {
+  return OWN_RUNS[task]
 }

@@ -27,7 +27,7 @@ import {
   type TrainedClassifier,
 } from '../tasks/classification/train-classifier'
 import type { TrainedTransfer } from '../tasks/classification/train-transfer'
-import { taskModule } from '../tasks/registry'
+import { ownRunTask, taskModule } from '../tasks/registry'
 import { decodeDataset, type DecodedDataset } from './decode-dataset'
 import { engineFailure, type EngineContext } from './engine-failure'
 import { progressGate } from '../../platform/rate-gate'
@@ -37,6 +37,7 @@ import { validationSetIdentity, type IdentifiedImage } from './validation-identi
 import { embeddingStoreDir, loadRequestBackbone, transferFacts } from './transfer-training'
 import {
   MODEL_FILES,
+  type DetectionTrainingMessage,
   type LabelsFile,
   type MetricsFile,
   type TrainingControl,
@@ -112,13 +113,15 @@ const context: EngineContext = {
 async function run(request: TrainingRequest, post: Post): Promise<void> {
   const taskName = request.task ?? 'classification'
   const task = taskModule(taskName)
-  if (!task)
-    throw new AppFailure(
+  const ownRun = ownRunTask(taskName)
+  const notImplemented = () =>
+    new AppFailure(
       appError('NOT_IMPLEMENTED', `training a ${taskName} model is not implemented yet`, {
         field: 'trainType',
         details: { trainType: taskName },
       }),
     )
+  if (!task && !ownRun) throw notImplemented()
   yieldCpuToServer()
   const backend = await selectBackend(
     request.backend,
@@ -130,6 +133,14 @@ async function run(request: TrainingRequest, post: Post): Promise<void> {
   context.backend = backend
   const threads = backendThreads()
   post({ type: 'log', level: 'info', message: `${backend} backend, ${threads} thread(s)` })
+  // Its messages differ only in the metrics they carry, which the parent passes on as they come.
+  if (ownRun)
+    return ownRun.runTraining(request, post as (m: DetectionTrainingMessage) => void, {
+      backend,
+      threads,
+      context,
+    })
+  if (!task) throw notImplemented()
 
   const backbone =
     request.params.architecture === 'transfer'
