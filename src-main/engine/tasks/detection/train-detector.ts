@@ -124,6 +124,16 @@ export function detectionPass(
   return { loss: (heat + box) / count, heatmapLoss: heat / count, boxLoss: box / count, decoded }
 }
 
+/** The median object side in the training boxes, in output cells (0 without boxes). */
+function medianSideInCells(boxes: readonly (readonly DetectionBox[])[]): number {
+  const sides = boxes
+    .flat()
+    .filter((box) => box.iscrowd === 0)
+    .map((box) => Math.sqrt(box.bbox[2] * box.bbox[3]) / DETECTOR_STRIDE)
+    .sort((a, b) => a - b)
+  return sides[Math.floor(sides.length / 2)] ?? 0
+}
+
 function checkSets(opts: TrainDetectorOptions): void {
   const { train, val, numClasses, params } = opts
   if (train.images.count < 1)
@@ -169,7 +179,12 @@ function trainingBatch(
 export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainedDetector> {
   checkSets(opts)
   const { train, val, numClasses, params, callbacks, shouldStop } = opts
-  const model = buildDetector({ imageSize: params.imageSize, numClasses, seed: params.seed })
+  const model = buildDetector({
+    imageSize: params.imageSize,
+    numClasses,
+    seed: params.seed,
+    sizePrior: medianSideInCells(train.boxes),
+  })
   const optimizer = tf.train.adam(params.learningRate)
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable)
   const patience = params.patience ?? 0
