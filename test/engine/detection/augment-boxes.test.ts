@@ -62,7 +62,14 @@ describe('box augmentation', () => {
   })
 
   it('mirrors boxes and drops ones mostly cut off, keeping crowd regions', () => {
-    const mirror: BoxVariation = { mirror: true, scale: 1, shiftX: 0, shiftY: 0, brightness: 1, contrast: 1 }
+    const mirror: BoxVariation = {
+      mirror: true,
+      scale: 1,
+      shiftX: 0,
+      shiftY: 0,
+      brightness: 1,
+      contrast: 1,
+    }
     expect(moveBoxes([box], SIZE, mirror)[0]?.bbox).toEqual([34, 18, 20, 14])
     // Zoomed 1.5× towards the far corner: 13% of the box stays in the frame.
     const zoom: BoxVariation = { ...mirror, mirror: false, scale: 1.5, shiftX: -32, shiftY: -32 }

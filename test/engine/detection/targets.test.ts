@@ -2,10 +2,7 @@
 // Gaussian around it of CenterNet's radius, and crowd regions left out of the heatmap loss.
 
 import { describe, expect, it } from 'vitest'
-import {
-  detectionTargets,
-  gaussianRadius,
-} from '../../../src-main/engine/tasks/detection/targets'
+import { detectionTargets, gaussianRadius } from '../../../src-main/engine/tasks/detection/targets'
 
 describe('detection targets', () => {
   it('puts the peak, size and offset at the centre cell', () => {
