@@ -31,6 +31,7 @@ import {
   type TrainedDetector,
 } from '../tasks/detection/train-detector'
 import { decodeDataset } from './decode-dataset'
+import { checkTrainingMemory, trainingMemoryLimit } from './training-memory'
 import type { EngineContext } from './engine-failure'
 import {
   MODEL_FILES,
@@ -151,6 +152,12 @@ export async function runDetectionTraining(
       level: 'info',
       message: `Input side ${side}px: the detector takes multiples of 16`,
     })
+  if (request.memoryLimitBytes !== undefined)
+    checkTrainingMemory(
+      params,
+      trainingMemoryLimit(request.memoryLimitBytes, env.backend),
+      params.imageSize,
+    )
   const classOf = new Map(request.classes.map((info) => [info.categoryId, info.index]))
   // Negatives (label −1) are images like any other to the decoder.
   const decodable = request.items.map((item) => ({ ...item, label: Math.max(0, item.label) }))
