@@ -13,9 +13,11 @@ const MIN_INPUT_SIDE = 32
 const LARGEST_SIDE = 320
 
 /**
- * The recipe, measured on the demo detection dataset (240 images, 4 classes, 128 px): Adam at
- * 2e-3 in batches of 16 with augmentation; mAP@.5 climbs for about 30 epochs, and early stopping
- * after 8 epochs without a better validation mAP@.5 rides out its noise on a small split.
+ * The recipe, measured on the demo detection dataset (240 images, 4 classes, 128 px; 192 train, 48
+ * validation) with `scripts/measure-detection-demo.ts`: Adam at 2e-3 in batches of 16 with
+ * augmentation reaches validation mAP@.5 0.90 at epoch 18 and 0.999 by epoch 26 (mAP@[.5:.95]
+ * 0.58); early stopping after 8 epochs without a better validation mAP@.5 rides out its noise on
+ * a small split.
  */
 export const DETECTION_RECIPE = {
   batchSize: 16,
