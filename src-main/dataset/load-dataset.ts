@@ -39,6 +39,13 @@ export interface DatasetFacts {
   images: number
   /** Median of the images' shorter sides, in pixels (0 when no image has known dimensions). */
   medianSide: number
+  /** Detection and segmentation: median of the objects' shorter box sides, in image pixels. */
+  medianObjectSide?: number
+}
+
+function median(values: number[]): number | undefined {
+  values.sort((a, b) => a - b)
+  return values[Math.floor(values.length / 2)]
 }
 
 function datasetFacts(dataset: ValidatedDataset, files: Map<string, ImageFileFacts>): DatasetFacts {
@@ -48,8 +55,17 @@ function datasetFacts(dataset: ValidatedDataset, files: Map<string, ImageFileFac
     if (facts?.width !== undefined && facts.height !== undefined)
       sides.push(Math.min(facts.width, facts.height))
   }
-  sides.sort((a, b) => a - b)
-  return { images: dataset.items.length, medianSide: sides[Math.floor(sides.length / 2)] ?? 0 }
+  const objectSides = dataset.items.flatMap((item) =>
+    (item.boxes ?? [])
+      .filter((box) => box.iscrowd === 0)
+      .map((box) => Math.min(box.bbox[2], box.bbox[3])),
+  )
+  const medianObjectSide = median(objectSides)
+  return {
+    images: dataset.items.length,
+    medianSide: median(sides) ?? 0,
+    ...(medianObjectSide !== undefined && { medianObjectSide }),
+  }
 }
 
 export async function loadDataset(

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs'
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { AppFailure, appError } from '../../../src-shared/errors'
 import { BACKENDS, type BackendName } from '../../../src-shared/train-params'
+import { registerCpuResizeGradient } from './cpu-resize-gradient'
 import { registerWasmTrainingKernels } from './wasm-training-kernels'
 import { wasmBinaryDir, withWasmThreads } from './wasm-runtime'
 
@@ -78,6 +79,8 @@ export async function selectBackend(
   preferred?: BackendName,
   options: BackendOptions = {},
 ): Promise<BackendName> {
+  // The cpu backend serves as a fallback and as the reference in tests, whichever one trains.
+  registerCpuResizeGradient()
   const order: readonly BackendName[] = preferred === undefined ? BACKENDS : [preferred]
   for (const name of order) {
     if (await load(name, options)) {

@@ -3,6 +3,10 @@
 
 import type { AppError } from '../../../src-shared/errors'
 import type { EpochMetrics, TrainingMetrics } from '../../../src-shared/job-events'
+import type {
+  DetectionEpochMetrics,
+  DetectionTrainingMetrics,
+} from '../../../src-shared/tasks/detection-metrics'
 import type { BackendName, TrainParams, TrainType } from '../../../src-shared/train-params'
 import type { DetectionLabelsSpec } from '../../../src-shared/tasks/detection-output'
 import type { ClassInfo, ClassificationItem } from '../../../src-shared/validate-annotations'
@@ -63,6 +67,16 @@ export type TrainingMessage =
   | { type: 'done'; metrics: TrainingMetrics; files: string[] }
   | { type: 'error'; error: AppError }
   | { type: 'stopped' }
+
+/**
+ * A detection run's stream: the same messages, with detection metrics in 'epoch' and 'done'. Typed
+ * apart until the job side's event union carries each task's metrics; then it folds into
+ * TrainingMessage.
+ */
+export type DetectionTrainingMessage =
+  | Exclude<TrainingMessage, { type: 'epoch' | 'done' }>
+  | { type: 'epoch'; metrics: EpochMetrics | DetectionEpochMetrics }
+  | { type: 'done'; metrics: TrainingMetrics | DetectionTrainingMetrics; files: string[] }
 
 /**
  * From the job to its worker: 'stop' comes just before the thread is terminated, so the worker

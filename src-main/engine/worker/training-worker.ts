@@ -37,6 +37,7 @@ import { validationSetIdentity, type IdentifiedImage } from './validation-identi
 import { embeddingStoreDir, loadRequestBackbone, transferFacts } from './transfer-training'
 import {
   MODEL_FILES,
+  type DetectionTrainingMessage,
   type LabelsFile,
   type MetricsFile,
   type TrainingControl,
@@ -112,13 +113,14 @@ const context: EngineContext = {
 async function run(request: TrainingRequest, post: Post): Promise<void> {
   const taskName = request.task ?? 'classification'
   const task = taskModule(taskName)
-  if (!task)
-    throw new AppFailure(
+  const notImplemented = () =>
+    new AppFailure(
       appError('NOT_IMPLEMENTED', `training a ${taskName} model is not implemented yet`, {
         field: 'trainType',
         details: { trainType: taskName },
       }),
     )
+  if (!task) throw notImplemented()
   yieldCpuToServer()
   const backend = await selectBackend(
     request.backend,
@@ -130,6 +132,15 @@ async function run(request: TrainingRequest, post: Post): Promise<void> {
   context.backend = backend
   const threads = backendThreads()
   post({ type: 'log', level: 'info', message: `${backend} backend, ${threads} thread(s)` })
+  // Its messages differ only in the metrics they carry, which the parent passes on as they come.
+  if (task.runTraining)
+    return task.runTraining(request, post as (m: DetectionTrainingMessage) => void, {
+      backend,
+      threads,
+      context,
+    })
+  const parts = task.train
+  if (!parts) throw notImplemented()
 
   const backbone =
     request.params.architecture === 'transfer'
@@ -156,7 +167,7 @@ async function run(request: TrainingRequest, post: Post): Promise<void> {
       post,
     )
     const gate = progressGate()
-    const plannedEpochs = params.epochs + (backbone ? task.train.fineTuneEpochs(params) : 0)
+    const plannedEpochs = params.epochs + (backbone ? parts.fineTuneEpochs(params) : 0)
     const callbacks: TrainCallbacks = {
       onEpoch: (metrics) => post({ type: 'epoch', metrics }),
       onBatch: ({ epoch, batch, batches }) => {
@@ -170,7 +181,7 @@ async function run(request: TrainingRequest, post: Post): Promise<void> {
     const numClasses = request.classes.length
     if (backbone) {
       const embedGate = progressGate()
-      trained = await task.train.transfer({
+      trained = await parts.transfer({
         backbone,
         train,
         val,
@@ -191,7 +202,7 @@ async function run(request: TrainingRequest, post: Post): Promise<void> {
     } else
       trained = await trainResumable(
         request,
-        task.train.fromScratch,
+        parts.fromScratch,
         { train, val, numClasses, params, callbacks },
         post,
       )
