@@ -27,9 +27,15 @@ export interface SceneSet {
   warnings: number
 }
 
-/** A scene folder as a job sees it: validated for obj_detection; throws when it does not pass. */
-export async function loadSceneSet(root: string): Promise<SceneSet> {
-  const { report, dataset } = await loadDataset(root, { trainType: 'obj_detection' })
+/**
+ * A scene folder as a job sees it: validated for obj_detection; throws when it does not pass. A set
+ * that is only scored may have a class on a single image (`minImagesPerClass` 1).
+ */
+export async function loadSceneSet(root: string, minImagesPerClass?: number): Promise<SceneSet> {
+  const { report, dataset } = await loadDataset(root, {
+    trainType: 'obj_detection',
+    ...(minImagesPerClass !== undefined && { minImagesPerClass }),
+  })
   if (dataset === undefined)
     throw new Error(`the scenes did not validate: ${JSON.stringify(report.findings.slice(0, 5))}`)
   return {

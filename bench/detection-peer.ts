@@ -71,14 +71,13 @@ export async function runPeer(
     ]
     const result = spawnSync(PEER_PYTHON, args, {
       encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its per-epoch losses and any error go straight to our stderr.
+      stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 64 * 1024 * 1024,
     })
     const text = result.stdout.split('\n').find((line) => line.startsWith('{"peer"'))
     if (result.status !== 0 || text === undefined)
-      throw new Error(
-        `the PyTorch peer failed (exit ${result.status}): ${result.stderr.slice(-2000)}`,
-      )
+      throw new Error(`the PyTorch peer failed (exit ${result.status})`)
     const line = JSON.parse(text) as PeerLine
     const byId = new Map<number, DetectionMaps>()
     const maps = await readMapsFile(mapsFile, { ...line, images: line.test_images })

@@ -160,6 +160,7 @@ async function main(): Promise<void> {
   )
   const testSet = await loadSceneSet(
     await detectionScenes({ split: 'test', scenes: testScenes, ...scenes }),
+    1,
   )
   const train = await detectionSet(trainSet, imageSize)
   const test = await detectionSet(testSet, imageSize)
