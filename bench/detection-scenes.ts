@@ -87,15 +87,26 @@ export function resolveSceneOptions(options: SceneOptions): ResolvedSceneOptions
   return resolved
 }
 
-async function readSources(split: SceneSplit, classes: number): Promise<SourceImages> {
-  const prefix: FashionSplit = split === 'train' ? 'train' : 't10k'
-  const pixels = await readIdx(`${prefix}-images-idx3-ubyte.gz`, 16)
-  const labels = await readIdx(`${prefix}-labels-idx1-ubyte.gz`, 8)
-  const usable: number[] = []
-  labels.forEach((label, n) => {
-    if (label < classes) usable.push(n)
-  })
-  return { pixels, labels, usable }
+const sourceCache = new Map<string, Promise<SourceImages>>()
+
+/** A split's items of the chosen classes; read once per process (a split is tens of megabytes). */
+function readSources(split: SceneSplit, classes: number): Promise<SourceImages> {
+  const key = `${split}:${classes}`
+  const cached = sourceCache.get(key)
+  if (cached) return cached
+  const reading = (async () => {
+    const prefix: FashionSplit = split === 'train' ? 'train' : 't10k'
+    const pixels = await readIdx(`${prefix}-images-idx3-ubyte.gz`, 16)
+    const labels = await readIdx(`${prefix}-labels-idx1-ubyte.gz`, 8)
+    const usable: number[] = []
+    labels.forEach((label, n) => {
+      if (label < classes) usable.push(n)
+    })
+    return { pixels, labels, usable }
+  })()
+  sourceCache.set(key, reading)
+  reading.catch(() => sourceCache.delete(key))
+  return reading
 }
 
 /** One 28×28 item bilinearly resampled to w×h (pixel centres aligned). */

@@ -13,7 +13,7 @@ convolution pads only right and bottom):
   Upsample(2), concat stride 4, Conv(64, 3, no bias) BN ReLU  = F (stride 4)
   heads on F, each Conv(64, 3, bias) ReLU  Conv(k, 1, bias):
     heatmap (k = classes, sigmoid, bias -2.19), box_size (k = 2, cells), center_offset (k = 2).
-Init: He normal (truncated at 2 std) for convolutions, zero biases; BN as Keras' defaults
+Init: He normal truncated at 2 std (as tfjs' heNormal draws it) for convolutions, zero biases; BN as Keras' defaults
 (momentum 0.99 -> torch momentum 0.01, eps 1e-3).
 Targets: CenterNet's Gaussian heatmap (gaussian_radius, min overlap 0.7; max over objects), size
 and offset at each centre cell; crowd boxes are no objects and their cells are left out of the

@@ -32,7 +32,7 @@ async function build(name: string, options: SceneOptions): Promise<{ root: strin
 const tiny = { size: 64, minItem: 12, maxItem: 36 } as const
 
 describe('Fashion-MNIST detection scenes', () => {
-  it('pass the product validation for obj_detection without a finding', async () => {
+  it('pass the product validation for obj_detection without an error', async () => {
     const { root, doc } = await build('valid', { split: 'train', scenes: 12, ...tiny })
     const text = await readFile(join(root, 'coco', 'annotations.json'), 'utf8')
     const { report, dataset } = validateAnnotations(text, {
