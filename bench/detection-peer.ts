@@ -27,6 +27,8 @@ export interface PeerRecipe {
   learningRate: number
   augment: boolean
   seed: number
+  /** Keras' convention (share of the running statistics kept per step); the script's 0.99 when absent. */
+  bnMomentum?: number
 }
 
 export interface PeerLine {
@@ -34,6 +36,8 @@ export interface PeerLine {
   version: string
   threads: number
   epochs: number
+  /** Trainable weights. */
+  parameters: number
   train_images: number
   train_s: number
   images_per_s: number
@@ -68,6 +72,7 @@ export async function runPeer(
       ...['--batch-size', String(recipe.batchSize), '--learning-rate', String(recipe.learningRate)],
       ...['--seed', String(recipe.seed)],
       ...(recipe.augment ? ['--augment'] : []),
+      ...(recipe.bnMomentum !== undefined ? ['--bn-momentum', String(recipe.bnMomentum)] : []),
     ]
     const result = spawnSync(PEER_PYTHON, args, {
       encoding: 'utf8',

@@ -122,6 +122,11 @@ async function trainOurs(
     const report = scoreDetections(testSet, decodeAll(maps))
     const seconds = run.epochs.reduce((sum, m) => sum + train.images.count / m.imagesPerSec, 0)
     return {
+      // Trainable weights only (BN's running statistics are not), as the peer counts them.
+      parameters: run.model.trainableWeights.reduce(
+        (sum, w) => sum + w.shape.reduce((a, b) => a * (b ?? 1), 1),
+        0,
+      ),
       train_s: round(seconds, 2),
       wall_s: round(wallS, 2),
       images_per_s: round((run.epochs.length * train.images.count) / seconds, 1),
@@ -216,6 +221,7 @@ async function main(): Promise<void> {
         engine: 'pytorch',
         version: peer.line.version,
         ...common,
+        parameters: peer.line.parameters,
         train_s: peer.line.train_s,
         images_per_s: peer.line.images_per_s,
         ...peerHeadline,

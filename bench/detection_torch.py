@@ -187,10 +187,11 @@ class SamePadConv(nn.Conv2d):
         return super().forward(F.pad(x, (before, total - before, before, total - before)))
 
 
-def conv_bn_relu(cin, cout, stride=1):
+def conv_bn_relu(cin, cout, keras_momentum, stride=1):
+    # Keras' momentum is the share of the running statistics kept per step; torch's is the rest.
     return nn.Sequential(
         SamePadConv(cin, cout, 3, stride, bias=False),
-        nn.BatchNorm2d(cout, eps=1e-3, momentum=0.01),
+        nn.BatchNorm2d(cout, eps=1e-3, momentum=1 - keras_momentum),
         nn.ReLU(),
     )
 
@@ -200,15 +201,16 @@ def head(cin, k):
 
 
 class Detector(nn.Module):
-    def __init__(self, classes):
+    def __init__(self, classes, keras_momentum=0.99):
         super().__init__()
+        keep = keras_momentum
         self.down = nn.ModuleList()
         cin = 3
         for c in (16, 32, 64, 128):
-            self.down.append(nn.Sequential(conv_bn_relu(cin, c, 2), conv_bn_relu(c, c)))
+            self.down.append(nn.Sequential(conv_bn_relu(cin, c, keep, 2), conv_bn_relu(c, c, keep)))
             cin = c
-        self.up8 = conv_bn_relu(128 + 64, 64)
-        self.up4 = conv_bn_relu(64 + 32, 64)
+        self.up8 = conv_bn_relu(128 + 64, 64, keep)
+        self.up4 = conv_bn_relu(64 + 32, 64, keep)
         self.heatmap = head(64, classes)
         self.box_size = head(64, 2)
         self.center_offset = head(64, 2)
@@ -260,6 +262,8 @@ def main():
     ap.add_argument("--learning-rate", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--augment", action="store_true", help="random horizontal flips")
+    ap.add_argument("--bn-momentum", type=float, default=0.99,
+                    help="Keras convention: the share of the running statistics kept per step")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -278,7 +282,7 @@ def main():
     mirrored = stacked([targets(flipped(b, side), classes, rows, cols) for b in train_boxes]) if a.augment else None
     x_train = torch.from_numpy(train_px).permute(0, 3, 1, 2).float().contiguous()
 
-    model = Detector(classes)
+    model = Detector(classes, a.bn_momentum)
     opt = torch.optim.Adam(model.parameters(), lr=a.learning_rate)
     n = len(x_train)
     start = time.time()
@@ -314,7 +318,8 @@ def main():
     print(json.dumps({
         "peer": "pytorch", "version": torch.__version__, "threads": a.threads,
         "epochs": a.epochs, "batch_size": a.batch_size, "learning_rate": a.learning_rate,
-        "augment": a.augment, "train_images": n, "train_s": round(train_s, 2),
+        "augment": a.augment, "bn_momentum": a.bn_momentum,
+        "parameters": sum(p.numel() for p in model.parameters()), "train_images": n, "train_s": round(train_s, 2),
         "images_per_s": round(a.epochs * n / train_s, 1), "maps": a.maps_out,
         "test_images": len(x_test), "rows": rows, "cols": cols, "classes": classes,
         "stride": STRIDE, "image_ids": test_ids,
