@@ -124,7 +124,7 @@ async function trainOurs(
     return {
       // Trainable weights only (BN's running statistics are not), as the peer counts them.
       parameters: run.model.trainableWeights.reduce(
-        (sum, w) => sum + w.shape.reduce((a, b) => a * (b ?? 1), 1),
+        (sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
         0,
       ),
       train_s: round(seconds, 2),
