@@ -159,7 +159,13 @@ async function main(): Promise<void> {
 
   await selectBackend('wasm', { threads })
   tf.env().set('PROD', true)
-  const scenes = { size: imageSize, classes, maxItem: Math.min(56, imageSize) }
+  // Items from 1/8 to 0.44 of the scene's side: 16–56 px at the default 128.
+  const scenes = {
+    size: imageSize,
+    classes,
+    minItem: Math.round(imageSize / 8),
+    maxItem: Math.round(imageSize * 0.44),
+  }
   const trainSet = await loadSceneSet(
     await detectionScenes({ split: 'train', scenes: trainScenes, ...scenes }),
   )
