@@ -13,15 +13,18 @@ convolution pads only right and bottom):
   Upsample(2), concat stride 4, Conv(64, 3, no bias) BN ReLU  = F (stride 4)
   heads on F, each Conv(64, 3, bias) ReLU  Conv(k, 1, bias):
     heatmap (k = classes, sigmoid, bias -2.19), box_size (k = 2, cells), center_offset (k = 2).
-Init: He normal truncated at 2 std (as tfjs' heNormal draws it) for convolutions, zero biases; BN as Keras' defaults
-(momentum 0.99 -> torch momentum 0.01, eps 1e-3).
+Init: He normal truncated at 2 std (as tfjs' heNormal draws it) for convolutions, zero biases;
+BN as Keras' defaults (momentum 0.99 -> torch momentum 0.01, eps 1e-3; --bn-momentum in Keras'
+convention). With 0.99, a run of a few hundred steps keeps much of the initial running statistics,
+so inference-mode outputs lag what training fitted; both engines share that, being one recipe.
 Targets: CenterNet's Gaussian heatmap (gaussian_radius, min overlap 0.7; max over objects), size
 and offset at each centre cell; crowd boxes are no objects and their cells are left out of the
 heatmap loss. Loss: penalty-reduced focal loss (alpha 2, beta 4) / objects + 0.1 L1(size) +
 L1(offset), the L1 terms averaged over the centres' coordinates as CenterNet's RegL1Loss does.
 Adam, constant learning rate, shuffled epochs.
 
-Prints one JSON line: peer, version, threads, epochs, batch_size, learning_rate, train_images,
+Prints one JSON line: peer, version, threads, epochs, batch_size, learning_rate, bn_momentum,
+parameters (trainable), train_images,
 train_s (epochs only), images_per_s, and where the held-out images' raw outputs were written
 (`maps`: float32 little-endian [images, rows, cols, classes + 4], channels heatmap..., w, h,
 offset x, y; `image_ids` in that order), so the benchmark decodes and scores both engines' outputs
