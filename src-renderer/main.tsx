@@ -10,6 +10,7 @@ import { StoreProvider } from './store/store-context'
 import './styles/app.css'
 import './styles/settings.css'
 import './styles/results.css'
+import './styles/detection.css'
 
 const { kind, api } = chooseTransport()
 const store = createAppStore(api)

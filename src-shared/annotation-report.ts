@@ -29,6 +29,15 @@ export const FINDING_CODES = [
   'BBOX_TINY', // warning: a side under 2 px or an area under 16 px²
   'BBOX_DUPLICATE', // warning: same image and category as another box, IoU above 0.95
   'AREA_MISSING', // warning, once: annotations without "area" get the box's w×h
+  'SEGMENTATION_MISSING', // instance segmentation: an annotation without "segmentation"
+  'SEGMENTATION_INVALID', // not a polygon list nor an RLE {size, counts} COCO can read
+  'POLYGON_TOO_FEW_POINTS', // a polygon with fewer than 3 (x, y) points, or an odd count
+  'POLYGON_OUTSIDE_IMAGE', // a polygon point more than 1 px outside its image
+  'RLE_SIZE_MISMATCH', // an RLE whose size [h, w] is not its image's
+  'MASK_EMPTY', // a mask that covers no pixel
+  'CROWD_NOT_RLE', // warning: a crowd region drawn as polygons (COCO uses RLE)
+  'MASK_BBOX_MISMATCH', // warning: bbox differs from the mask's box beyond 2 px or 10%
+  'MASK_AREA_MISMATCH', // warning: area differs from the mask's pixels beyond 15%
   'CATEGORY_WITHOUT_BOXES', // warning: a detection category no box uses; left out of training
 ] as const
 export type FindingCode = (typeof FINDING_CODES)[number]

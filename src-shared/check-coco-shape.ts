@@ -35,7 +35,7 @@ export interface AnnotationEntry {
    * The box fields as written, judged later only for train types that use them (classification
    * ignores them); a key is present only when the annotation has it.
    */
-  box: { bbox?: unknown; area?: unknown; iscrowd?: unknown }
+  box: { bbox?: unknown; area?: unknown; iscrowd?: unknown; segmentation?: unknown }
 }
 
 export interface CocoEntries {
@@ -305,7 +305,7 @@ export function checkCocoShape(value: unknown, findings: FindingCollector): Coco
     if (imageId === undefined || categoryId === undefined) return
     if (known) {
       const box: AnnotationEntry['box'] = {}
-      for (const key of ['bbox', 'area', 'iscrowd'] as const)
+      for (const key of ['bbox', 'area', 'iscrowd', 'segmentation'] as const)
         if (has(annotation, key)) box[key] = annotation[key]
       entries.annotations.push({ index, imageId, categoryId, box })
     } else if (!categoryIds.has(categoryId) && (images === undefined || imageIds.has(imageId)))

@@ -6,6 +6,7 @@ import type { CocoEntries, ImageEntry } from './check-coco-shape'
 import type { FindingCollector } from './finding-collector'
 import { boxIou } from './coco-mask/mask-iou'
 import type { CocoBox } from './coco-mask/rle'
+import type { CompressedRle } from './coco-mask/rle-string'
 
 export interface DatasetBox {
   categoryId: number
@@ -15,6 +16,8 @@ export interface DatasetBox {
   area: number
   /** 1: a crowd region, neither trained as an object nor counted in evaluation; COCO ignores detections on it. */
   iscrowd: 0 | 1
+  /** Instance segmentation only: the object's mask in the image's pixels, as COCO compresses it. */
+  mask?: CompressedRle
 }
 
 export interface ImageSize {
@@ -93,6 +96,8 @@ export function checkDetectionBoxes(
   entries: CocoEntries,
   sizeOf: (image: ImageEntry) => ImageSize | undefined,
   findings: FindingCollector,
+  /** Instance segmentation: each annotation's mask, by annotation index, carried onto its box. */
+  masks?: ReadonlyMap<number, CompressedRle>,
 ): Map<number, DatasetBox[]> {
   const placedByImage = new Map<number, Placed[]>()
   const withoutArea: number[] = []
@@ -165,7 +170,11 @@ export function checkDetectionBoxes(
     if (raw.area === undefined) withoutArea.push(index)
     const area = typeof raw.area === 'number' ? raw.area : w * h
     const placed = placedByImage.get(annotation.imageId) ?? []
-    placed.push({ index, box: { categoryId: annotation.categoryId, bbox, area, iscrowd } })
+    const mask = masks?.get(index)
+    placed.push({
+      index,
+      box: { categoryId: annotation.categoryId, bbox, area, iscrowd, ...(mask && { mask }) },
+    })
     placedByImage.set(annotation.imageId, placed)
   }
 

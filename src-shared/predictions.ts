@@ -1,6 +1,8 @@
 // What trying a stored model answers: the model it used and its top predictions for one image,
 // and the limits the endpoint and the UI agree on for the image sent.
 
+import type { TrainType } from './train-params'
+
 export interface Prediction {
   /** The COCO category id, as in the dataset's annotations. */
   category_id: number
@@ -25,6 +27,8 @@ export interface PredictionModel {
 
 export interface PredictionResult {
   model: PredictionModel
+  /** The task of the model that answered; obj_detection: predictions are DetectionPrediction. */
+  task?: TrainType
   /** Highest score first. */
   predictions: Prediction[]
 }

@@ -6,6 +6,7 @@
 import { summarizeFindings, type AnnotationReport, type DatasetStats } from './annotation-report'
 import { checkCocoShape, type CocoEntries, type ImageEntry } from './check-coco-shape'
 import { checkDetectionBoxes, type DatasetBox, type ImageSize } from './check-detection-boxes'
+import { checkSegmentationMasks } from './check-segmentation-masks'
 import { FindingCollector } from './finding-collector'
 import { parseAnnotationsJson } from './parse-annotations-json'
 import type { TrainType } from './train-params'
@@ -104,6 +105,23 @@ function imageSize(image: ImageEntry, files: Map<string, ImageFileFacts>): Image
   return undefined
 }
 
+/**
+ * Detection and segmentation: the boxes of every image. Segmentation first reads each mask (its
+ * box and area filled in from the mask where the annotation gives none), then judges the boxes of
+ * the annotations whose mask is valid by the detection rules, so both tasks judge boxes alike.
+ */
+function objectBoxes(
+  entries: CocoEntries,
+  trainType: TrainType,
+  sizeOf: (image: ImageEntry) => ImageSize | undefined,
+  findings: FindingCollector,
+): Map<number, DatasetBox[]> | undefined {
+  if (trainType === 'obj_detection') return checkDetectionBoxes(entries, sizeOf, findings)
+  if (trainType !== 'instance_segmentation') return undefined
+  const { masks, annotations } = checkSegmentationMasks(entries, sizeOf, findings)
+  return checkDetectionBoxes({ ...entries, annotations }, sizeOf, findings, masks)
+}
+
 /** How unreadable image files are judged: skipped with a warning, or errors (with the why). */
 interface UnreadablePolicy {
   severity: 'error' | 'warning'
@@ -191,10 +209,8 @@ function usableImages(
     set.add(annotation.categoryId)
     categoriesOf.set(annotation.imageId, set)
   }
-  const detection = options.trainType === 'obj_detection'
-  const boxesOf = detection
-    ? checkDetectionBoxes(entries, (image) => imageSize(image, options.files), findings)
-    : undefined
+  const sizeOf = (image: ImageEntry) => imageSize(image, options.files)
+  const boxesOf = objectBoxes(entries, options.trainType, sizeOf, findings)
   const usable: UsableImage[] = []
   const sameButCase = caseInsensitiveLookup(options.files)
   const unreadable = unreadablePolicy(entries, options)
@@ -269,7 +285,7 @@ function checkClasses(
     const count = counts.get(category.id) ?? 0
     const at = ['categories', category.index]
     if (count > 0) classes++
-    if (count === 0 && options.trainType === 'obj_detection')
+    if (count === 0 && options.trainType !== 'classification')
       findings.add(
         'CATEGORY_WITHOUT_BOXES',
         'warning',
@@ -352,7 +368,7 @@ function validate(text: string, options: ValidateOptions): ValidationResult {
     ...entries.counts,
     imagesPerClass,
     ...(unreadable > 0 && { unreadableImages: unreadable }),
-    ...(options.trainType === 'obj_detection' && {
+    ...(options.trainType !== 'classification' && {
       negativeImages: usable.filter((image) => image.boxes?.length === 0).length,
     }),
   }

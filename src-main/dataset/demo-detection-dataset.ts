@@ -115,10 +115,10 @@ function shapeSvg(object: DemoObject): string {
   return `<polygon points="${points.join(' ')}" fill="${object.fill}"/>`
 }
 
-type Texture = (x: number, y: number, channel: number) => number
+export type Texture = (x: number, y: number, channel: number) => number
 
 /** A muted background: plain, a gradient between two tones, or soft stripes at an angle. */
-function planTexture(random: () => number, size: number): Texture {
+export function planTexture(random: () => number, size: number): Texture {
   const between = (low: number, high: number) => low + (high - low) * random()
   const tone = () => hslToRgb(between(0, 360), between(0, 0.2), between(0.2, 0.7))
   const first = tone()
@@ -135,6 +135,24 @@ function planTexture(random: () => number, size: number): Texture {
       mix(Math.min(1, Math.max(0, ((x * dx + y * dy) / size + 1) / 2)), channel)
   return (x, y, channel) =>
     mix((1 + Math.sin(((x * dx + y * dy) / period) * 2 * Math.PI)) / 2, channel)
+}
+
+/** The background's pixels (RGB, row-major): the texture plus seeded grain of ±`grain` levels. */
+export function paintBackground(
+  texture: Texture,
+  grain: number,
+  grainSeed: number,
+  size: number,
+): Buffer {
+  const pixels = Buffer.alloc(size * size * 3)
+  const noise = seededRandom(grainSeed)
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++)
+      for (let channel = 0; channel < 3; channel++) {
+        const value = texture(x, y, channel) + (noise() * 2 - 1) * grain
+        pixels[(y * size + x) * 3 + channel] = Math.max(0, Math.min(255, Math.round(value)))
+      }
+  return pixels
 }
 
 /** Draws one image's parameters now (in a fixed order), and defers the pixel work. */
@@ -179,14 +197,7 @@ function planImage(
   const fileName = `${String(index + 1).padStart(8, '0')}.${format === 'png' ? 'png' : 'jpg'}`
 
   const encode = async () => {
-    const pixels = Buffer.alloc(size * size * 3)
-    const noise = seededRandom(grainSeed)
-    for (let y = 0; y < size; y++)
-      for (let x = 0; x < size; x++)
-        for (let channel = 0; channel < 3; channel++) {
-          const value = texture(x, y, channel) + (noise() * 2 - 1) * grain
-          pixels[(y * size + x) * 3 + channel] = Math.max(0, Math.min(255, Math.round(value)))
-        }
+    const pixels = paintBackground(texture, grain, grainSeed, size)
     const svg =
       `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}">` +
       `${objects.map(shapeSvg).join('')}</svg>`

@@ -51,12 +51,23 @@ export async function describeDataset(
     if (facts.height !== undefined) image.height = facts.height
     const categoryId = labels.get(file)
     const name = categoryId === undefined ? undefined : names.get(categoryId)
-    if (categoryId !== undefined && name !== undefined) {
-      image.label = name
-      counts.set(categoryId, (counts.get(categoryId) ?? 0) + 1)
-    }
+    if (categoryId !== undefined && name !== undefined) image.label = name
+    // An image with boxes counts once for each class it shows; otherwise for its one label.
+    const boxed = entries?.boxes?.get(file)
+    const shown = boxed
+      ? new Set(boxed.boxes.map((box) => box.categoryId))
+      : name !== undefined && categoryId !== undefined
+        ? [categoryId]
+        : []
+    for (const id of shown) counts.set(id, (counts.get(id) ?? 0) + 1)
     const unknown = entries?.unknownCategories?.get(file)
     if (unknown !== undefined) image.unknownCategoryId = unknown
+    if (boxed !== undefined) {
+      image.boxes = boxed.boxes
+      // Boxes are in the pixels annotations.json states; the file's own size is the same image.
+      image.width ??= boxed.width
+      image.height ??= boxed.height
+    }
     const skipped = skippedBy.get(file)
     if (skipped !== undefined) image.skipped = skipped
     images.push(image)

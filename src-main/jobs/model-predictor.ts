@@ -9,7 +9,6 @@ import { modelBucketName } from '../../src-shared/client-names'
 import { AppFailure, appError, toAppError } from '../../src-shared/errors'
 import type { JobSummary } from '../../src-shared/job-events'
 import {
-  PREDICT_DEFAULT_TOP,
   PREDICT_MAX_BYTES,
   PREDICT_MAX_TOP,
   PREDICT_MEDIA_TYPES,
@@ -96,12 +95,13 @@ export class ModelPredictor {
     client: string,
     image: Uint8Array,
     contentType: string,
-    top: number = PREDICT_DEFAULT_TOP,
+    top?: number,
   ): Promise<PredictionResult> {
     const { settings } = this.opts
     checkClientName(client, settings.bucketPrefix)
     checkPredictImage(image, contentType)
-    checkTop(top)
+    // Without `top`, the model's task picks (5 classes, up to 100 boxes).
+    if (top !== undefined) checkTop(top)
     const previous = this.turns.get(client) ?? Promise.resolve()
     const turn = previous.catch(() => undefined).then(() => this.predictNow(client, image, top))
     this.turns.set(client, turn)
@@ -119,7 +119,7 @@ export class ModelPredictor {
   private async predictNow(
     client: string,
     image: Uint8Array,
-    top: number,
+    top: number | undefined,
   ): Promise<PredictionResult> {
     const bucket = modelBucketName(this.opts.settings.bucketPrefix, client)
     const model = await this.cached(client, bucket)
@@ -133,6 +133,7 @@ export class ModelPredictor {
         ...(model.updatedAt !== undefined && { updatedAt: model.updatedAt }),
         ...(runId !== undefined && { runId }),
       },
+      task: answer.task,
       predictions: answer.predictions,
     }
   }

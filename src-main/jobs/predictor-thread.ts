@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads'
 import { AppFailure, appError } from '../../src-shared/errors'
 import type { Prediction } from '../../src-shared/predictions'
+import type { TrainType } from '../../src-shared/train-params'
 import type {
   PredictorMessage,
   PredictorSetup,
@@ -15,8 +16,15 @@ import { workerEntry } from '../platform/worker-entry'
 /** Generous: the first call also starts the backend and loads the model. */
 const PREDICT_TIMEOUT_MS = 120_000
 
+/** The worker's answer: the task of the model that answered, its predictions, whether it loaded it. */
+export interface PredictorAnswer {
+  task: TrainType
+  predictions: Prediction[]
+  loadedModel: boolean
+}
+
 interface Pending {
-  resolve(answer: { predictions: Prediction[]; loadedModel: boolean }): void
+  resolve(answer: PredictorAnswer): void
   reject(error: AppFailure): void
   timer: ReturnType<typeof setTimeout>
 }
@@ -32,11 +40,7 @@ export class PredictorThread {
     private readonly timeoutMs = PREDICT_TIMEOUT_MS,
   ) {}
 
-  predict(
-    modelDir: string,
-    image: Uint8Array,
-    top: number,
-  ): Promise<{ predictions: Prediction[]; loadedModel: boolean }> {
+  predict(modelDir: string, image: Uint8Array, top?: number): Promise<PredictorAnswer> {
     if (this.closed)
       return Promise.reject(new AppFailure(appError('SHUTTING_DOWN', 'the server is stopping')))
     const worker = this.started()
@@ -50,7 +54,13 @@ export class PredictorThread {
         this.timeoutMs,
       )
       this.pending.set(id, { resolve, reject, timer })
-      const request: PredictRequest = { type: 'predict', id, modelDir, image, top }
+      const request: PredictRequest = {
+        type: 'predict',
+        id,
+        modelDir,
+        image,
+        ...(top !== undefined && { top }),
+      }
       worker.postMessage(request)
     })
   }
@@ -76,7 +86,11 @@ export class PredictorThread {
       this.pending.delete(message.id)
       clearTimeout(waiting.timer)
       if (message.type === 'predicted')
-        waiting.resolve({ predictions: message.predictions, loadedModel: message.loadedModel })
+        waiting.resolve({
+          task: message.task,
+          predictions: message.predictions,
+          loadedModel: message.loadedModel,
+        })
       else waiting.reject(new AppFailure(message.error))
     })
     const died = (reason: string) => {

@@ -1,12 +1,17 @@
 // "Try it": images dropped here (or picked with the file input) go to the client's stored model;
 // each one is listed with its thumbnail, its top classes with score bars, or the error and its
-// code. The images stay in the page: only their bytes travel, one request each.
+// code. A detector's answer is drawn as boxes over the image, with a score threshold applied
+// here, so moving it needs no new request. The images stay in the page: only their bytes travel,
+// one request each.
 
 import { useEffect, useId, useRef, useState, type DragEvent } from 'react'
 import type { TrainingServerApi } from '../../src-shared/bridge'
 import { toAppError, type AppError } from '../../src-shared/errors'
-import type { PredictionResult } from '../../src-shared/predictions'
+import type { DetectionPrediction, PredictionResult } from '../../src-shared/predictions'
+import { PREDICTION_DECODE } from '../../src-shared/tasks/detection-output'
 import { formatPercent } from '../format'
+import { BoxOverlay } from '../tasks/detection/box-overlay'
+import { classColours, type ClassColours } from '../tasks/detection/class-colours'
 import { ErrorDetail } from './error-detail'
 
 /** Tries kept on screen; older ones leave (and free their thumbnails). */
@@ -19,6 +24,94 @@ interface Try {
   preview?: string
   result?: PredictionResult
   error?: AppError
+  /** The image's own size once it has loaded: a detector's boxes are in these pixels. */
+  size?: { width: number; height: number }
+}
+
+/** A detector's answer: every prediction has a box. */
+function detectionsOf(result: PredictionResult | undefined): DetectionPrediction[] | undefined {
+  const predictions = result?.predictions
+  if (!predictions || predictions.length === 0) return undefined
+  return predictions.every((p) => Array.isArray((p as Partial<DetectionPrediction>).bbox))
+    ? (predictions as DetectionPrediction[])
+    : undefined
+}
+
+function DetectionTry({
+  t,
+  detections,
+  threshold,
+  colours,
+  onSize,
+}: {
+  t: Try
+  detections: DetectionPrediction[]
+  threshold: number
+  colours: ClassColours
+  onSize: (size: { width: number; height: number }) => void
+}) {
+  const shown = detections.filter((d) => d.score >= threshold)
+  return (
+    <>
+      {t.preview && (
+        <div className="boxed-image try-boxed">
+          <img
+            src={t.preview}
+            alt={t.name}
+            onLoad={(event) =>
+              onSize({
+                width: event.currentTarget.naturalWidth,
+                height: event.currentTarget.naturalHeight,
+              })
+            }
+          />
+          {t.size && (
+            <BoxOverlay
+              width={t.size.width}
+              height={t.size.height}
+              colours={colours}
+              fit="fill"
+              labels
+              boxes={shown.map((d) => ({
+                categoryId: d.category_id,
+                bbox: d.bbox,
+                kind: 'predicted',
+                label: `${d.category} ${formatPercent(d.score, 0)}`,
+              }))}
+            />
+          )}
+        </div>
+      )}
+      <div className="try-body">
+        <span className="try-name mono" title={t.name}>
+          {t.name}
+        </span>
+        <ol className="scores" aria-label={`Objects found in ${t.name}`}>
+          {shown.map((d, index) => (
+            <li key={index} className="score">
+              <span
+                className="class-swatch"
+                style={{ borderColor: colours(d.category_id) }}
+                aria-hidden="true"
+              />
+              <span className="score-name">{d.category}</span>
+              <span className="score-value">{formatPercent(d.score)}</span>
+            </li>
+          ))}
+        </ol>
+        {shown.length === 0 && (
+          <span className="muted">
+            Nothing found at a score of {formatPercent(threshold, 0)} or more.
+          </span>
+        )}
+        {shown.length < detections.length && (
+          <span className="muted">
+            {detections.length - shown.length} below the threshold not shown.
+          </span>
+        )}
+      </div>
+    </>
+  )
 }
 
 function previewOf(file: File): string | undefined {
@@ -38,12 +131,16 @@ export function PredictPanel({
   api,
   client,
   hasModel,
+  categoryIds,
 }: {
   api: Pick<TrainingServerApi, 'predict'>
   client: string
   hasModel: boolean
+  /** The dataset's category ids, so boxes keep the colours they have on the dataset screen. */
+  categoryIds?: number[]
 }) {
   const inputId = useId()
+  const [threshold, setThreshold] = useState(PREDICTION_DECODE.scoreThreshold)
   const [tries, setTries] = useState<Try[]>([])
   const [dragging, setDragging] = useState(false)
   const nextId = useRef(1)
@@ -78,6 +175,12 @@ export function PredictPanel({
         )
     }
   }
+
+  const answered = tries.map((t) => detectionsOf(t.result))
+  const anyDetections = answered.some((d) => d !== undefined)
+  const colours = classColours(
+    categoryIds ?? answered.flatMap((d) => d?.map((p) => p.category_id) ?? []),
+  )
 
   const onDrop = (event: DragEvent<HTMLDivElement>) => {
     event.preventDefault()
@@ -119,36 +222,66 @@ export function PredictPanel({
       </div>
       {tries.length > 0 && (
         <>
+          {anyDetections && (
+            <label className="score-threshold">
+              Score threshold
+              <input
+                type="range"
+                aria-label="Score threshold"
+                min={0}
+                max={1}
+                step={0.05}
+                value={threshold}
+                onChange={(event) => setThreshold(Number(event.target.value))}
+              />
+              <span className="mono">{formatPercent(threshold, 0)}</span>
+            </label>
+          )}
           <ul className="tries" aria-label="Classified images" aria-live="polite">
-            {tries.map((t) => (
-              <li key={t.id} className="try">
-                {t.preview ? (
-                  <img src={t.preview} alt={t.name} width={96} height={96} />
-                ) : (
-                  <span className="try-noimage" aria-hidden="true" />
-                )}
-                <div className="try-body">
-                  <span className="try-name mono" title={t.name}>
-                    {t.name}
-                  </span>
-                  {t.error && <ErrorDetail error={t.error} />}
-                  {!t.error && !t.result && <span className="muted">Classifying…</span>}
-                  {t.result && (
-                    <ol className="scores" aria-label={`Top classes of ${t.name}`}>
-                      {t.result.predictions.map((p) => (
-                        <li key={p.category_id} className="score">
-                          <span className="score-name">{p.category}</span>
-                          <span className="score-bar" aria-hidden="true">
-                            <span style={{ width: `${Math.round(p.score * 100)}%` }} />
-                          </span>
-                          <span className="score-value">{formatPercent(p.score)}</span>
-                        </li>
-                      ))}
-                    </ol>
+            {tries.map((t, index) => {
+              const detections = answered[index]
+              if (detections)
+                return (
+                  <li key={t.id} className="try try-detection">
+                    <DetectionTry
+                      t={t}
+                      detections={detections}
+                      threshold={threshold}
+                      colours={colours}
+                      onSize={(size) => update(t.id, { size })}
+                    />
+                  </li>
+                )
+              return (
+                <li key={t.id} className="try">
+                  {t.preview ? (
+                    <img src={t.preview} alt={t.name} width={96} height={96} />
+                  ) : (
+                    <span className="try-noimage" aria-hidden="true" />
                   )}
-                </div>
-              </li>
-            ))}
+                  <div className="try-body">
+                    <span className="try-name mono" title={t.name}>
+                      {t.name}
+                    </span>
+                    {t.error && <ErrorDetail error={t.error} />}
+                    {!t.error && !t.result && <span className="muted">Classifying…</span>}
+                    {t.result && (
+                      <ol className="scores" aria-label={`Top classes of ${t.name}`}>
+                        {t.result.predictions.map((p) => (
+                          <li key={p.category_id} className="score">
+                            <span className="score-name">{p.category}</span>
+                            <span className="score-bar" aria-hidden="true">
+                              <span style={{ width: `${Math.round(p.score * 100)}%` }} />
+                            </span>
+                            <span className="score-value">{formatPercent(p.score)}</span>
+                          </li>
+                        ))}
+                      </ol>
+                    )}
+                  </div>
+                </li>
+              )
+            })}
           </ul>
           <button
             type="button"

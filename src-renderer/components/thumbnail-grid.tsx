@@ -14,6 +14,8 @@ import {
   type ReactNode,
 } from 'react'
 import type { DatasetImage } from '../../src-shared/dataset-view'
+import { BoxOverlay } from '../tasks/detection/box-overlay'
+import type { ClassColours } from '../tasks/detection/class-colours'
 import { useFastScroll } from './fast-scroll'
 import { imageLabel } from './image-details'
 
@@ -23,6 +25,8 @@ export interface ThumbnailGridProps {
   thumbnailUrl: (file: string) => string
   onSelect: (file: string) => void
   label: string
+  /** Colours of the classes' boxes, for images whose annotations have boxes. */
+  colours?: ClassColours
 }
 
 /** Cells stretch to fill the row, from this width up. */
@@ -99,6 +103,7 @@ export function ThumbnailGrid({
   thumbnailUrl,
   onSelect,
   label,
+  colours,
 }: ThumbnailGridProps) {
   const scrollRef = useRef<HTMLDivElement>(null)
   const [width, setWidth] = useState(800)
@@ -207,6 +212,15 @@ export function ThumbnailGrid({
                     onClick={() => onSelect(image.file)}
                   >
                     {img}
+                    {colours && image.boxes && (
+                      <BoxOverlay
+                        width={image.width ?? 0}
+                        height={image.height ?? 0}
+                        colours={colours}
+                        fit="cover"
+                        boxes={image.boxes.map((box) => ({ ...box, kind: 'annotation' }))}
+                      />
+                    )}
                     <span className="thumb-label">
                       {image.skipped ? `skipped · ${image.skipped.code}` : imageLabel(image)}
                     </span>

@@ -10,6 +10,8 @@ import { SyncProgressBar } from '../components/sync-progress'
 import { ThumbnailGrid } from '../components/thumbnail-grid'
 import { formatBytes, formatCount, formatDateTime } from '../format'
 import { useApi, useAppStore } from '../store/store-context'
+import { classColours } from '../tasks/detection/class-colours'
+import { ClassLegend } from '../tasks/detection/class-legend'
 
 export function SyncButton() {
   const syncing = useAppStore((s) => s.syncing)
@@ -39,10 +41,19 @@ export function DatasetScreen() {
   const selectImage = useAppStore((s) => s.selectImage)
   const go = useAppStore((s) => s.go)
 
-  const images = useMemo(
-    () =>
-      dataset ? (filter ? dataset.images.filter((i) => i.label === filter) : dataset.images) : [],
-    [dataset, filter],
+  const images = useMemo(() => {
+    if (!dataset) return []
+    if (!filter) return dataset.images
+    // An image with boxes belongs to every class it shows.
+    const id = dataset.classes.find((c) => c.name === filter)?.categoryId
+    return dataset.images.filter(
+      (i) => i.label === filter || i.boxes?.some((box) => box.categoryId === id),
+    )
+  }, [dataset, filter])
+  const hasBoxes = useMemo(() => dataset?.images.some((i) => i.boxes) ?? false, [dataset])
+  const colours = useMemo(
+    () => (hasBoxes ? classColours(dataset?.classes.map((c) => c.categoryId) ?? []) : undefined),
+    [dataset, hasBoxes],
   )
   const totalBytes = useMemo(
     () => dataset?.images.reduce((sum, i) => sum + i.bytes, 0) ?? 0,
@@ -99,6 +110,9 @@ export function DatasetScreen() {
                 ? `${formatCount(images.length, 'image')} labelled ${filter}`
                 : formatCount(images.length, 'image')}
             </h2>
+            {colours && (
+              <ClassLegend classes={dataset.classes} colours={colours} label="Box colours" />
+            )}
             {images.length === 0 ? (
               <EmptyState title="No images to show" />
             ) : (
@@ -108,6 +122,7 @@ export function DatasetScreen() {
                 selected={selected}
                 thumbnailUrl={(file) => api.thumbnailUrl(client, file, 160)}
                 onSelect={selectImage}
+                colours={colours}
               />
             )}
           </div>
@@ -119,6 +134,8 @@ export function DatasetScreen() {
             }
             onClose={() => selectImage(undefined)}
             onShowFindings={dataset.report?.findings.length ? () => go('errors') : undefined}
+            classes={dataset.classes}
+            colours={colours}
           />
         </div>
       )}

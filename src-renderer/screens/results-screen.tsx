@@ -1,6 +1,6 @@
 // One finished run of the selected client (the latest, or the one reopened from Runs): its
 // metrics, curves, and when the run has them the confusion matrix, per-class scores and the
-// misclassified validation images; then the model files with their downloads, and "Try it".
+// misclassified validation images (a detection run: its COCO evaluation instead); then the model files with their downloads, and "Try it".
 
 import { useEffect } from 'react'
 import { isTerminal, JOB_STATES, type JobResult } from '../../src-shared/job-events'
@@ -30,6 +30,13 @@ import {
   perClassScores,
 } from '../jobs/metrics-extras'
 import { useApi, useAppStore } from '../store/store-context'
+import {
+  classificationMetricsOf,
+  detectionEpochsOf,
+  detectionMetricsOf,
+} from '../tasks/detection/detection-metrics-of'
+import { DetectionEpochCurves } from '../tasks/detection/detection-epoch-curves'
+import { DetectionResults } from '../tasks/detection/detection-results'
 
 /** The seed's result values, spelt as the endpoint keeps them, read correctly in the UI. */
 function outcomeText(value: JobResult['Training'] | undefined): string {
@@ -60,6 +67,7 @@ export function ResultsScreen() {
   const clientSummary = useAppStore(
     (s) => s.clients.find((row) => row.summary.client === s.selectedClient)?.summary,
   )
+  const datasetClasses = useAppStore((s) => s.dataset?.classes)
   const modelBucket = clientSummary?.modelBucket
   const stored = clientSummary?.storedModel
 
@@ -70,7 +78,9 @@ export function ResultsScreen() {
 
   if (client === undefined) return null
   const result = opened?.view.result ?? opened?.summary.result
-  const metrics = result?.metrics
+  const detection = detectionMetricsOf(result?.metrics)
+  const metrics = classificationMetricsOf(result?.metrics)
+  const liveDetectionEpochs = opened ? detectionEpochsOf(opened.view.epochs) : undefined
   const matrix = metrics ? confusionMatrixOf(metrics) : undefined
   const scores = metrics ? perClassScores(metrics) : undefined
   const mistakes = metrics ? misclassificationsOf(metrics) : undefined
@@ -153,6 +163,15 @@ export function ResultsScreen() {
               </p>
             </div>
           )}
+          {detection && (
+            <DetectionResults
+              metrics={detection}
+              liveEpochs={liveDetectionEpochs}
+              plannedEpochs={opened.summary.params.epochs}
+              totalMs={totalMs}
+              thumbnailUrl={(file) => api.thumbnailUrl(client, file, 320)}
+            />
+          )}
           {metrics && (
             <dl className="metrics">
               <Metric label="Val. accuracy" value={formatPercent(metrics.finalValAccuracy)} />
@@ -183,15 +202,26 @@ export function ResultsScreen() {
               keeps the weights of epoch {kept.bestEpoch}.
             </p>
           )}
-          <h2 className="section-title">Curves</h2>
-          {opened.view.epochs.length > 0 || metrics ? (
-            <EpochCurves
-              epochs={opened.view.epochs.length > 0 ? opened.view.epochs : (metrics?.epochs ?? [])}
-              plannedEpochs={opened.summary.params.epochs}
-              bestEpoch={kept?.bestEpoch}
-            />
-          ) : (
-            <p className="muted">This run ended before its first epoch.</p>
+          {!detection && (
+            <>
+              <h2 className="section-title">Curves</h2>
+              {liveDetectionEpochs ? (
+                <DetectionEpochCurves
+                  epochs={liveDetectionEpochs}
+                  plannedEpochs={opened.summary.params.epochs}
+                />
+              ) : opened.view.epochs.length > 0 || metrics ? (
+                <EpochCurves
+                  epochs={
+                    opened.view.epochs.length > 0 ? opened.view.epochs : (metrics?.epochs ?? [])
+                  }
+                  plannedEpochs={opened.summary.params.epochs}
+                  bestEpoch={kept?.bestEpoch}
+                />
+              ) : (
+                <p className="muted">This run ended before its first epoch.</p>
+              )}
+            </>
           )}
           {(matrix || scores) && (
             <div className="results-grid">
@@ -292,6 +322,7 @@ export function ResultsScreen() {
         api={api}
         client={client}
         hasModel={modelFiles.some((file) => file.key === 'model.json')}
+        categoryIds={datasetClasses?.map((c) => c.categoryId)}
       />
       <h2 className="section-title">Model versions</h2>
       <ModelVersions client={client} {...(opened && { refreshKey: opened.summary.id })} />

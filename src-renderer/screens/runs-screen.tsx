@@ -4,8 +4,12 @@
 import { EmptyState } from '../components/empty-state'
 import { LoadStatus } from '../components/load-status'
 import { StateBadge } from '../components/state-badge'
-import { formatDateTime, formatDuration, formatPercent } from '../format'
+import { formatDateTime, formatDuration, formatMetric, formatPercent } from '../format'
 import { backboneOf } from '../jobs/metrics-extras'
+import {
+  classificationMetricsOf,
+  detectionMetricsOf,
+} from '../tasks/detection/detection-metrics-of'
 import { useAppStore } from '../store/store-context'
 
 /** The backbone's last two path segments ("mobilenet/model.json"): enough to tell runs apart. */
@@ -80,8 +84,10 @@ export function RunsScreen() {
             </thead>
             <tbody>
               {runs.map((run) => {
-                const metrics = run.result?.metrics
+                const detection = detectionMetricsOf(run.result?.metrics)
+                const metrics = classificationMetricsOf(run.result?.metrics)
                 const backbone = backboneOf(run, metrics)
+                const epochsRun = (metrics ?? detection)?.epochs.length
                 const duration = Date.parse(run.updatedAt) - Date.parse(run.createdAt)
                 return (
                   <tr
@@ -93,11 +99,15 @@ export function RunsScreen() {
                       <StateBadge state={run.state} />
                     </td>
                     <td className="num">
-                      {metrics
-                        ? `${metrics.epochs.length} / ${run.params.epochs}`
+                      {epochsRun !== undefined
+                        ? `${epochsRun} / ${run.params.epochs}`
                         : `— / ${run.params.epochs}`}
                     </td>
-                    <td className="num">{formatPercent(metrics?.finalValAccuracy)}</td>
+                    <td className="num">
+                      {detection
+                        ? `mAP@.5 ${formatMetric(detection.finalValMap50, 3)}`
+                        : formatPercent(metrics?.finalValAccuracy)}
+                    </td>
                     <td className="num">{formatDuration(duration)}</td>
                     <td>
                       <code>{run.id}</code>

@@ -11,11 +11,19 @@ import { ErrorDetail } from '../components/error-detail'
 import { JobProgress } from '../components/job-progress'
 import { ParamsForm } from '../components/params-form'
 import { StateBadge } from '../components/state-badge'
-import { formatDateTime, formatPercent } from '../format'
+import { formatDateTime } from '../format'
+import { headlineMetric } from '../jobs/headline-metric'
 import { keptEpoch } from '../jobs/kept-epoch'
 import { checkParamsDraft } from '../jobs/train-params-draft'
 import { useAppStore } from '../store/store-context'
 import { selectParamsForm } from '../store/training-slice'
+import { DetectionEpochCurves } from '../tasks/detection/detection-epoch-curves'
+import {
+  classificationMetricsOf,
+  detectionEpochsOf,
+  detectionMetricsOf,
+  isDetectionRun,
+} from '../tasks/detection/detection-metrics-of'
 
 export function TrainingScreen() {
   const client = useAppStore((s) => s.selectedClient)
@@ -25,6 +33,7 @@ export function TrainingScreen() {
   const starting = useAppStore((s) => s.starting)
   const stopping = useAppStore((s) => s.stopping)
   const draft = useAppStore((s) => selectParamsForm(s).draft)
+  const trainType = useAppStore((s) => s.trainType)
   const start = useAppStore((s) => s.startTraining)
   const stop = useAppStore((s) => s.stopTraining)
   const resume = useAppStore((s) => s.resumeTraining)
@@ -35,11 +44,19 @@ export function TrainingScreen() {
   const view = live?.view
   const running = view !== undefined && !isTerminal(view.state)
   const summary = view ? runs.find((run) => run.id === view.jobId) : undefined
+  const detection = detectionMetricsOf(view?.result?.metrics)
+  const classification = classificationMetricsOf(view?.result?.metrics)
   const kept =
-    view && keptEpoch(view.result?.metrics?.bestEpoch, summary?.params.patience, view.epochs)
+    view &&
+    keptEpoch((detection ?? classification)?.bestEpoch, summary?.params.patience, view.epochs)
+  const detectionEpochs = view
+    ? (detectionEpochsOf(view.epochs) ?? (isDetectionRun(summary) ? [] : undefined))
+    : undefined
   const paramsOk = checkParamsDraft(draft).ok
   const backend =
-    view?.result?.metrics?.backend ?? (health?.backend === 'pending' ? undefined : health?.backend)
+    classification?.backend ?? (health?.backend === 'pending' ? undefined : health?.backend)
+  const lastHeadline = headlineMetric(runs[0]?.result?.metrics)
+  const headline = headlineMetric(view?.result?.metrics)
   const logs = view?.logs.slice(-12) ?? []
   const lastRun = runs[0]
   // A checkpoint is written after every finished epoch, except by transfer runs.
@@ -52,8 +69,9 @@ export function TrainingScreen() {
         <div>
           <h1 id="training-title">Training</h1>
           <p className="screen-lede">
-            Syncs {client}&apos;s bucket, validates it, trains an image classifier and uploads
-            model.h5 to its model bucket.
+            Syncs {client}&apos;s bucket, validates it, trains{' '}
+            {trainType === 'obj_detection' ? 'an object detector' : 'an image classifier'} and
+            uploads model.h5 to its model bucket.
           </p>
         </div>
         <div className="button-row">
@@ -122,8 +140,7 @@ export function TrainingScreen() {
               {lastRun && (
                 <p className="last-run">
                   Last run <StateBadge state={lastRun.state} /> {formatDateTime(lastRun.createdAt)}
-                  {lastRun.result?.metrics &&
-                    ` · validation accuracy ${formatPercent(lastRun.result.metrics.finalValAccuracy)}`}
+                  {lastHeadline && ` · ${lastHeadline.label} ${lastHeadline.value}`}
                 </p>
               )}
             </EmptyState>
@@ -145,9 +162,8 @@ export function TrainingScreen() {
               {view.state === 'done' && view.result && (
                 <div className="outcome outcome-success">
                   <span>
-                    Finished with validation accuracy{' '}
-                    <strong>{formatPercent(view.result.metrics?.finalValAccuracy)}</strong>; model
-                    stored{' '}
+                    Finished with {headline?.label ?? 'validation accuracy'}{' '}
+                    <strong>{headline?.value ?? '—'}</strong>; model stored{' '}
                     {view.result.Storing === 'Succesfull' ? (
                       <>
                         in{' '}
@@ -197,11 +213,19 @@ export function TrainingScreen() {
                 </div>
               )}
               <JobProgress view={view} plannedEpochs={summary?.params.epochs} />
-              <EpochCurves
-                epochs={view.epochs}
-                plannedEpochs={summary?.params.epochs}
-                {...(kept !== undefined && { bestEpoch: kept })}
-              />
+              {detectionEpochs ? (
+                <DetectionEpochCurves
+                  epochs={detectionEpochs}
+                  plannedEpochs={summary?.params.epochs}
+                  {...(kept !== undefined && { bestEpoch: kept })}
+                />
+              ) : (
+                <EpochCurves
+                  epochs={view.epochs}
+                  plannedEpochs={summary?.params.epochs}
+                  {...(kept !== undefined && { bestEpoch: kept })}
+                />
+              )}
               {logs.length > 0 && (
                 <details className="log">
                   <summary>Log ({view.logs.length} lines)</summary>

@@ -54,6 +54,8 @@ export interface DecodedBox {
   score: number
   /** [x, y, w, h] in model-input pixels, clipped to the input. */
   bbox: [number, number, number, number]
+  /** The heatmap cell the box was read at (a segmentation model's mask coefficients sit there). */
+  cell?: { row: number; col: number }
 }
 
 /** Intersection over union of two [x, y, w, h] boxes; 0 when either is empty. */
@@ -134,6 +136,7 @@ export function decodeDetections(
     classIndex: c,
     score,
     bbox: peakBox(maps, Math.floor(cell / cols), cell % cols),
+    cell: { row: Math.floor(cell / cols), col: cell % cols },
   }))
   return suppressPerClass(
     boxes.filter((box) => box.bbox[2] > 0 && box.bbox[3] > 0),

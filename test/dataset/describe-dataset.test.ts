@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { describeDataset } from '../../src-main/dataset/describe-dataset'
 import { writeDemoDataset } from '../../src-main/dataset/demo-dataset'
+import { writeDemoDetectionDataset } from '../../src-main/dataset/demo-detection-dataset'
 import { loadDataset } from '../../src-main/dataset/load-dataset'
 
 let dir: string
@@ -38,6 +39,51 @@ describe('describeDataset', () => {
     const label = doc.categories[doc.annotations[0].category_id - 1].name
     expect(shown).toMatchObject({ width: first.width, height: first.height, label })
     expect(shown?.bytes).toBeGreaterThan(0)
+  })
+
+  it('carries the boxes of each image in its pixels, clipped, with crowd regions marked', async () => {
+    const copy = join(dir, 'boxes')
+    await writeDemoDetectionDataset(copy, { seed: 2, images: 4, size: 64 })
+    const file = join(copy, 'coco', 'annotations.json')
+    const doc = JSON.parse(await readFile(file, 'utf8'))
+    const first = doc.images[0]
+    const own = doc.annotations.filter((a: { image_id: number }) => a.image_id === first.id)
+    // One box reaching past the right edge, one crowd region, one box wholly outside (dropped).
+    doc.annotations.push(
+      { id: 900, image_id: first.id, category_id: 1, bbox: [50, 10, 30, 10], iscrowd: 0 },
+      { id: 901, image_id: first.id, category_id: 2, bbox: [0, 0, 20, 20], iscrowd: 1 },
+      { id: 902, image_id: first.id, category_id: 2, bbox: [70, 70, 5, 5] },
+    )
+    await writeFile(file, JSON.stringify(doc))
+    const view = await describeDataset('boxes', copy)
+    const shown = view.images.find((image) => image.file === first.file_name)
+    expect(shown).toMatchObject({ width: 64, height: 64 })
+    const boxes = shown?.boxes ?? []
+    expect(boxes).toHaveLength(own.length + 2)
+    expect(boxes.map((box) => box.categoryId)).toEqual([
+      ...own.map((a: { category_id: number }) => a.category_id),
+      1,
+      2,
+    ])
+    expect(boxes.slice(-2)).toEqual([
+      { categoryId: 1, bbox: [50, 10, 14, 10] },
+      { categoryId: 2, bbox: [0, 0, 20, 20], iscrowd: 1 },
+    ])
+    // A class counts the images showing it in a box, each once.
+    for (const { categoryId, count } of view.classes) {
+      const showing = new Set(
+        doc.annotations
+          .filter(
+            (a: { category_id: number; id: number }) =>
+              a.category_id === categoryId && a.id !== 902,
+          )
+          .map((a: { image_id: number }) => a.image_id),
+      )
+      expect(count).toBe(showing.size)
+    }
+    // A classification dataset has no boxes to carry.
+    const plain = await describeDataset('client0', root)
+    expect(plain.images.some((image) => image.boxes !== undefined)).toBe(false)
   })
 
   it('leaves out labels of images with two categories', async () => {

@@ -12,6 +12,11 @@ const CLASSES = [
   { index: 2, categoryId: 7, name: 'triangle' },
 ]
 
+/** One image's outputs, as the predictor hands them over. */
+function outputsOf(tensor: tf.Tensor) {
+  return { tensors: [tensor], input: { width: 8, height: 8 }, image: { width: 30, height: 20 } }
+}
+
 function codeOf(run: () => unknown): string | undefined {
   try {
     run()
@@ -26,7 +31,7 @@ describe('prediction decoders', () => {
     const decoder = predictionDecoderFor('classification')
     const output = tf.tensor2d([[0.2, 0.1, 0.7]])
     try {
-      expect(decoder.decode(output, CLASSES, 2)).toEqual([
+      expect(decoder.decode(outputsOf(output), CLASSES, 2)).toEqual([
         { category_id: 7, category: 'triangle', score: expect.closeTo(0.7, 6) as number },
         { category_id: 10, category: 'circle', score: expect.closeTo(0.2, 6) as number },
       ])
@@ -35,14 +40,24 @@ describe('prediction decoders', () => {
     }
   })
 
+  it('answers five classes unless asked otherwise', () => {
+    expect(predictionDecoderFor('classification').defaultTop).toBe(5)
+  })
+
   it('refuses output that does not match the labels, and tasks without a decoder', () => {
     const output = tf.tensor2d([[0.5, 0.5]])
     try {
       const decoder = predictionDecoderFor('classification')
-      expect(codeOf(() => decoder.decode(output, CLASSES, 5))).toBe('MODEL_UNREADABLE')
+      expect(codeOf(() => decoder.decode(outputsOf(output), CLASSES, 5))).toBe('MODEL_UNREADABLE')
+      const twoOutputs = { ...outputsOf(output), tensors: [output, output] }
+      expect(codeOf(() => decoder.decode(twoOutputs, CLASSES.slice(0, 2), 5))).toBe(
+        'MODEL_UNREADABLE',
+      )
     } finally {
       output.dispose()
     }
-    expect(codeOf(() => predictionDecoderFor('obj_detection'))).toBe('MODEL_TASK_UNSUPPORTED')
+    expect(codeOf(() => predictionDecoderFor('instance_segmentation'))).toBe(
+      'MODEL_TASK_UNSUPPORTED',
+    )
   })
 })

@@ -5,6 +5,7 @@
 
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { DetectionPrediction } from '../../src-shared/predictions'
 import { ResultsScreen } from '../../src-renderer/screens/results-screen'
 import { READY } from '../../src-renderer/store/store-types'
 import { FakeApi } from './fake-api'
@@ -76,5 +77,64 @@ describe('the Try it panel', () => {
       expect(link.getAttribute('href')).toBe(`model://client0/${file.key}`)
       expect(link.getAttribute('download')).toBe(file.key)
     }
+  })
+})
+
+describe('the Try it panel with a detector', () => {
+  const detections = {
+    model: { bucket: 'training-server-model-client2', etag: '"e1"' },
+    predictions: [
+      { category_id: 2, category: 'square', bbox: [10, 20, 60, 40], score: 0.92 },
+      { category_id: 1, category: 'circle', bbox: [100, 30, 50, 50], score: 0.55 },
+      { category_id: 1, category: 'circle', bbox: [5, 90, 20, 20], score: 0.33 },
+    ] as DetectionPrediction[],
+  }
+
+  it('draws the boxes over the posted image in its own pixels, and filters them by score here', async () => {
+    const api = new FakeApi()
+    api.prediction = detections
+    const { container } = showResults(api)
+    fireEvent.change(screen.getByLabelText(/Choose images to classify/), {
+      target: { files: [png('street.png')] },
+    })
+    const found = await screen.findByRole('list', { name: 'Objects found in street.png' })
+    expect(
+      within(found)
+        .getAllByRole('listitem')
+        .map((row) => row.textContent),
+    ).toEqual(['square92.0%', 'circle55.0%', 'circle33.0%'])
+    // The boxes wait for the image's own size, then sit in its pixels.
+    const image = screen.getByRole('img', { name: 'street.png' })
+    Object.defineProperty(image, 'naturalWidth', { value: 320 })
+    Object.defineProperty(image, 'naturalHeight', { value: 200 })
+    fireEvent.load(image)
+    const svg = container.querySelector('.try-boxed svg.box-overlay') as SVGElement
+    expect(svg.getAttribute('viewBox')).toBe('0 0 320 200')
+    expect(svg.getAttribute('preserveAspectRatio')).toBe('none')
+    const labels = () => [...svg.querySelectorAll('.overlay-label')].map((t) => t.textContent)
+    expect(labels()).toEqual(['square 92%', 'circle 55%', 'circle 33%'])
+    const first = svg.querySelectorAll('.overlay-box rect')[1] as Element
+    expect(['x', 'y', 'width', 'height'].map((k) => first.getAttribute(k))).toEqual([
+      '10',
+      '20',
+      '60',
+      '40',
+    ])
+
+    fireEvent.change(screen.getByRole('slider', { name: 'Score threshold' }), {
+      target: { value: '0.5' },
+    })
+    expect(labels()).toEqual(['square 92%', 'circle 55%'])
+    expect(screen.getByText('1 below the threshold not shown.')).toBeTruthy()
+    expect(api.predicted).toHaveLength(1)
+  })
+
+  it('keeps a classifier answer as score bars, with no threshold to set', async () => {
+    showResults()
+    fireEvent.change(screen.getByLabelText(/Choose images to classify/), {
+      target: { files: [png('circle-1.png')] },
+    })
+    await screen.findByRole('list', { name: 'Top classes of circle-1.png' })
+    expect(screen.queryByRole('slider', { name: 'Score threshold' })).toBeNull()
   })
 })

@@ -63,3 +63,12 @@ export function kerasTrainingConfig(learningRate: number): Record<string, unknow
     },
   }
 }
+
+/**
+ * A detector's training config: the optimizer only. Its loss (focal + L1 on targets computed
+ * outside the graph) is no stock Keras loss, and a loss name Keras cannot resolve would make
+ * `keras.models.load_model` fail; with `loss: null` it compiles the optimizer and loads.
+ */
+export function kerasDetectionTrainingConfig(learningRate: number): Record<string, unknown> {
+  return { ...kerasTrainingConfig(learningRate), loss: null, metrics: null }
+}

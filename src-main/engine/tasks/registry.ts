@@ -8,6 +8,7 @@ import { datasetTrainDefaults } from './classification/defaults'
 import { classificationDecoder } from './classification/decoder'
 import { trainClassifier } from './classification/train-classifier'
 import { fineTuneEpochs, trainTransfer } from './classification/train-transfer'
+import { detectionDecoder } from './detection/decoder'
 import type { PredictionDecoder } from './prediction-decoder'
 
 export interface TaskModule {
@@ -34,4 +35,17 @@ const TASKS: Partial<Record<TrainType, TaskModule>> = {
 /** The module of a task, or undefined while that task is not implemented. */
 export function taskModule(task: TrainType): TaskModule | undefined {
   return TASKS[task]
+}
+
+/**
+ * Decoders of tasks whose models can be tried before this registry trains them (a detector stored
+ * by another run); a task in TASKS brings its own.
+ */
+const DECODERS: Partial<Record<TrainType, PredictionDecoder>> = {
+  obj_detection: detectionDecoder,
+}
+
+/** How the outputs of a task's models are read, or undefined for a task that cannot be tried. */
+export function taskDecoder(task: TrainType): PredictionDecoder | undefined {
+  return TASKS[task]?.decoder ?? DECODERS[task]
 }

@@ -3,7 +3,7 @@
 
 import type { AppError } from '../../../src-shared/errors'
 import type { Prediction } from '../../../src-shared/predictions'
-import type { BackendName } from '../../../src-shared/train-params'
+import type { BackendName, TrainType } from '../../../src-shared/train-params'
 
 /** The worker's workerData. */
 export interface PredictorSetup {
@@ -17,9 +17,16 @@ export interface PredictRequest {
   /** A complete cached model folder (model.json, weights, labels.json); its path is its identity. */
   modelDir: string
   image: Uint8Array
-  top: number
+  /** Predictions wanted; absent: the model task's default (5 classes, 100 boxes). */
+  top?: number
 }
 
 export type PredictorMessage =
-  | { type: 'predicted'; id: number; predictions: Prediction[]; loadedModel: boolean }
+  | {
+      type: 'predicted'
+      id: number
+      task: TrainType
+      predictions: Prediction[]
+      loadedModel: boolean
+    }
   | { type: 'failed'; id: number; error: AppError }

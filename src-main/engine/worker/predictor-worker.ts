@@ -13,7 +13,11 @@ import { decodeImageBufferRgb } from '../../dataset/decode-image'
 import { IMAGE_FORMATS, openImage } from '../../dataset/image-input'
 import { loadLayersModelFile } from '../backbone/backbone-files'
 import { imageBatch } from '../data/image-batches'
-import { predictionDecoderFor, type PredictionDecoder } from '../tasks/prediction-decoder'
+import {
+  predictionDecoderFor,
+  type PixelSize,
+  type PredictionDecoder,
+} from '../tasks/prediction-decoder'
 import { selectBackend } from '../backend/select-backend'
 import type { PredictorMessage, PredictorSetup, PredictRequest } from './predictor-protocol'
 import { MODEL_FILES, type LabelsFile } from './training-protocol'
@@ -24,6 +28,7 @@ const LOADED_MODELS = 3
 interface LoadedModel {
   model: tf.LayersModel
   labels: LabelsFile
+  task: TrainType
   decoder: PredictionDecoder
 }
 
@@ -63,7 +68,8 @@ async function modelAt(dir: string): Promise<{ entry: LoadedModel; loadedModel: 
     return { entry: hit, loadedModel: false }
   }
   const labels = await readLabels(dir)
-  const decoder = predictionDecoderFor(taskOf(labels))
+  const task = taskOf(labels)
+  const decoder = predictionDecoderFor(task)
   let model: tf.LayersModel
   try {
     model = (await loadLayersModelFile(join(dir, MODEL_FILES.tfjsModel))).model
@@ -71,7 +77,7 @@ async function modelAt(dir: string): Promise<{ entry: LoadedModel; loadedModel: 
     // The loader's message names the cache folder: a local path stays out of the answer.
     throw unreadableModel('cannot be loaded as a TF.js layers model')
   }
-  const entry = { model, labels, decoder }
+  const entry = { model, labels, task, decoder }
   // A client's older version (its sibling folder) is never asked for again: free it now.
   for (const [key, old] of loaded)
     if (dirname(key) === dirname(dir)) {
@@ -87,36 +93,49 @@ async function modelAt(dir: string): Promise<{ entry: LoadedModel; loadedModel: 
   return { entry, loadedModel: true }
 }
 
-/** Refuses what is not a raster image before decoding (sharp would also render SVG or PDF). */
-async function checkRaster(image: Uint8Array): Promise<void> {
-  const format = await openImage(image)
+/**
+ * Refuses what is not a raster image before decoding (sharp would also render SVG or PDF); gives
+ * the image's size as it is shown, EXIF orientation applied, as the decoded pixels are.
+ */
+async function checkRaster(image: Uint8Array): Promise<PixelSize> {
+  const meta = await openImage(image)
     .metadata()
-    .then((meta) => meta.format as string | undefined)
     .catch(() => undefined)
-  if (format === undefined || !IMAGE_FORMATS.has(format))
+  const format = meta?.format as string | undefined
+  if (meta === undefined || format === undefined || !IMAGE_FORMATS.has(format))
     throw new AppFailure(
       appError('IMAGE_UNREADABLE', 'the image cannot be decoded: not a supported raster image'),
     )
+  const { width = 0, height = 0 } = meta
+  // Orientations 5–8 turn the picture a quarter: its shown width is the stored height.
+  const turned = (meta.orientation ?? 1) >= 5
+  return turned ? { width: height, height: width } : { width, height }
 }
 
 async function predict(request: PredictRequest): Promise<PredictorMessage> {
   const { entry, loadedModel } = await modelAt(request.modelDir)
-  await checkRaster(request.image)
+  const image = await checkRaster(request.image)
   const size = entry.labels.inputSize[0]
   const pixels = await decodeImageBufferRgb(request.image, size, 'the image')
   const input = imageBatch({ pixels, labels: new Int32Array(1), count: 1, size }, [0])
+  const top = request.top ?? entry.decoder.defaultTop
   let predictions: Prediction[]
   try {
-    const output = entry.model.predict(input) as tf.Tensor
+    const output = entry.model.predict(input)
+    const tensors = Array.isArray(output) ? output : [output]
     try {
-      predictions = entry.decoder.decode(output, entry.labels.classes, request.top)
+      predictions = entry.decoder.decode(
+        { tensors, input: { width: size, height: size }, image },
+        entry.labels.classes,
+        top,
+      )
     } finally {
-      output.dispose()
+      tf.dispose(tensors)
     }
   } finally {
     input.dispose()
   }
-  return { type: 'predicted', id: request.id, predictions, loadedModel }
+  return { type: 'predicted', id: request.id, task: entry.task, predictions, loadedModel }
 }
 
 if (parentPort !== null) {

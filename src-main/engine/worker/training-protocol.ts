@@ -4,6 +4,7 @@
 import type { AppError } from '../../../src-shared/errors'
 import type { EpochMetrics, TrainingMetrics } from '../../../src-shared/job-events'
 import type { BackendName, TrainParams, TrainType } from '../../../src-shared/train-params'
+import type { DetectionLabelsSpec } from '../../../src-shared/tasks/detection-output'
 import type { ClassInfo, ClassificationItem } from '../../../src-shared/validate-annotations'
 
 export interface TrainingRequest {
@@ -88,6 +89,8 @@ export interface LabelsFile {
   channels: 'RGB'
   /** How images were brought to inputSize ('fill': stretched, aspect ratio not kept). */
   resizeMode: string
+  /** A detector's outputs and how they become boxes (task 'obj_detection' only). */
+  detection?: DetectionLabelsSpec
 }
 
 /** metrics.json: the run's metrics, what it was trained with, and which images were left out. */

@@ -33,7 +33,14 @@ describe('decodeDetections', () => {
       EVALUATION_DECODE,
     )
     // centre (3.5, 2.5) cells = (14, 10) px; size 8×16 px
-    expect(boxes).toEqual([{ classIndex: 1, score: expect.closeTo(0.9, 6), bbox: [10, 2, 8, 16] }])
+    expect(boxes).toEqual([
+      {
+        classIndex: 1,
+        score: expect.closeTo(0.9, 6),
+        bbox: [10, 2, 8, 16],
+        cell: { row: 2, col: 3 },
+      },
+    ])
   })
 
   it('keeps only cells no 3×3 neighbour of the same class outscores', () => {

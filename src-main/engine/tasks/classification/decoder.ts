@@ -1,14 +1,20 @@
 // Reads a classifier's softmax output: the classes with the highest probabilities, named by the
 // categories of the dataset it was trained on (labels.json), so the caller sees COCO ids.
 
-import type * as tf from '@tensorflow/tfjs'
 import { AppFailure, appError } from '../../../../src-shared/errors'
-import type { Prediction } from '../../../../src-shared/predictions'
+import { PREDICT_DEFAULT_TOP, type Prediction } from '../../../../src-shared/predictions'
 import type { ClassInfo } from '../../../../src-shared/validate-annotations'
-import type { PredictionDecoder } from '../prediction-decoder'
+import type { ModelOutputs, PredictionDecoder } from '../prediction-decoder'
 
-function decode(output: tf.Tensor, classes: readonly ClassInfo[], top: number): Prediction[] {
-  const scores = output.dataSync()
+function decode(outputs: ModelOutputs, classes: readonly ClassInfo[], top: number): Prediction[] {
+  if (outputs.tensors.length !== 1)
+    throw new AppFailure(
+      appError(
+        'MODEL_UNREADABLE',
+        `a classifier has one output; this model has ${outputs.tensors.length}`,
+      ),
+    )
+  const scores = (outputs.tensors[0] as ModelOutputs['tensors'][number]).dataSync()
   if (scores.length !== classes.length)
     throw new AppFailure(
       appError(
@@ -26,4 +32,4 @@ function decode(output: tf.Tensor, classes: readonly ClassInfo[], top: number): 
     .slice(0, top)
 }
 
-export const classificationDecoder: PredictionDecoder = { decode }
+export const classificationDecoder: PredictionDecoder = { defaultTop: PREDICT_DEFAULT_TOP, decode }
