@@ -34,7 +34,7 @@ const COMPLETE_MARKER = '.complete'
 
 export type FashionSplit = 'train' | 't10k'
 
-async function readIdx(file: string, headerBytes: number): Promise<Uint8Array> {
+export async function readIdx(file: string, headerBytes: number): Promise<Uint8Array> {
   const raw = gunzipSync(await readFile(join(FASHION_MNIST_DIR, file)))
   return new Uint8Array(raw.buffer, raw.byteOffset + headerBytes, raw.byteLength - headerBytes)
 }

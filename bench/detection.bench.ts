@@ -1,0 +1,273 @@
+// Detection on real items, side by side with PyTorch: Fashion-MNIST scenes (detection-scenes.ts)
+// are read and validated as a job reads a client's dataset, the engine's detector is trained on
+// the training scenes, and bench/detection_torch.py trains the same network with the same recipe
+// and threads. Both engines' raw outputs on the held-out scenes (made from test items only) go
+// through the product's one decoder and its COCOeval port. JSON lines: one per engine and run,
+// a ratio line per run, a median line when --repeat > 1, and a predict check: the held-out
+// scenes through the predict route's decoding (its score threshold), counted against the truth.
+//
+//   npx tsx bench/detection.bench.ts [--threads 2] [--train-scenes 400] [--test-scenes 100]
+//       [--epochs 20] [--image-size 128] [--classes 10] [--batch-size 16] [--learning-rate 0.001]
+//       [--repeat 1] [--augment] [--no-peer] [--clean]
+//
+// Comparison mode (the default) trains without augmentation, early stopping or class weights on
+// both sides; --augment turns on each side's augmentation (the peer's is horizontal flips only).
+// The held-out scenes are the engine's validation set: with no early stopping they only measure.
+
+import { join } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import pLimit from 'p-limit'
+import sharp from 'sharp'
+import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../src-shared/train-params'
+import { PREDICTION_DECODE, type DetectionMaps } from '../src-shared/tasks/detection-output'
+import type { CocoSummaryStats } from '../src-shared/coco-eval-report'
+import { imageSamples } from '../src-main/engine/data/image-batches'
+import { backendThreads, selectBackend } from '../src-main/engine/backend/select-backend'
+import {
+  trainDetector,
+  type DetectionBox,
+  type DetectionSet,
+} from '../src-main/engine/tasks/detection/train-detector'
+import { predictMaps } from '../src-main/engine/tasks/detection/predict-maps'
+import { detectionScenes, removeDetectionSceneCaches } from './detection-scenes'
+import {
+  decodeAll,
+  loadSceneSet,
+  predictionCheck,
+  scoreDetections,
+  type SceneSet,
+} from './detection-evaluate'
+import { runPeer } from './detection-peer'
+import { hasFlag, positiveIntegerOption, textOption } from './bench-options'
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits))
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}
+
+function learningRateOption(): number {
+  const value = Number(textOption('learning-rate', '0.001'))
+  if (!(value > 0 && value < 1)) throw new Error('--learning-rate must be between 0 and 1')
+  return value
+}
+
+/** The scenes' pixels (already the input size) and boxes, as the engine trains on them. */
+async function detectionSet(set: SceneSet, size: number): Promise<DetectionSet> {
+  const stride = size * size * 3
+  const pixels = new Uint8Array(set.items.length * stride)
+  const limit = pLimit(4)
+  await Promise.all(
+    set.items.map((item, n) =>
+      limit(async () => {
+        const { data, info } = await sharp(join(set.root, 'images', item.fileName))
+          .removeAlpha()
+          .raw()
+          .toBuffer({ resolveWithObject: true })
+        if (info.width !== size || info.height !== size)
+          throw new Error(`${item.fileName} is not ${size}×${size}`)
+        pixels.set(data, n * stride)
+      }),
+    ),
+  )
+  const classIndex = new Map(set.classes.map((c) => [c.categoryId, c.index]))
+  const boxes: DetectionBox[][] = set.items.map((item) =>
+    (item.boxes ?? []).map((box) => ({
+      classIndex: classIndex.get(box.categoryId) ?? 0,
+      bbox: box.bbox,
+      iscrowd: box.iscrowd,
+    })),
+  )
+  const labels = Int32Array.from(set.items, (item) => item.label)
+  return { images: imageSamples({ pixels, labels, count: set.items.length, size }), boxes }
+}
+
+function headline(stats: CocoSummaryStats) {
+  return { map: round(stats.ap, 4), map50: round(stats.ap50, 4), map75: round(stats.ap75, 4) }
+}
+
+async function trainOurs(
+  train: DetectionSet,
+  test: DetectionSet,
+  testSet: SceneSet,
+  params: TrainParams,
+) {
+  const started = performance.now()
+  const run = await trainDetector({
+    train,
+    val: test,
+    numClasses: testSet.classes.length,
+    params,
+    callbacks: { onEpoch: (m) => console.error(JSON.stringify({ epoch: m })) },
+  })
+  const wallS = (performance.now() - started) / 1000
+  try {
+    const maps: DetectionMaps[] = []
+    for (let from = 0; from < test.images.count; from += 32) {
+      const indices = Array.from(
+        { length: Math.min(32, test.images.count - from) },
+        (_, n) => from + n,
+      )
+      const images = test.images.batch(indices) as tf.Tensor4D
+      try {
+        maps.push(...predictMaps(run.model, images, run.stride))
+      } finally {
+        images.dispose()
+      }
+    }
+    const report = scoreDetections(testSet, decodeAll(maps))
+    const seconds = run.epochs.reduce((sum, m) => sum + train.images.count / m.imagesPerSec, 0)
+    return {
+      // Trainable weights only (BN's running statistics are not), as the peer counts them.
+      parameters: run.model.trainableWeights.reduce(
+        (sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
+        0,
+      ),
+      train_s: round(seconds, 2),
+      wall_s: round(wallS, 2),
+      images_per_s: round((run.epochs.length * train.images.count) / seconds, 1),
+      epochs_run: run.epochs.length,
+      ...headline(report.stats),
+      predict_check: predictionCheck(testSet, decodeAll(maps, PREDICTION_DECODE)),
+    }
+  } finally {
+    run.model.dispose()
+  }
+}
+
+async function main(): Promise<void> {
+  if (hasFlag('clean')) {
+    console.log(JSON.stringify({ removed_caches: await removeDetectionSceneCaches() }))
+    return
+  }
+  const threads = positiveIntegerOption('threads', 2)
+  const trainScenes = positiveIntegerOption('train-scenes', 400)
+  const testScenes = positiveIntegerOption('test-scenes', 100)
+  const epochs = positiveIntegerOption('epochs', 20)
+  const imageSize = positiveIntegerOption('image-size', 128)
+  const classes = positiveIntegerOption('classes', 10)
+  const batchSize = positiveIntegerOption('batch-size', 16)
+  const repeat = positiveIntegerOption('repeat', 1)
+  const learningRate = learningRateOption()
+  const augment = hasFlag('augment')
+  const seed = DEFAULT_TRAIN_PARAMS.seed
+  if (imageSize % 16 !== 0) throw new Error('--image-size must be a multiple of 16')
+
+  await selectBackend('wasm', { threads })
+  tf.env().set('PROD', true)
+  // Items from 1/8 to 0.44 of the scene's side: 16–56 px at the default 128.
+  const scenes = {
+    size: imageSize,
+    classes,
+    minItem: Math.round(imageSize / 8),
+    maxItem: Math.round(imageSize * 0.44),
+  }
+  const trainSet = await loadSceneSet(
+    await detectionScenes({ split: 'train', scenes: trainScenes, ...scenes }),
+  )
+  const testSet = await loadSceneSet(
+    await detectionScenes({ split: 'test', scenes: testScenes, ...scenes }),
+    1,
+  )
+  const train = await detectionSet(trainSet, imageSize)
+  const test = await detectionSet(testSet, imageSize)
+  const params: TrainParams = {
+    ...DEFAULT_TRAIN_PARAMS,
+    epochs,
+    batchSize,
+    learningRate,
+    imageSize,
+    seed,
+    augment,
+    patience: 0,
+  }
+  const common = {
+    threads,
+    train_scenes: trainScenes,
+    test_scenes: testScenes,
+    image_size: imageSize,
+    classes,
+    epochs,
+    batch_size: batchSize,
+    learning_rate: learningRate,
+    augment,
+  }
+  const runs = { ours: [] as number[], peer: [] as number[], ratio: [] as number[] }
+  const maps = { ours: [] as number[], peer: [] as number[] }
+  for (let run = 1; run <= repeat; run++) {
+    const ours = await trainOurs(train, test, testSet, params)
+    console.log(
+      JSON.stringify({
+        engine: 'training-server',
+        backend: tf.getBackend(),
+        ...common,
+        threads: backendThreads(),
+        ...ours,
+        run,
+      }),
+    )
+    runs.ours.push(ours.images_per_s)
+    maps.ours.push(ours.map)
+    if (hasFlag('no-peer')) continue
+    const peer = await runPeer(trainSet, testSet, {
+      threads,
+      epochs,
+      batchSize,
+      learningRate,
+      augment,
+      seed,
+    })
+    const peerHeadline = headline(peer.report.stats)
+    console.log(
+      JSON.stringify({
+        engine: 'pytorch',
+        version: peer.line.version,
+        ...common,
+        parameters: peer.line.parameters,
+        train_s: peer.line.train_s,
+        images_per_s: peer.line.images_per_s,
+        ...peerHeadline,
+        predict_check: predictionCheck(testSet, decodeAll(peer.maps, PREDICTION_DECODE)),
+        run,
+      }),
+    )
+    const ratio = round(ours.images_per_s / peer.line.images_per_s, 3)
+    runs.peer.push(peer.line.images_per_s)
+    maps.peer.push(peerHeadline.map)
+    runs.ratio.push(ratio)
+    console.log(
+      JSON.stringify({
+        bench: 'detection-ratio',
+        images_per_s_ratio: ratio,
+        ours_map: ours.map,
+        peer_map: peerHeadline.map,
+        ours_map50: ours.map50,
+        peer_map50: peerHeadline.map50,
+        run,
+      }),
+    )
+  }
+  if (repeat > 1)
+    console.log(
+      JSON.stringify({
+        bench: 'detection-median',
+        runs: repeat,
+        ours_images_per_s: median(runs.ours),
+        ours_map: median(maps.ours),
+        ...(runs.peer.length > 0 && {
+          peer_images_per_s: median(runs.peer),
+          peer_map: median(maps.peer),
+          images_per_s_ratio: median(runs.ratio),
+        }),
+      }),
+    )
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})
