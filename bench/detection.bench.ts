@@ -202,6 +202,7 @@ async function main(): Promise<void> {
     const ours = await trainOurs(train, test, testSet, params)
     console.log(
       JSON.stringify({
+        bench: 'detection',
         engine: 'training-server',
         backend: tf.getBackend(),
         ...common,
@@ -224,6 +225,7 @@ async function main(): Promise<void> {
     const peerHeadline = headline(peer.report.stats)
     console.log(
       JSON.stringify({
+        bench: 'detection',
         engine: 'pytorch',
         version: peer.line.version,
         ...common,

@@ -121,6 +121,15 @@ const SMOKE_RUNS: SmokeRun[] = [
     ],
   },
   {
+    file: 'detection.bench.ts',
+    args: [
+      ...['--train-scenes', '8', '--test-scenes', '4', '--epochs', '1', '--image-size', '64'],
+      ...['--classes', '3', '--threads', '1', '--no-peer'],
+    ],
+    expect: [{ bench: 'detection', fields: ['engine', 'images_per_s', 'map', 'map50'] }],
+    fashionMnist: true,
+  },
+  {
     file: 'load.bench.ts',
     args: ['--clients', '2', '--requests', '4', '--rate', '20', '--seconds', '1'],
     expect: [{ bench: 'progress-storm', fields: ['jobsStarted', 'ms'] }],
