@@ -48,12 +48,13 @@ function convUnit(
   return relu.apply(norm.apply(conv.apply(input))) as tf.SymbolicTensor
 }
 
-function head(
+/** One head: a 3×3 ReLU conv, then a 1×1 conv to the head's channels, named `name`. */
+export function convHead(
   feature: tf.SymbolicTensor,
   name: string,
   channels: number,
   seed: number,
-  last: { activation?: 'sigmoid'; bias?: number },
+  last: { activation?: 'sigmoid' | 'tanh' | 'relu'; bias?: number },
 ): tf.SymbolicTensor {
   const hidden = tf.layers.conv2d({
     name: `${name}_hidden`,
@@ -74,12 +75,11 @@ function head(
   return out.apply(hidden.apply(feature)) as tf.SymbolicTensor
 }
 
-/** The detector: RGB 0–255 at imageSize² in, [heatmap, box_size, center_offset] at stride 4 out. */
-export function buildDetector(opts: DetectorOptions): tf.LayersModel {
-  const { imageSize, numClasses, seed } = opts
-  if (imageSize % 16 !== 0 || imageSize < 16)
-    throw new Error(`the detector's input side must be a multiple of 16, not ${imageSize}`)
-  const input = tf.input({ name: 'image', shape: [imageSize, imageSize, 3] })
+/**
+ * The stride-4 feature map every head reads: the pixel input scaled to 0–1, the four down blocks,
+ * and the up path joined with the encoder's maps at strides 8 and 4.
+ */
+export function detectorFeatures(input: tf.SymbolicTensor, seed: number): tf.SymbolicTensor {
   let x = tf.layers
     .rescaling({ name: 'rescaling', scale: 1 / 255, offset: 0 })
     .apply(input) as tf.SymbolicTensor
@@ -99,10 +99,35 @@ export function buildDetector(opts: DetectorOptions): tf.LayersModel {
       .apply([up as tf.SymbolicTensor, skips[skip] as tf.SymbolicTensor]) as tf.SymbolicTensor
     x = convUnit(joined, name, UP_FILTERS, 1, seed + 20 + step)
   })
-  const outputs = [
-    head(x, 'heatmap', numClasses, seed + 30, { activation: 'sigmoid', bias: HEATMAP_PRIOR_BIAS }),
-    head(x, 'box_size', 2, seed + 32, { bias: opts.sizePrior ?? 0 }),
-    head(x, 'center_offset', 2, seed + 34, { bias: 0.5 }),
+  return x
+}
+
+/** The three detection heads on the feature map, in DETECTION_OUTPUT_NAMES order. */
+export function detectionHeads(
+  feature: tf.SymbolicTensor,
+  opts: Pick<DetectorOptions, 'numClasses' | 'seed' | 'sizePrior'>,
+): tf.SymbolicTensor[] {
+  const { numClasses, seed } = opts
+  return [
+    convHead(feature, 'heatmap', numClasses, seed + 30, {
+      activation: 'sigmoid',
+      bias: HEATMAP_PRIOR_BIAS,
+    }),
+    convHead(feature, 'box_size', 2, seed + 32, { bias: opts.sizePrior ?? 0 }),
+    convHead(feature, 'center_offset', 2, seed + 34, { bias: 0.5 }),
   ]
+}
+
+/** The pixel input of a detector-shaped network: RGB 0–255 at imageSize². */
+export function detectorInput(imageSize: number): tf.SymbolicTensor {
+  if (imageSize % 16 !== 0 || imageSize < 16)
+    throw new Error(`the detector's input side must be a multiple of 16, not ${imageSize}`)
+  return tf.input({ name: 'image', shape: [imageSize, imageSize, 3] })
+}
+
+/** The detector: RGB 0–255 at imageSize² in, [heatmap, box_size, center_offset] at stride 4 out. */
+export function buildDetector(opts: DetectorOptions): tf.LayersModel {
+  const input = detectorInput(opts.imageSize)
+  const outputs = detectionHeads(detectorFeatures(input, opts.seed), opts)
   return tf.model({ name: 'detector', inputs: input, outputs })
 }
