@@ -17,6 +17,12 @@ export interface DetectionPrediction extends Prediction {
   bbox: [number, number, number, number]
 }
 
+/** A segmentation model's answer for one object: its box and its mask, in COCO's results shape. */
+export interface SegmentationPrediction extends DetectionPrediction {
+  /** The mask in the posted image's own pixels, as COCO's compressed RLE. */
+  segmentation: { size: [number, number]; counts: string }
+}
+
 /** Which stored model answered: its bucket, the ETag of its model.json, and the run if known. */
 export interface PredictionModel {
   bucket: string
