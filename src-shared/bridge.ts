@@ -1,6 +1,7 @@
 // The one interface the renderer talks to. Two transports implement it: IPC in the desktop app
 // (src-main/electron/preload.ts) and HTTP + SSE in a browser (src-renderer/api/http-transport.ts).
 
+import type { FleetWorkersResponse } from './fleet-workers'
 import type { ConnectionTest, EditableSettings, SettingsView } from './app-settings'
 import type { DatasetView } from './dataset-view'
 import type { ClientSummary, HealthResponse } from './http-api'
@@ -21,6 +22,8 @@ export interface StartTrainingRequest extends TrainRequestOptions {
 
 export interface TrainingServerApi {
   health(): Promise<HealthResponse>
+  /** Distributed mode: the fleet's workers and what each runs; none on one machine. */
+  listWorkers(): Promise<FleetWorkersResponse>
   listClients(): Promise<ClientSummary[]>
   /** The locally mirrored dataset with its validation report (synced: false before the first sync). */
   getDataset(client: string): Promise<DatasetView>

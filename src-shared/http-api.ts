@@ -28,6 +28,7 @@ import type { JobState, JobSummary } from './job-events'
  *                                          the job `before`, and `next` to pass as `before`
  * POST /api/jobs                           StartTrainingRequest → JobSummary (202)
  * GET  /api/jobs/:id                       JobRecord
+ * GET  /api/workers                        FleetWorkersResponse (distributed mode: the fleet's workers)
  * GET  /api/jobs/:id/events                SSE: the job's log replayed, then live events
  * POST /api/jobs/:id/stop                  stop that job
  * POST /api/jobs/:id/retry-upload          upload that job's model again → JobSummary (202)
@@ -42,6 +43,7 @@ export const ROUTES = {
   retryUpload: '/retry-upload',
   clients: '/api/clients',
   jobs: '/api/jobs',
+  workers: '/api/workers',
   settings: '/api/settings',
 } as const
 

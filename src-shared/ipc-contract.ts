@@ -34,6 +34,7 @@ export type RequestResult<C extends RequestChannel> = Awaited<ReturnType<Request
 /** Every request channel name at run time; the `satisfies` check keeps it complete and exact. */
 export const REQUEST_CHANNEL_NAMES = [
   'health',
+  'listWorkers',
   'listClients',
   'getDataset',
   'syncDataset',

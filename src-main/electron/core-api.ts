@@ -8,12 +8,13 @@ import type { SettingsService } from '../settings-service'
 import type { MainApi } from './ipc-adapter'
 
 export function coreMainApi(
-  core: Pick<Core, 'health' | 'jobs' | 'predictor'>,
+  core: Pick<Core, 'health' | 'jobs' | 'predictor' | 'workers'>,
   settings: SettingsService,
 ): MainApi {
   const jobs = core.jobs
   return {
     health: async () => core.health(),
+    listWorkers: async () => core.workers(),
     listClients: () => jobs.listClients(),
     getDataset: (client) => jobs.getDataset(client),
     syncDataset: (client) => jobs.syncOnly(client),

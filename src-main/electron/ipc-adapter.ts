@@ -66,6 +66,7 @@ export function registerIpcApi(ipc: TypedIpcMain, api: MainApi): IpcApiRegistrat
   }
 
   ipc.handle('health', () => api.health())
+  ipc.handle('listWorkers', () => api.listWorkers())
   ipc.handle('listClients', () => api.listClients())
   ipc.handle('getDataset', (_event, client) => api.getDataset(text(client, 'client')))
   ipc.handle('getTrainDefaults', (_event, client) => api.getTrainDefaults(text(client, 'client')))

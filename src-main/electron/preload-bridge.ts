@@ -45,6 +45,7 @@ export function createPreloadBridge(ipc: IpcRendererPort): TrainingServerApi {
 
   return {
     health: () => invoke('health'),
+    listWorkers: () => invoke('listWorkers'),
     listClients: () => invoke('listClients'),
     getDataset: (client) => invoke('getDataset', client),
     syncDataset: (client) => invoke('syncDataset', client),

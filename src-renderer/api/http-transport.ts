@@ -76,6 +76,7 @@ export function createHttpTransport(origin: string = window.location.origin): Tr
 
   return {
     health: () => request(ROUTES.health),
+    listWorkers: () => request(ROUTES.workers),
     listClients: () => request(ROUTES.clients),
     getDataset: (name) => request(`${client(name)}/dataset`),
     syncDataset: (name) => request(`${client(name)}/sync`, { method: 'POST' }),

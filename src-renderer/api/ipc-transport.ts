@@ -11,6 +11,7 @@ function asFailure(thrown: unknown): never {
 export function createIpcTransport(bridge: TrainingServerApi): TrainingServerApi {
   return {
     health: () => bridge.health().catch(asFailure),
+    listWorkers: () => bridge.listWorkers().catch(asFailure),
     listClients: () => bridge.listClients().catch(asFailure),
     getDataset: (client) => bridge.getDataset(client).catch(asFailure),
     syncDataset: (client) => bridge.syncDataset(client).catch(asFailure),

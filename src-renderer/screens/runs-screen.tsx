@@ -111,6 +111,11 @@ export function RunsScreen() {
                     <td className="num">{formatDuration(duration)}</td>
                     <td>
                       <code>{run.id}</code>
+                      {run.worker && (
+                        <span className="muted run-worker" title={run.worker}>
+                          on {run.worker}
+                        </span>
+                      )}
                       {backbone && (
                         <span className="muted run-backbone-name">
                           transfer from {backboneShortName(backbone.backbone)}

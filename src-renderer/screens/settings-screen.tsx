@@ -7,6 +7,7 @@ import { useEffect, useId, type FormEvent } from 'react'
 import { BACKENDS } from '../../src-shared/train-params'
 import { ConnectionOutcome, restartText, SaveOutcome } from '../components/connection-outcome'
 import { CredentialsFields } from '../components/credentials-fields'
+import { FleetWorkersPanel } from '../components/fleet-workers-panel'
 import { LoadStatus } from '../components/load-status'
 import { SettingInput } from '../components/setting-input'
 import { runningPortNote, runningStoreNote } from '../settings/running-note'
@@ -227,6 +228,7 @@ export function SettingsScreen() {
         <ConnectionOutcome test={test} />
         <SaveOutcome save={save} />
       </form>
+      <FleetWorkersPanel />
     </section>
   )
 }

@@ -2,6 +2,7 @@
 // Selecting a client loads everything the other screens show about it, and sets the training
 // form on the train type the client's dataset is for.
 
+import type { FleetWorkersResponse } from '../../src-shared/fleet-workers'
 import type { ClientSummary, HealthResponse } from '../../src-shared/http-api'
 import { toAppError } from '../../src-shared/errors'
 import { IMPLEMENTED_TRAIN_TYPES } from '../../src-shared/train-params'
@@ -16,7 +17,10 @@ export interface ClientsSlice {
   clients: ClientRow[]
   clientsLoad: Load
   selectedClient?: string
+  /** Distributed mode's workers, as last read. */
+  workers?: FleetWorkersResponse
   loadHealth(): Promise<void>
+  loadWorkers(): Promise<void>
   loadClients(): Promise<void>
   selectClient(client: string): void
 }
@@ -62,5 +66,13 @@ export const createClientsSlice: SliceCreator<ClientsSlice> = (set, get, api) =>
     void get().loadModelFiles(client)
     void get().loadRuns(client)
     void get().loadTrainDefaults(client)
+  },
+
+  async loadWorkers() {
+    try {
+      set({ workers: await api.listWorkers() })
+    } catch {
+      // Kept as last read: the panel shows when that was.
+    }
   },
 })

@@ -101,6 +101,7 @@ function fakeApi(events: FakeJobEvents) {
   const summary = { id: 'client0-1', client: 'client0', state: 'queued' } as JobSummary
   const api: MainApi = {
     health: vi.fn(async () => ({}) as never),
+    listWorkers: vi.fn(async () => ({ distributed: false, workers: [] })),
     listClients: vi.fn(async () => [
       {
         client: 'client0',

@@ -1,6 +1,7 @@
 // A TrainingServerApi held in memory for store and component tests: canned answers that tests
 // change, a record of calls, and job events and sync progress the test emits by hand.
 
+import type { FleetWorkersResponse } from '../../src-shared/fleet-workers'
 import {
   DEFAULT_SETTINGS,
   type ConnectionTest,
@@ -130,6 +131,13 @@ export class FakeApi implements TrainingServerApi {
     this.calls.push(method)
     const failure = this.failures.get(method)
     if (failure) throw new AppFailure(failure)
+  }
+
+  workers: FleetWorkersResponse = { distributed: false, workers: [] }
+
+  async listWorkers(): Promise<FleetWorkersResponse> {
+    this.check('listWorkers')
+    return this.workers
   }
 
   async health(): Promise<HealthResponse> {
