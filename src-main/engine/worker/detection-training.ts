@@ -2,7 +2,8 @@
 // cache at the input side, scales each image's boxes from its own pixels to that side, splits the
 // images by a seeded shuffle (labels cannot stratify: negatives have none), trains the detector,
 // evaluates the kept weights with COCOeval in the images' own pixels, and writes the model files,
-// labels.json (with how to decode the outputs) and metrics.json.
+// labels.json (with how to decode the outputs) and metrics.json. With architecture transfer the
+// detector sits on the request's backbone, whose input size then replaces imageSize.
 
 import { resolve } from 'node:path'
 import { appError, AppFailure } from '../../../src-shared/errors'
