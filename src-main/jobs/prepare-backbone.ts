@@ -4,7 +4,8 @@
 //
 // A preset that cannot be downloaded because its host cannot be reached at all (no HTTP answer:
 // offline, DNS, a firewall, a stalled connection) does not fail the job: it trains from scratch
-// with its task's default architecture, with a warning in the log and `backboneFallback` in the result.
+// with its task's default architecture, with a warning in the log and `backboneFallback` in the
+// result.
 // A preset asks for "a good start", which scratch training still gives; an explicit URL or path
 // names one file, so failing to get it fails the job as before. An HTTP error (the host answered)
 // also fails: that is a wrong or moved URL, not a missing network.

@@ -177,6 +177,19 @@ describe('featureTaps', () => {
       backbone.dispose()
     }
   })
+
+  it('refuses a backbone without a map at stride 4 to 32', () => {
+    const input = tf.input({ shape: [SIZE, SIZE, 3] })
+    const conv = tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' })
+    const backbone = tf.model({ inputs: input, outputs: conv.apply(input) as Node, name: 'flat' })
+    try {
+      expect(() => featureTaps(backbone, SIZE)).toThrow(
+        expect.objectContaining({ error: expect.objectContaining({ code: 'BACKBONE_INVALID' }) }),
+      )
+    } finally {
+      backbone.dispose()
+    }
+  })
 })
 
 describe('the transfer detector', () => {
