@@ -105,6 +105,56 @@ function graph(model: tf.LayersModel): BackboneGraph {
   return { model, inputShape: [SIZE, SIZE, 3], inputScaling: 'raw' }
 }
 
+/** Keras' MobileNet v1 layout (alpha 0.25, 224 px), layer names and paddings as it has them. */
+function mobileNetV1Layout(): tf.LayersModel {
+  const apply = (layer: tf.layers.Layer, x: Node) => layer.apply(x) as Node
+  const bnRelu = (x: Node, name: string) =>
+    apply(
+      tf.layers.reLU({ maxValue: 6, name: `${name}_relu` }),
+      apply(tf.layers.batchNormalization({ name: `${name}_bn` }), x),
+    )
+  const pad = (name: string) =>
+    tf.layers.zeroPadding2d({
+      padding: [
+        [0, 1],
+        [0, 1],
+      ],
+      name,
+    })
+  const input = tf.input({ shape: [224, 224, 3] })
+  let x = apply(pad('conv1_pad'), input)
+  x = bnRelu(
+    apply(
+      tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, useBias: false, name: 'conv1' }),
+      x,
+    ),
+    'conv1',
+  )
+  const filters = [16, 32, 32, 64, 64, 128, 128, 128, 128, 128, 128, 256, 256]
+  const halving = new Set([2, 4, 6, 12])
+  filters.forEach((count, i) => {
+    const block = i + 1
+    const strides = halving.has(block) ? 2 : 1
+    if (strides === 2) x = apply(pad(`conv_pad_${block}`), x)
+    const dw = tf.layers.depthwiseConv2d({
+      kernelSize: 3,
+      strides,
+      padding: strides === 2 ? 'valid' : 'same',
+      useBias: false,
+      name: `conv_dw_${block}`,
+    })
+    x = bnRelu(apply(dw, x), `conv_dw_${block}`)
+    const pw = tf.layers.conv2d({
+      filters: count,
+      kernelSize: 1,
+      useBias: false,
+      name: `conv_pw_${block}`,
+    })
+    x = bnRelu(apply(pw, x), `conv_pw_${block}`)
+  })
+  return tf.model({ inputs: input, outputs: x, name: 'mobilenet_layout' })
+}
+
 /** Noise with one or two solid squares (class = colour), and their boxes. */
 function squares(count: number, seed: number): DetectionSet {
   const random = seededRandom(seed)
@@ -173,6 +223,33 @@ describe('featureTaps', () => {
     const backbone = buildMobileBackbone({ size: 32 })
     try {
       expect(featureTaps(backbone, 32)).toEqual({ feature: { layer: 'block3_add', stride: 4 } })
+    } finally {
+      backbone.dispose()
+    }
+  })
+
+  it('reads MobileNet v1 at 224 px at its 14×14 and 28×28 maps, past the padded ones', () => {
+    const backbone = mobileNetV1Layout()
+    try {
+      expect(featureTaps(backbone, 224)).toEqual({
+        feature: { layer: 'conv_pw_11_relu', stride: 16 },
+        skip: { layer: 'conv_pw_5_relu', stride: 8 },
+      })
+      const { model } = buildTransferDetector({
+        backbone: { model: backbone, inputShape: [224, 224, 3], inputScaling: 'symmetric' },
+        numClasses: 3,
+        seed: 1,
+      })
+      expect(model.outputs.map((o) => o.shape)).toEqual([
+        [null, 56, 56, 3],
+        [null, 56, 56, 2],
+        [null, 56, 56, 2],
+      ])
+      // Pixels 0–255 in, scaled to [−1, 1] for the backbone as the classifier's path does.
+      expect(model.getLayer('neck_input_scaling').getConfig()).toMatchObject({
+        scale: 1 / 127.5,
+        offset: -1,
+      })
     } finally {
       backbone.dispose()
     }
