@@ -4,14 +4,15 @@
 //
 // A preset that cannot be downloaded because its host cannot be reached at all (no HTTP answer:
 // offline, DNS, a firewall, a stalled connection) does not fail the job: it trains from scratch
-// with the default architecture, with a warning in the log and `backboneFallback` in the result.
+// with its task's default architecture, with a warning in the log and `backboneFallback` in the
+// result.
 // A preset asks for "a good start", which scratch training still gives; an explicit URL or path
 // names one file, so failing to get it fails the job as before. An HTTP error (the host answered)
 // also fails: that is a wrong or moved URL, not a missing network.
 
 import { backbonePreset } from '../../src-shared/backbone-presets'
 import { AppFailure, appError } from '../../src-shared/errors'
-import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
+import { paramRulesOf } from '../../src-shared/tasks/task-params'
 import type { Settings } from '../config/settings'
 import { relabelled } from '../engine/backbone/backbone-files'
 import { checkBackbone } from '../engine/backbone/backbone-source'
@@ -67,7 +68,8 @@ export async function prepareBackbone(job: Job, settings: Settings): Promise<voi
   } catch (error) {
     if (preset === undefined || !unreachable(error) || job.controller.signal.aborted)
       throw relabelled(error, location, spec)
-    const architecture = DEFAULT_TRAIN_PARAMS.architecture
+    // The task's own from-scratch network: a detector falls back to a detector.
+    const architecture = paramRulesOf(job.trainType).defaults.architecture
     const offline = appError(
       'BACKBONE_OFFLINE',
       `backbone ${spec} could not be downloaded (${error.error.message}); training ${architecture} from scratch instead`,

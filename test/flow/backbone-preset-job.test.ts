@@ -99,6 +99,7 @@ describe('a job naming a preset backbone', () => {
       env: { TRAINING_SERVER_BACKBONE_PRESET_BASE: 'http://127.0.0.1:9/' },
     })
     await offline.seedClient('client0', { classes: 2, imagesPerClass: 6, size: SIZE })
+    await offline.seedDetectionClient('shapes', { images: 8, size: SIZE, seed: 3 })
   }, 120_000)
 
   afterAll(async () => {
@@ -159,5 +160,16 @@ describe('a job naming a preset backbone', () => {
     )
     expect(warning?.message).toContain(PRESET)
     expect(warning?.message).toContain('from scratch')
+  }, 300_000)
+
+  it('trains a detection job from scratch as a detector when the preset cannot be reached', async () => {
+    const res = await rawRequest(
+      offline.port,
+      `/progress?train_type=obj_detection&bucket_name=shapes&epochs=1&batch_size=4` +
+        `&image_size=${SIZE}&backbone=${PRESET}`,
+    )
+    const result = lines(res.text).at(-1) as JobResult
+    expect(result).toMatchObject({ state: 'done', Training: 'Succesfull' })
+    expect(result.backboneFallback).toMatchObject({ backbone: PRESET, architecture: 'centernet' })
   }, 300_000)
 })

@@ -2,7 +2,8 @@
 // cache at the input side, scales each image's boxes from its own pixels to that side, splits the
 // images by a seeded shuffle (labels cannot stratify: negatives have none), trains the detector,
 // evaluates the kept weights with COCOeval in the images' own pixels, and writes the model files,
-// labels.json (with how to decode the outputs) and metrics.json.
+// labels.json (with how to decode the outputs) and metrics.json. With architecture transfer the
+// detector sits on the request's backbone, whose input size then replaces imageSize.
 
 import { resolve } from 'node:path'
 import { appError, AppFailure } from '../../../src-shared/errors'
@@ -22,16 +23,20 @@ import { progressGate } from '../../platform/rate-gate'
 import { saveKerasH5 } from '../export/keras-h5'
 import { kerasTrainingConfig } from '../export/keras-h5-layout'
 import { saveTfjsModel } from '../export/tfjs'
+import type { Backbone } from '../backbone/backbone-source'
 import { evaluateDetections, type EvaluatedImage } from '../tasks/detection/evaluate-detector'
 import {
   detectionPass,
   trainDetector,
   type DetectionBox,
   type DetectionSet,
+  type TrainDetectorOptions,
   type TrainedDetector,
 } from '../tasks/detection/train-detector'
+import { buildTransferDetector } from '../tasks/detection/transfer-detector'
 import { decodeDataset } from './decode-dataset'
 import { checkTrainingMemory, trainingMemoryLimit } from './training-memory'
+import { loadRequestBackbone } from './transfer-training'
 import type { EngineContext } from './engine-failure'
 import {
   MODEL_FILES,
@@ -143,10 +148,28 @@ export async function runDetectionTraining(
   post: Post,
   env: TrainingEnvironment,
 ): Promise<void> {
-  const side = detectorInputSide(request.params.imageSize)
+  // A transfer backbone fixes the input side; boxes are scaled to it like to any other side.
+  const backbone =
+    request.params.architecture === 'transfer'
+      ? await loadRequestBackbone(request, post as (m: TrainingMessage) => void)
+      : undefined
+  try {
+    await runDetectionOn(request, post, env, backbone)
+  } finally {
+    backbone?.model.dispose()
+  }
+}
+
+async function runDetectionOn(
+  request: TrainingRequest,
+  post: Post,
+  env: TrainingEnvironment,
+  backbone: Backbone | undefined,
+): Promise<void> {
+  const side = backbone ? backbone.inputShape[0] : detectorInputSide(request.params.imageSize)
   const params: TrainParams = { ...request.params, imageSize: side }
   env.context.inputSide = side
-  if (side !== request.params.imageSize)
+  if (side !== request.params.imageSize && !backbone)
     post({
       type: 'log',
       level: 'info',
@@ -207,6 +230,7 @@ export async function runDetectionTraining(
         },
         onLog: (message) => post({ type: 'log', level: 'info', message }),
       },
+      ...(backbone && { buildModel: transferDetectorBuilder(backbone, params, post) }),
     })
     const pass = detectionPass(trained.model, val, params.batchSize, numClasses)
     const images: EvaluatedImage[] = split.val.map((row) => {
@@ -255,6 +279,34 @@ export async function runDetectionTraining(
   } finally {
     trained?.model.dispose()
     decoded.close()
+  }
+}
+
+/** Builds the detector on `backbone` and says where it reads the backbone. */
+function transferDetectorBuilder(
+  backbone: Backbone,
+  params: TrainParams,
+  post: Post,
+): TrainDetectorOptions['buildModel'] {
+  return (opts) => {
+    const built = buildTransferDetector({
+      backbone,
+      numClasses: opts.numClasses,
+      seed: opts.seed,
+      ...(opts.sizePrior !== undefined && { sizePrior: opts.sizePrior }),
+      fineTuneLayers: params.fineTuneLayers ?? 0,
+    })
+    const { feature, skip } = built.taps
+    post({
+      type: 'log',
+      level: 'info',
+      message:
+        `Detector on backbone ${params.backbone ?? backbone.model.name}: features of ` +
+        `${feature.layer} (stride ${feature.stride})` +
+        (skip ? `, joined with ${skip.layer} (stride ${skip.stride})` : '') +
+        `, ${built.fineTuned.length > 0 ? `${built.fineTuned.length} backbone layer(s) fine-tuned` : 'backbone frozen'}`,
+    })
+    return built.model
   }
 }
 

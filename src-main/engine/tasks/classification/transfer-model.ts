@@ -3,11 +3,11 @@
 //   head:       embedding → softmax (trained alone while the backbone stays frozen)
 //   classifier: pixels → embedder's layers → head's layers, one flat Keras model, so the exported
 //               model.h5 and TF.js files take plain pixels like every other model of the app.
-// Flat rather than nested: Keras orders a nested model's weights differently from tfjs, and a
-// flat functional graph of standard layers loads the same way everywhere.
+// Flat rather than nested (see replay-layers).
 
 import * as tf from '@tensorflow/tfjs'
 import { AppFailure, appError } from '../../../../src-shared/errors'
+import { replayLayers as replayBackbone } from '../../backbone/replay-layers'
 
 /** What the graph needs to know about a loaded backbone. */
 export interface BackboneGraph {
@@ -24,43 +24,15 @@ export interface BackboneGraph {
  */
 const HEAD_LAYER = 'predictions'
 
-/**
- * Calls every layer of `model` again on `input`, in the model's own order, so the layers (and
- * their weights) join the graph being built instead of nesting the model as one layer.
- */
+/** The backbone's single output, its layers called again on `input` (see replay-layers). */
 function replayLayers(model: tf.LayersModel, input: tf.SymbolicTensor): tf.SymbolicTensor {
-  const replayed = new Map<number, tf.SymbolicTensor>()
-  const modelInput = model.inputs[0]
-  if (modelInput === undefined || model.inputs.length !== 1 || model.outputs.length !== 1)
+  if (model.outputs.length !== 1)
     throw new AppFailure(
       appError('BACKBONE_INVALID', `${model.name} must have one input and one output`, {
         field: 'backbone',
       }),
     )
-  replayed.set(modelInput.id, input)
-  for (const layer of model.layers) {
-    if (layer.getClassName() === 'InputLayer') continue
-    // Only the nodes of this model's graph, seen before any replay added new ones.
-    for (const node of [...layer.inboundNodes]) {
-      const inputs = node.inputTensors.map((tensor) => replayed.get(tensor.id))
-      if (inputs.length === 0 || inputs.some((tensor) => tensor === undefined)) continue
-      if (node.outputTensors.every((tensor) => replayed.has(tensor.id))) continue
-      const given = inputs as tf.SymbolicTensor[]
-      const output = layer.apply(given.length === 1 ? given[0]! : given, node.callArgs ?? {})
-      const outputs = Array.isArray(output) ? output : [output]
-      node.outputTensors.forEach((tensor, i) =>
-        replayed.set(tensor.id, outputs[i] as tf.SymbolicTensor),
-      )
-    }
-  }
-  const result = replayed.get(model.outputs[0]!.id)
-  if (result === undefined)
-    throw new AppFailure(
-      appError('BACKBONE_INVALID', `${model.name}: its output does not follow from its input`, {
-        field: 'backbone',
-      }),
-    )
-  return result
+  return replayBackbone(model, input, model.outputs)[0]!
 }
 
 /** Pixels in, pooled features out: the backbone behind its input scaling. */

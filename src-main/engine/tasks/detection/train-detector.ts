@@ -19,7 +19,7 @@ import type { SampleSet } from '../../data/image-batches'
 import { trainingSchedule } from '../../trainer/training-schedule'
 import { drawBoxVariation, moveBoxes, renderBoxVariation } from './augment-boxes'
 import { detectionLoss, disposeTargets, targetTensors } from './loss'
-import { buildDetector, DETECTOR_STRIDE } from './model'
+import { buildDetector, DETECTOR_STRIDE, type DetectorOptions } from './model'
 import { mapsOf } from './predict-maps'
 import { detectionTargets } from './targets'
 import { validationMap50 } from './validation-map'
@@ -54,6 +54,8 @@ export interface TrainDetectorOptions {
   callbacks: DetectionCallbacks
   /** Checked before every batch; true ends training with INTERRUPTED. */
   shouldStop?: () => boolean
+  /** Builds the network to train (same outputs, stride 4); the detector from scratch by default. */
+  buildModel?: (opts: DetectorOptions) => tf.LayersModel
 }
 
 export interface TrainedDetector {
@@ -179,7 +181,7 @@ function trainingBatch(
 export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainedDetector> {
   checkSets(opts)
   const { train, val, numClasses, params, callbacks, shouldStop } = opts
-  const model = buildDetector({
+  const model = (opts.buildModel ?? buildDetector)({
     imageSize: params.imageSize,
     numClasses,
     seed: params.seed,
