@@ -4,6 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs'
 import type { Architecture } from '../../../../src-shared/train-params'
+import { batchNormalization } from '../../backend/batch-norm-layer'
 
 /** Filters of the conv blocks; each block halves the resolution. */
 export const CONV_BLOCK_FILTERS = [16, 32, 64, 128] as const
@@ -60,7 +61,7 @@ export function buildClassifier(opts: ClassifierOptions): tf.LayersModel {
     model.add(tf.layers.maxPooling2d({ name: kerasName('max_pooling2d', block), poolSize: 2 }))
     // Moving statistics must settle within the few dozen steps a small dataset gives.
     model.add(
-      tf.layers.batchNormalization({
+      batchNormalization({
         name: kerasName('batch_normalization', block),
         momentum: 0.9,
       }),

@@ -1,0 +1,204 @@
+// Batch normalisation in training mode as two kernels: one pass set for the batch statistics and
+// the normalised output, one for the whole gradient. Through tfjs ops the same layer is a chain of
+// moments, broadcast arithmetic and their gradients (a dozen full-size tensors per layer, most of
+// them through wasm's generic broadcasting loops), which was about a third of a small CNN's step.
+// The gradient is the closed form through the batch statistics, so it equals what the op chain
+// computes up to rounding. Registered on wasm and cpu, whose tensors are plain Float32Arrays.
+
+import * as tf from '@tensorflow/tfjs'
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+
+export const TRAINING_BATCH_NORM = 'TrainingBatchNorm'
+export const TRAINING_BATCH_NORM_GRAD = 'TrainingBatchNormGrad'
+const BACKENDS = ['wasm', 'cpu'] as const
+
+interface Attrs {
+  varianceEpsilon: number
+}
+
+/** Float32 views of a backend's tensors and a way to make new ones, for wasm and cpu alike. */
+interface TensorAccess {
+  read(info: TensorInfo): Float32Array
+  /** A new float32 tensor; `fill` writes its values. */
+  make(shape: number[], fill: (values: Float32Array) => void): TensorInfo
+}
+
+function tensorAccess(backendName: string, backend: unknown): TensorAccess {
+  if (backendName === 'wasm') {
+    const wasm = backend as BackendWasm
+    return {
+      read: (info) => wasm.typedArrayFromHeap(info) as Float32Array,
+      make: (shape, fill) => {
+        const out = wasm.makeOutput(shape, 'float32')
+        // Views are taken after the allocation, which may have grown (and moved) the heap.
+        fill(wasm.typedArrayFromHeap(out) as Float32Array)
+        return out
+      },
+    }
+  }
+  const cpu = backend as {
+    data: { get(id: object): { values: unknown } }
+    makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo
+  }
+  return {
+    read: (info) => cpu.data.get(info.dataId).values as Float32Array,
+    make: (shape, fill) => {
+      const values = new Float32Array(shape.reduce((size, dim) => size * dim, 1))
+      fill(values)
+      return cpu.makeTensorInfo(shape, 'float32', values)
+    },
+  }
+}
+
+/** y = scale·(x − mean)/√(variance + ε) + offset with the batch's own per-channel statistics. */
+function trainingBatchNorm(backendName: string): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, scale, offset } = inputs as Record<'x' | 'scale' | 'offset', TensorInfo>
+    const { varianceEpsilon } = attrs as unknown as Attrs
+    const io = tensorAccess(backendName, backend)
+    const channels = x.shape.at(-1) as number
+    const sums = new Float64Array(channels)
+    let values = io.read(x)
+    const count = values.length / channels
+    for (let i = 0; i < values.length;)
+      for (let c = 0; c < channels; c++) sums[c] = sums[c]! + values[i++]!
+    const mean = Float64Array.from(sums, (sum) => sum / count)
+    // Two passes, as tf.moments does: a variance from Σx² − n·mean² loses digits.
+    sums.fill(0)
+    for (let i = 0; i < values.length;)
+      for (let c = 0; c < channels; c++) {
+        const centred = values[i++]! - mean[c]!
+        sums[c] = sums[c]! + centred * centred
+      }
+    const variance = Float64Array.from(sums, (sum) => sum / count)
+    const meanOut = io.make([channels], (out) => out.set(mean))
+    const varianceOut = io.make([channels], (out) => out.set(variance))
+    const y = io.make(x.shape, (out) => {
+      values = io.read(x)
+      const gamma = io.read(scale)
+      const beta = io.read(offset)
+      const factor = Float64Array.from(
+        variance,
+        (v, c) => gamma[c]! / Math.sqrt(Math.fround(v) + varianceEpsilon),
+      )
+      for (let i = 0; i < values.length;)
+        for (let c = 0; c < channels; c++, i++)
+          out[i] = (values[i]! - mean[c]!) * factor[c]! + beta[c]!
+    })
+    return [y, meanOut, varianceOut]
+  }
+}
+
+/**
+ * With x̂ = (x − mean)/σ: dx = scale/σ · (dy − mean(dy) − x̂·mean(dy·x̂)), dscale = Σ dy·x̂,
+ * doffset = Σ dy — the gradient through the batch statistics as well as the normalisation.
+ */
+function trainingBatchNormGrad(backendName: string): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, x, mean, variance, scale } = inputs as Record<
+      'dy' | 'x' | 'mean' | 'variance' | 'scale',
+      TensorInfo
+    >
+    const { varianceEpsilon } = attrs as unknown as Attrs
+    const io = tensorAccess(backendName, backend)
+    const channels = x.shape.at(-1) as number
+    const mu = Float64Array.from(io.read(mean))
+    const inverseStd = Float64Array.from(
+      io.read(variance),
+      (v) => 1 / Math.sqrt(v + varianceEpsilon),
+    )
+    const sumDy = new Float64Array(channels)
+    const sumDyXhat = new Float64Array(channels)
+    let grad = io.read(dy)
+    let values = io.read(x)
+    const count = values.length / channels
+    for (let i = 0; i < values.length;)
+      for (let c = 0; c < channels; c++, i++) {
+        const g = grad[i]!
+        sumDy[c] = sumDy[c]! + g
+        sumDyXhat[c] = sumDyXhat[c]! + g * (values[i]! - mu[c]!) * inverseStd[c]!
+      }
+    const dscale = io.make([channels], (out) => out.set(sumDyXhat))
+    const doffset = io.make([channels], (out) => out.set(sumDy))
+    const dx = io.make(x.shape, (out) => {
+      grad = io.read(dy)
+      values = io.read(x)
+      const gamma = io.read(scale)
+      const factor = Float64Array.from(inverseStd, (s, c) => gamma[c]! * s)
+      const meanDy = Float64Array.from(sumDy, (sum) => sum / count)
+      const meanDyXhat = Float64Array.from(sumDyXhat, (sum) => sum / count)
+      for (let i = 0; i < values.length;)
+        for (let c = 0; c < channels; c++, i++) {
+          const xhat = (values[i]! - mu[c]!) * inverseStd[c]!
+          out[i] = factor[c]! * (grad[i]! - meanDy[c]! - xhat * meanDyXhat[c]!)
+        }
+    })
+    return [dx, dscale, doffset]
+  }
+}
+
+const trainingBatchNormGradient: tf.GradConfig = {
+  kernelName: TRAINING_BATCH_NORM,
+  inputsToSave: ['x', 'scale'],
+  outputsToSave: [false, true, true],
+  gradFunc: (dys, saved, attrs) => {
+    // Only y feeds the loss; mean and variance go to the moving averages, outside the tape.
+    const dy = (dys as tf.Tensor[])[0] as tf.Tensor
+    const [x, scale, mean, variance] = saved as tf.Tensor[]
+    const [dx, dscale, doffset] = tf
+      .engine()
+      .runKernel(
+        TRAINING_BATCH_NORM_GRAD,
+        { dy, x, mean, variance, scale } as unknown as tf.NamedTensorMap,
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[]
+    return { x: () => dx!, scale: () => dscale!, offset: () => doffset! }
+  },
+}
+
+let registered = false
+
+/** Installs both kernels on wasm and cpu and the gradient that joins them. */
+export function registerTrainingBatchNorm(): void {
+  if (registered) return
+  registered = true
+  for (const backendName of BACKENDS) {
+    tf.registerKernel({
+      kernelName: TRAINING_BATCH_NORM,
+      backendName,
+      kernelFunc: trainingBatchNorm(backendName),
+    })
+    tf.registerKernel({
+      kernelName: TRAINING_BATCH_NORM_GRAD,
+      backendName,
+      kernelFunc: trainingBatchNormGrad(backendName),
+    })
+  }
+  tf.registerGradient(trainingBatchNormGradient)
+}
+
+/** Whether the active backend has the kernels (other backends keep tfjs' op chain). */
+export function hasTrainingBatchNorm(): boolean {
+  return registered && (BACKENDS as readonly string[]).includes(tf.getBackend())
+}
+
+/**
+ * Normalises `x` over every axis but the last with the batch's statistics; returns the output and
+ * the statistics (for the moving averages). Needs `registerTrainingBatchNorm` and wasm or cpu.
+ */
+export function batchNormInTraining(
+  x: tf.Tensor,
+  scale: tf.Tensor1D,
+  offset: tf.Tensor1D,
+  varianceEpsilon: number,
+): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  const [y, mean, variance] = tf
+    .engine()
+    .runKernel(
+      TRAINING_BATCH_NORM,
+      { x, scale, offset } as unknown as tf.NamedTensorMap,
+      { varianceEpsilon } as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor[]
+  return { y: y!, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D }
+}
