@@ -30,7 +30,7 @@ async function trainOnce(
   const layer = make({ momentum: 0.9, epsilon: 1e-3 })
   const x = tf.variable(tensor('x'))
   const w = tensor('w')
-  tf.tidy(() => layer.apply(x, { training: false }))
+  tf.dispose(layer.apply(x, { training: false }) as tf.Tensor)
   layer.setWeights(['gamma', 'beta', 'movingMean', 'movingVariance'].map(tensor))
   const [gamma, beta] = layer.trainableWeights.map((weight) => weight.read() as tf.Variable)
   let y: Float32Array | undefined
@@ -114,7 +114,7 @@ describe('batch normalisation in training', () => {
       tf.dispose([value, grads])
     })
     const reference = stock({ momentum: 0.99, epsilon: 1e-3 })
-    reference.apply(x)
+    tf.dispose(reference.apply(x) as tf.Tensor)
     reference.setWeights(model.layers[0]!.getWeights())
     expectClose(
       [(reference.apply(x, { training: false }) as tf.Tensor).dataSync() as Float32Array],

@@ -51,6 +51,71 @@ function tensorAccess(backendName: string, backend: unknown): TensorAccess {
   }
 }
 
+// The loops below take every array as a parameter: V8 compiles them to tight code only when no
+// array is a variable captured (and reassigned) in a closure.
+
+/** Per-channel mean and (two-pass, as tf.moments) variance of channels-last `x`. */
+function batchStatistics(x: Float32Array, mean: Float64Array, variance: Float64Array): void {
+  const channels = mean.length
+  const count = x.length / channels
+  for (let i = 0; i < x.length;) for (let c = 0; c < channels; c++, i++) mean[c]! += x[i]!
+  for (let c = 0; c < channels; c++) mean[c]! /= count
+  for (let i = 0; i < x.length;)
+    for (let c = 0; c < channels; c++, i++) {
+      const centred = x[i]! - mean[c]!
+      variance[c]! += centred * centred
+    }
+  for (let c = 0; c < channels; c++) variance[c]! /= count
+}
+
+function normalise(
+  x: Float32Array,
+  out: Float32Array,
+  mean: Float64Array,
+  factor: Float64Array,
+  offset: Float32Array,
+): void {
+  const channels = mean.length
+  for (let i = 0; i < x.length;)
+    for (let c = 0; c < channels; c++, i++) out[i] = (x[i]! - mean[c]!) * factor[c]! + offset[c]!
+}
+
+/** Σ dy and Σ dy·x̂ per channel. */
+function gradientSums(
+  dy: Float32Array,
+  x: Float32Array,
+  mean: Float64Array,
+  inverseStd: Float64Array,
+  sumDy: Float64Array,
+  sumDyXhat: Float64Array,
+): void {
+  const channels = mean.length
+  for (let i = 0; i < x.length;)
+    for (let c = 0; c < channels; c++, i++) {
+      const g = dy[i]!
+      sumDy[c]! += g
+      sumDyXhat[c]! += g * (x[i]! - mean[c]!) * inverseStd[c]!
+    }
+}
+
+function inputGradient(
+  dy: Float32Array,
+  x: Float32Array,
+  out: Float32Array,
+  mean: Float64Array,
+  inverseStd: Float64Array,
+  factor: Float64Array,
+  meanDy: Float64Array,
+  meanDyXhat: Float64Array,
+): void {
+  const channels = mean.length
+  for (let i = 0; i < x.length;)
+    for (let c = 0; c < channels; c++, i++) {
+      const xhat = (x[i]! - mean[c]!) * inverseStd[c]!
+      out[i] = factor[c]! * (dy[i]! - meanDy[c]! - xhat * meanDyXhat[c]!)
+    }
+}
+
 /** y = scale·(x − mean)/√(variance + ε) + offset with the batch's own per-channel statistics. */
 function trainingBatchNorm(backendName: string): KernelFunc {
   return ({ inputs, backend, attrs }) => {
@@ -58,33 +123,19 @@ function trainingBatchNorm(backendName: string): KernelFunc {
     const { varianceEpsilon } = attrs as unknown as Attrs
     const io = tensorAccess(backendName, backend)
     const channels = x.shape.at(-1) as number
-    const sums = new Float64Array(channels)
-    let values = io.read(x)
-    const count = values.length / channels
-    for (let i = 0; i < values.length;)
-      for (let c = 0; c < channels; c++) sums[c] = sums[c]! + values[i++]!
-    const mean = Float64Array.from(sums, (sum) => sum / count)
-    // Two passes, as tf.moments does: a variance from Σx² − n·mean² loses digits.
-    sums.fill(0)
-    for (let i = 0; i < values.length;)
-      for (let c = 0; c < channels; c++) {
-        const centred = values[i++]! - mean[c]!
-        sums[c] = sums[c]! + centred * centred
-      }
-    const variance = Float64Array.from(sums, (sum) => sum / count)
+    const mean = new Float64Array(channels)
+    const variance = new Float64Array(channels)
+    batchStatistics(io.read(x), mean, variance)
     const meanOut = io.make([channels], (out) => out.set(mean))
     const varianceOut = io.make([channels], (out) => out.set(variance))
     const y = io.make(x.shape, (out) => {
-      values = io.read(x)
       const gamma = io.read(scale)
-      const beta = io.read(offset)
+      // The float32 variance, as the gradient will read it back.
       const factor = Float64Array.from(
         variance,
         (v, c) => gamma[c]! / Math.sqrt(Math.fround(v) + varianceEpsilon),
       )
-      for (let i = 0; i < values.length;)
-        for (let c = 0; c < channels; c++, i++)
-          out[i] = (values[i]! - mean[c]!) * factor[c]! + beta[c]!
+      normalise(io.read(x), out, mean, factor, io.read(offset))
     })
     return [y, meanOut, varianceOut]
   }
@@ -110,29 +161,16 @@ function trainingBatchNormGrad(backendName: string): KernelFunc {
     )
     const sumDy = new Float64Array(channels)
     const sumDyXhat = new Float64Array(channels)
-    let grad = io.read(dy)
-    let values = io.read(x)
-    const count = values.length / channels
-    for (let i = 0; i < values.length;)
-      for (let c = 0; c < channels; c++, i++) {
-        const g = grad[i]!
-        sumDy[c] = sumDy[c]! + g
-        sumDyXhat[c] = sumDyXhat[c]! + g * (values[i]! - mu[c]!) * inverseStd[c]!
-      }
+    gradientSums(io.read(dy), io.read(x), mu, inverseStd, sumDy, sumDyXhat)
     const dscale = io.make([channels], (out) => out.set(sumDyXhat))
     const doffset = io.make([channels], (out) => out.set(sumDy))
+    const count = io.read(x).length / channels
     const dx = io.make(x.shape, (out) => {
-      grad = io.read(dy)
-      values = io.read(x)
       const gamma = io.read(scale)
       const factor = Float64Array.from(inverseStd, (s, c) => gamma[c]! * s)
       const meanDy = Float64Array.from(sumDy, (sum) => sum / count)
       const meanDyXhat = Float64Array.from(sumDyXhat, (sum) => sum / count)
-      for (let i = 0; i < values.length;)
-        for (let c = 0; c < channels; c++, i++) {
-          const xhat = (values[i]! - mu[c]!) * inverseStd[c]!
-          out[i] = factor[c]! * (grad[i]! - meanDy[c]! - xhat * meanDyXhat[c]!)
-        }
+      inputGradient(io.read(dy), io.read(x), out, mu, inverseStd, factor, meanDy, meanDyXhat)
     })
     return [dx, dscale, doffset]
   }
