@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url'
 import * as tf from '@tensorflow/tfjs'
 import { classifierTrainStep } from '../src-main/engine/tasks/classification/step'
 import { buildClassifier } from '../src-main/engine/tasks/classification/model'
+import { conv2d } from '../src-main/engine/backend/conv-layer'
 import { backendThreads, selectBackend } from '../src-main/engine/backend/select-backend'
 import type { BackendName } from '../src-shared/train-params'
 import { choiceOption, positiveIntegerOption } from './bench-options'
@@ -36,7 +37,7 @@ function referenceNetwork(): tf.LayersModel {
   const seed = 1
   const model = tf.sequential()
   model.add(
-    tf.layers.conv2d({
+    conv2d({
       inputShape: [28, 28, 1],
       filters: 32,
       kernelSize: 3,
@@ -46,7 +47,7 @@ function referenceNetwork(): tf.LayersModel {
   )
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }))
   model.add(
-    tf.layers.conv2d({
+    conv2d({
       filters: 64,
       kernelSize: 3,
       activation: 'relu',

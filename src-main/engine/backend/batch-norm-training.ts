@@ -7,48 +7,13 @@
 
 import * as tf from '@tensorflow/tfjs'
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs'
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { tensorAccess, TYPED_ARRAY_BACKENDS } from './typed-array-backends'
 
 export const TRAINING_BATCH_NORM = 'TrainingBatchNorm'
 export const TRAINING_BATCH_NORM_GRAD = 'TrainingBatchNormGrad'
-const BACKENDS = ['wasm', 'cpu'] as const
 
 interface Attrs {
   varianceEpsilon: number
-}
-
-/** Float32 views of a backend's tensors and a way to make new ones, for wasm and cpu alike. */
-interface TensorAccess {
-  read(info: TensorInfo): Float32Array
-  /** A new float32 tensor; `fill` writes its values. */
-  make(shape: number[], fill: (values: Float32Array) => void): TensorInfo
-}
-
-function tensorAccess(backendName: string, backend: unknown): TensorAccess {
-  if (backendName === 'wasm') {
-    const wasm = backend as BackendWasm
-    return {
-      read: (info) => wasm.typedArrayFromHeap(info) as Float32Array,
-      make: (shape, fill) => {
-        const out = wasm.makeOutput(shape, 'float32')
-        // Views are taken after the allocation, which may have grown (and moved) the heap.
-        fill(wasm.typedArrayFromHeap(out) as Float32Array)
-        return out
-      },
-    }
-  }
-  const cpu = backend as {
-    data: { get(id: object): { values: unknown } }
-    makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo
-  }
-  return {
-    read: (info) => cpu.data.get(info.dataId).values as Float32Array,
-    make: (shape, fill) => {
-      const values = new Float32Array(shape.reduce((size, dim) => size * dim, 1))
-      fill(values)
-      return cpu.makeTensorInfo(shape, 'float32', values)
-    },
-  }
 }
 
 // The loops below take every array as a parameter: V8 compiles them to tight code only when no
@@ -201,7 +166,7 @@ let registered = false
 export function registerTrainingBatchNorm(): void {
   if (registered) return
   registered = true
-  for (const backendName of BACKENDS) {
+  for (const backendName of TYPED_ARRAY_BACKENDS) {
     tf.registerKernel({
       kernelName: TRAINING_BATCH_NORM,
       backendName,
@@ -218,7 +183,7 @@ export function registerTrainingBatchNorm(): void {
 
 /** Whether the active backend has the kernels (other backends keep tfjs' op chain). */
 export function hasTrainingBatchNorm(): boolean {
-  return registered && (BACKENDS as readonly string[]).includes(tf.getBackend())
+  return registered && (TYPED_ARRAY_BACKENDS as readonly string[]).includes(tf.getBackend())
 }
 
 /**

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Architecture } from '../../../../src-shared/train-params'
 import { batchNormalization } from '../../backend/batch-norm-layer'
+import { conv2d } from '../../backend/conv-layer'
 
 /** Filters of the conv blocks; each block halves the resolution. */
 export const CONV_BLOCK_FILTERS = [16, 32, 64, 128] as const
@@ -48,7 +49,7 @@ export function buildClassifier(opts: ClassifierOptions): tf.LayersModel {
   const model = pixelInputModel('classifier', imageSize)
   CONV_BLOCK_FILTERS.forEach((filters, block) => {
     model.add(
-      tf.layers.conv2d({
+      conv2d({
         name: kerasName('conv2d', block),
         filters,
         kernelSize: 3,
@@ -91,7 +92,7 @@ export function buildReferenceNetwork(opts: ClassifierOptions): tf.LayersModel {
   const model = pixelInputModel('reference', imageSize)
   ;[32, 64].forEach((filters, block) => {
     model.add(
-      tf.layers.conv2d({
+      conv2d({
         name: kerasName('conv2d', block),
         filters,
         kernelSize: 3,
