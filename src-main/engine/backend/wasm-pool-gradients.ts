@@ -63,35 +63,27 @@ export const maxPoolGradWasm: KernelFunc = ({ inputs, backend, attrs }) => {
             const v10 = x[p10 + d] as number
             const v11 = x[p11 + d] as number
             const g = grad[dyIndex] as number
-            // The first maximum in window order gets the gradient, found without branching on
-            // the values (their order is as good as random, and mispredicted branches cost more
-            // than the arithmetic): each cell takes dy times "is the maximum, and no earlier
-            // cell is".
-            const best = Math.max(Math.max(v00, v01), Math.max(v10, v11))
-            if (best > Number.NEGATIVE_INFINITY) {
-              const e0 = +(v00 === best)
-              const e1 = +(v01 === best) * (1 - e0)
-              const e2 = +(v10 === best) * (1 - e0 - e1)
-              out[p00 + d] = g * e0
-              out[p01 + d] = g * e1
-              out[p10 + d] = g * e2
-              out[p11 + d] = g * (1 - e0 - e1 - e2)
-            } else {
-              // NaN somewhere or nothing above -Infinity: strict comparisons from -Infinity, as
-              // on the cpu backend, skip NaN and pass no gradient from an all -Infinity window.
-              let pick = -1
-              let top = Number.NEGATIVE_INFINITY
-              ;[v00, v01, v10, v11].forEach((v, cell) => {
-                if (v > top) {
-                  top = v
-                  pick = cell
-                }
-              })
-              out[p00 + d] = pick === 0 ? g : 0
-              out[p01 + d] = pick === 1 ? g : 0
-              out[p10 + d] = pick === 2 ? g : 0
-              out[p11 + d] = pick === 3 ? g : 0
+            // Strict comparisons in window order from -Infinity, as on the cpu backend: the first
+            // maximum wins, and a window with nothing above -Infinity passes no gradient.
+            let best = Number.NEGATIVE_INFINITY
+            let pick = -1
+            if (v00 > best) {
+              best = v00
+              pick = 0
             }
+            if (v01 > best) {
+              best = v01
+              pick = 1
+            }
+            if (v10 > best) {
+              best = v10
+              pick = 2
+            }
+            if (v11 > best) pick = 3
+            out[p00 + d] = pick === 0 ? g : 0
+            out[p01 + d] = pick === 1 ? g : 0
+            out[p10 + d] = pick === 2 ? g : 0
+            out[p11 + d] = pick === 3 ? g : 0
           }
         }
     return dx
