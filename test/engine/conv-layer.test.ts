@@ -1,4 +1,4 @@
-// The conv layer's fused training path (FusedConv2D forward, one pass for the activation mask and
+// The conv layer's fused training path (FusedConv2D forward, its own gradient for the relu mask and
 // the bias gradient) against tfjs' stock Conv2D on the cpu backend: output and the gradients of
 // input, kernel and bias on random geometries, run on wasm and on cpu, each within a relative
 // error of 1e-4; and the layer is stock to the outside.
