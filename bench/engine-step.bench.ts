@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs'
 import { classifierTrainStep } from '../src-main/engine/tasks/classification/step'
 import { buildClassifier } from '../src-main/engine/tasks/classification/model'
 import { conv2d } from '../src-main/engine/backend/conv-layer'
+import { adam } from '../src-main/engine/backend/adam-update'
 import { backendThreads, selectBackend } from '../src-main/engine/backend/select-backend'
 import type { BackendName } from '../src-shared/train-params'
 import { choiceOption, positiveIntegerOption } from './bench-options'
@@ -82,7 +83,7 @@ async function measure(backend: BackendName, threads: number, steps: number): Pr
   const model = cnn
     ? buildClassifier({ imageSize: CNN_IMAGE_SIZE, numClasses: CLASSES, seed: 1 })
     : referenceNetwork()
-  const optimizer = tf.train.adam(1e-3)
+  const optimizer = adam(1e-3)
   const step = classifierTrainStep(model, optimizer, CLASSES)
   const inputShape: [number, number, number, number] = cnn
     ? [batch, CNN_IMAGE_SIZE, CNN_IMAGE_SIZE, 3]

@@ -9,6 +9,7 @@ import { AppFailure, appError } from '../../../../src-shared/errors'
 import type { EpochMetrics } from '../../../../src-shared/job-events'
 import type { TrainParams } from '../../../../src-shared/train-params'
 import { imageAugmenter } from '../../data/augment-image'
+import { adam } from '../../backend/adam-update'
 import { balancedClassWeights } from './class-weights'
 import { buildModel } from './model'
 import { classifierTrainStep, evaluateBatch } from './step'
@@ -191,7 +192,7 @@ export async function trainClassifier(opts: TrainClassifierOptions): Promise<Tra
       numClasses,
       seed: params.seed,
     })
-  const optimizer = tf.train.adam(params.learningRate)
+  const optimizer = adam(params.learningRate)
   const classWeights =
     opts.recipe?.classWeights === false
       ? undefined
