@@ -2,9 +2,11 @@
 // ../shared/reference/torch_fashion_mnist.py trains): Conv2D(32, 3×3, relu) - MaxPool(2) -
 // Conv2D(64, 3×3, relu) - MaxPool(2) - Flatten - Dense(128, relu) - Dense(10, softmax), Adam 1e-3,
 // batch 64, random 28×28×1 inputs. Prints one JSON line per backend/thread count with images/s,
-// then one line per run with the per-kernel profile of a single step.
+// then one line per run with the per-kernel profile of a single step. `--architecture cnn` times
+// the compact classifier the demo client trains instead (64 px RGB, batch 16, batch norm).
 //
 //   npx tsx bench/engine-step.bench.ts [--steps N] [--threads 1,2] [--cpu] [--repeat 1] [--batch 64]
+//     [--architecture reference|cnn]
 //
 // Each measurement runs in its own process: the wasm thread pool is fixed once a backend starts.
 // --repeat N runs each N times and then prints a median line per backend and thread count. No
@@ -14,12 +16,18 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import * as tf from '@tensorflow/tfjs'
 import { classifierTrainStep } from '../src-main/engine/tasks/classification/step'
+import { buildClassifier } from '../src-main/engine/tasks/classification/model'
+import { conv2d } from '../src-main/engine/backend/conv-layer'
+import { adam } from '../src-main/engine/backend/adam-update'
 import { backendThreads, selectBackend } from '../src-main/engine/backend/select-backend'
 import type { BackendName } from '../src-shared/train-params'
-import { positiveIntegerOption } from './bench-options'
+import { choiceOption, positiveIntegerOption } from './bench-options'
 import { RunLog, type BenchLine } from './bench-summary'
 
 const CLASSES = 10
+const ARCHITECTURE = choiceOption('architecture', ['reference', 'cnn'], 'reference')
+/** The demo client's job: 64 px images, batches of 16. */
+const CNN_IMAGE_SIZE = 64
 
 function option(name: string): string | undefined {
   const at = process.argv.indexOf(`--${name}`)
@@ -30,7 +38,7 @@ function referenceNetwork(): tf.LayersModel {
   const seed = 1
   const model = tf.sequential()
   model.add(
-    tf.layers.conv2d({
+    conv2d({
       inputShape: [28, 28, 1],
       filters: 32,
       kernelSize: 3,
@@ -40,7 +48,7 @@ function referenceNetwork(): tf.LayersModel {
   )
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }))
   model.add(
-    tf.layers.conv2d({
+    conv2d({
       filters: 64,
       kernelSize: 3,
       activation: 'relu',
@@ -68,13 +76,19 @@ function referenceNetwork(): tf.LayersModel {
 
 /** One measurement in this process: `backend` with `threads`, `steps` timed steps. */
 async function measure(backend: BackendName, threads: number, steps: number): Promise<void> {
-  const batch = positiveIntegerOption('batch', 64)
+  const cnn = ARCHITECTURE === 'cnn'
+  const batch = positiveIntegerOption('batch', cnn ? 16 : 64)
   await selectBackend(backend, { threads })
   tf.env().set('PROD', true)
-  const model = referenceNetwork()
-  const optimizer = tf.train.adam(1e-3)
+  const model = cnn
+    ? buildClassifier({ imageSize: CNN_IMAGE_SIZE, numClasses: CLASSES, seed: 1 })
+    : referenceNetwork()
+  const optimizer = adam(1e-3)
   const step = classifierTrainStep(model, optimizer, CLASSES)
-  const images = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 7) as tf.Tensor4D
+  const inputShape: [number, number, number, number] = cnn
+    ? [batch, CNN_IMAGE_SIZE, CNN_IMAGE_SIZE, 3]
+    : [batch, 28, 28, 1]
+  const images = tf.randomUniform(inputShape, 0, cnn ? 255 : 1, 'float32', 7) as tf.Tensor4D
   const labels = tf.tensor1d(
     Array.from({ length: batch }, (_, i) => (i * 7) % CLASSES),
     'int32',
@@ -89,7 +103,7 @@ async function measure(backend: BackendName, threads: number, steps: number): Pr
   console.log(
     JSON.stringify({
       bench: 'engine-step',
-      network: 'fashion-mnist-reference',
+      network: cnn ? 'cnn-64px' : 'fashion-mnist-reference',
       backend,
       threads: backendThreads(),
       batch,
@@ -97,6 +111,8 @@ async function measure(backend: BackendName, threads: number, steps: number): Pr
       step_ms: Math.round((ms / steps) * 10) / 10,
       images_per_s: Math.round(((batch * steps) / ms) * 1000 * 10) / 10,
       cpu_per_wall: Math.round(((cpu.user + cpu.system) / 1000 / ms) * 100) / 100,
+      // Less sensitive than wall time to other processes on a shared machine.
+      cpu_ms_per_step: Math.round(((cpu.user + cpu.system) / 1000 / steps) * 10) / 10,
     }),
   )
   const profile = await tf.profile(() => {
@@ -109,7 +125,9 @@ async function measure(backend: BackendName, threads: number, steps: number): Pr
   console.log(
     JSON.stringify({
       bench: 'engine-step-profile',
+      network: cnn ? 'cnn-64px' : 'fashion-mnist-reference',
       backend,
+      kernel_count: profile.kernels.length,
       threads: backendThreads(),
       total_kernel_ms: Math.round(total * 10) / 10,
       kernels: [...byKernel]
@@ -141,7 +159,9 @@ async function main(): Promise<void> {
   const log = new RunLog((line) => `${String(line.backend)}:${String(line.threads)}`)
   for (let round = 1; round <= repeat; round++)
     for (const run of runs) {
-      const batchArgs = ['--batch', String(positiveIntegerOption('batch', 64))]
+      const batchArgs = ['--architecture', ARCHITECTURE]
+      if (process.argv.includes('--batch'))
+        batchArgs.push('--batch', String(positiveIntegerOption('batch', 64)))
       const result = spawnSync(
         process.execPath,
         [...process.execArgv, self, ...batchArgs, '--child', run],

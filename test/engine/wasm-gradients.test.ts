@@ -173,6 +173,19 @@ describe('pooling, matrix and batch-norm gradients on wasm', () => {
     )
   })
 
+  it('MaxPoolGrad skips NaN and passes nothing from an all -Infinity window, like cpu', async () => {
+    const values = new Float32Array(1 * 4 * 4 * 1).fill(0.25)
+    // Window (0,0): NaN first, then the maximum; window (0,1): all -Infinity.
+    values[0] = Number.NaN
+    values[5] = 3
+    for (const i of [2, 3, 6, 7]) values[i] = Number.NEGATIVE_INFINITY
+    await expectSameOnWasm({ x: { shape: [1, 4, 4, 1], values } }, ({ x }) =>
+      tf.grad((a: tf.Tensor) => tf.sum(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(
+        x as tf.Tensor,
+      ),
+    )
+  })
+
   it.each([
     [false, false],
     [true, false],

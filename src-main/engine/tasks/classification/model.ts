@@ -4,6 +4,8 @@
 
 import * as tf from '@tensorflow/tfjs'
 import type { Architecture } from '../../../../src-shared/train-params'
+import { batchNormalization } from '../../backend/batch-norm-layer'
+import { conv2d } from '../../backend/conv-layer'
 
 /** Filters of the conv blocks; each block halves the resolution. */
 export const CONV_BLOCK_FILTERS = [16, 32, 64, 128] as const
@@ -47,7 +49,7 @@ export function buildClassifier(opts: ClassifierOptions): tf.LayersModel {
   const model = pixelInputModel('classifier', imageSize)
   CONV_BLOCK_FILTERS.forEach((filters, block) => {
     model.add(
-      tf.layers.conv2d({
+      conv2d({
         name: kerasName('conv2d', block),
         filters,
         kernelSize: 3,
@@ -60,7 +62,7 @@ export function buildClassifier(opts: ClassifierOptions): tf.LayersModel {
     model.add(tf.layers.maxPooling2d({ name: kerasName('max_pooling2d', block), poolSize: 2 }))
     // Moving statistics must settle within the few dozen steps a small dataset gives.
     model.add(
-      tf.layers.batchNormalization({
+      batchNormalization({
         name: kerasName('batch_normalization', block),
         momentum: 0.9,
       }),
@@ -90,7 +92,7 @@ export function buildReferenceNetwork(opts: ClassifierOptions): tf.LayersModel {
   const model = pixelInputModel('reference', imageSize)
   ;[32, 64].forEach((filters, block) => {
     model.add(
-      tf.layers.conv2d({
+      conv2d({
         name: kerasName('conv2d', block),
         filters,
         kernelSize: 3,

@@ -10,6 +10,7 @@ import type { ClassificationEpochMetrics } from '../../../../src-shared/job-even
 import { classificationEpoch } from '../../../../src-shared/tasks/task-metrics'
 import type { TrainParams } from '../../../../src-shared/train-params'
 import { imageAugmenter } from '../../data/augment-image'
+import { adam } from '../../backend/adam-update'
 import { balancedClassWeights } from './class-weights'
 import { buildModel } from './model'
 import { classifierTrainStep, evaluateBatch } from './step'
@@ -192,7 +193,7 @@ export async function trainClassifier(opts: TrainClassifierOptions): Promise<Tra
       numClasses,
       seed: params.seed,
     })
-  const optimizer = tf.train.adam(params.learningRate)
+  const optimizer = adam(params.learningRate)
   const classWeights =
     opts.recipe?.classWeights === false
       ? undefined
