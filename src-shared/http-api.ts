@@ -65,7 +65,7 @@ export interface ClientSummary {
     id: string
     state: JobState
     valAccuracy?: number
-    /** A detection run's validation mAP@.5 (it has no accuracy). */
+    /** A detection run's validation mAP@.5 (a segmentation run's: mask mAP@.5); no accuracy. */
     valMap50?: number
     updatedAt: string
   }

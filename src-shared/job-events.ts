@@ -5,6 +5,10 @@ import type { AnnotationReport } from './annotation-report'
 import type { AppError } from './errors'
 import type { Promotion, ValidationSetIdentity } from './model-versions'
 import type { DetectionEpochMetrics, DetectionTrainingMetrics } from './tasks/detection-metrics'
+import type {
+  SegmentationEpochMetrics,
+  SegmentationTrainingMetrics,
+} from './tasks/segmentation-metrics'
 import type { BackendName, TrainParams, TrainType } from './train-params'
 
 export const JOB_STATES = [
@@ -92,8 +96,9 @@ export interface ClassificationEpochMetrics {
   elapsedMs: number
 }
 
-/** One epoch's metrics, per task: narrow on `task === 'obj_detection'` (tasks/task-metrics.ts). */
-export type EpochMetrics = ClassificationEpochMetrics | DetectionEpochMetrics
+/** One epoch's metrics, per task: narrow on `task` (tasks/task-metrics.ts). */
+export type EpochMetrics =
+  ClassificationEpochMetrics | DetectionEpochMetrics | SegmentationEpochMetrics
 
 export type EpochEvent = EventBase & EpochMetrics & { type: 'epoch' }
 
@@ -195,8 +200,9 @@ export interface ClassificationTrainingMetrics {
   validationSet?: ValidationSetIdentity
 }
 
-/** A run's metrics, per task: narrow on `task === 'obj_detection'` (tasks/task-metrics.ts). */
-export type TrainingMetrics = ClassificationTrainingMetrics | DetectionTrainingMetrics
+/** A run's metrics, per task: narrow on `task` (tasks/task-metrics.ts). */
+export type TrainingMetrics =
+  ClassificationTrainingMetrics | DetectionTrainingMetrics | SegmentationTrainingMetrics
 
 export interface TransferFacts {
   /** The backbone as given (path or URL). */

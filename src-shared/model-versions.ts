@@ -27,7 +27,7 @@ export interface PromotionScore {
   jobId?: string
   /** A classifier's score. */
   valAccuracy?: number
-  /** A detector's score: COCO AP at IoU .5 on the validation images. */
+  /** A detector's score: COCO AP at IoU .5 on the validation images (a segmenter's: on masks). */
   valMap50?: number
   /** Set for tasks other than classification (the scores of records without it are a classifier's). */
   task?: TrainType
@@ -58,7 +58,7 @@ export interface ModelVersion {
     task?: TrainType
     /** A classifier's score. */
     finalValAccuracy?: number
-    /** A detector's score: validation mAP@.5 (COCOeval's). */
+    /** A detector's score: validation mAP@.5 (COCOeval's); a segmenter's: mask mAP@.5. */
     finalValMap50?: number
     finalValLoss: number
     trainImages: number

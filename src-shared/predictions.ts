@@ -23,6 +23,17 @@ export interface SegmentationPrediction extends DetectionPrediction {
   segmentation: { size: [number, number]; counts: string }
 }
 
+/** Whether an answer places its object (a detector's or a segmenter's). */
+export function hasBox(prediction: Prediction): prediction is DetectionPrediction {
+  return Array.isArray((prediction as Partial<DetectionPrediction>).bbox)
+}
+
+/** Whether an answer carries its object's mask (a segmenter's). */
+export function hasMask(prediction: Prediction): prediction is SegmentationPrediction {
+  const segmentation = (prediction as Partial<SegmentationPrediction>).segmentation
+  return hasBox(prediction) && typeof segmentation?.counts === 'string'
+}
+
 /** Which stored model answered: its bucket, the ETag of its model.json, and the run if known. */
 export interface PredictionModel {
   bucket: string
@@ -33,7 +44,10 @@ export interface PredictionModel {
 
 export interface PredictionResult {
   model: PredictionModel
-  /** The task of the model that answered; obj_detection: predictions are DetectionPrediction. */
+  /**
+   * The task of the model that answered; obj_detection: predictions are DetectionPrediction,
+   * instance_segmentation: SegmentationPrediction.
+   */
   task?: TrainType
   /** Highest score first. */
   predictions: Prediction[]

@@ -4,7 +4,11 @@
 export const TRAIN_TYPES = ['classification', 'obj_detection', 'instance_segmentation'] as const
 export type TrainType = (typeof TRAIN_TYPES)[number]
 /** Train types that work today; the others answer 501 until they are built. */
-export const IMPLEMENTED_TRAIN_TYPES: readonly TrainType[] = ['classification', 'obj_detection']
+export const IMPLEMENTED_TRAIN_TYPES: readonly TrainType[] = [
+  'classification',
+  'obj_detection',
+  'instance_segmentation',
+]
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const
 export type BackendName = (typeof BACKENDS)[number]

@@ -37,7 +37,10 @@ export async function listClients(
     const metrics = last?.result?.metrics
     const valAccuracy =
       last && (classificationMetrics(metrics)?.finalValAccuracy ?? valAccuracyOf(last))
-    const valMap50 = metrics?.task === 'obj_detection' ? validationScore(metrics) : undefined
+    const valMap50 =
+      metrics !== undefined && classificationMetrics(metrics) === undefined
+        ? validationScore(metrics)
+        : undefined
     return {
       client,
       datasetBucket: bucket,

@@ -69,6 +69,9 @@ export async function storedModel(
       if (metrics.task === 'obj_detection') {
         const map50 = metrics.coco?.stats?.ap50 ?? metrics.finalValMap50
         if (typeof map50 === 'number') summary.valMap50 = map50
+      } else if (metrics.task === 'instance_segmentation') {
+        const map50 = metrics.maskCoco?.stats?.ap50 ?? metrics.finalValMaskMap50
+        if (typeof map50 === 'number') summary.valMap50 = map50
       } else if (typeof metrics.finalValAccuracy === 'number')
         summary.valAccuracy = metrics.finalValAccuracy
       if (Array.isArray(metrics.classes)) summary.classes = metrics.classes.map(String)

@@ -1,6 +1,7 @@
 // The demo clients a fresh install starts with, so the very first
 // `/progress?train_type=classification&bucket_name=client0` has something to train on, and
-// `/progress?train_type=obj_detection&bucket_name=client2` a detector. They are generated once per
+// `/progress?train_type=obj_detection&bucket_name=client2` a detector and
+// `/progress?train_type=instance_segmentation&bucket_name=client3` a segmenter. They are generated once per
 // home folder (a marker file remembers it) and only into the embedded store, never into someone's
 // real S3 account. Each says the train type its dataset is for, so the UI's form starts on it.
 
@@ -13,6 +14,7 @@ import type { TrainType } from '../../src-shared/train-params'
 import type { Settings } from '../config/settings'
 import { writeDemoDataset } from '../dataset/demo-dataset'
 import { writeDemoDetectionDataset } from '../dataset/demo-detection-dataset'
+import { writeDemoSegmentationDataset } from '../dataset/demo-segmentation-dataset'
 import { uploadFolder } from '../storage/upload-folder'
 
 export const DEMO_MARKER = '.demo-seeded'
@@ -27,6 +29,7 @@ export const DEMO_CLIENTS: readonly DemoClient[] = [
   { client: 'client0', seed: 1, trainType: 'classification' },
   { client: 'client1', seed: 2, trainType: 'classification' },
   { client: 'client2', seed: 3, trainType: 'obj_detection' },
+  { client: 'client3', seed: 4, trainType: 'instance_segmentation' },
 ]
 
 /** The train type a demo client's dataset is for; undefined for other clients. */
@@ -39,6 +42,8 @@ export function demoTrainType(settings: Settings, client: string): TrainType | u
 async function writeDemoClient(folder: string, demo: DemoClient): Promise<void> {
   if (demo.trainType === 'obj_detection')
     await writeDemoDetectionDataset(folder, { seed: demo.seed })
+  else if (demo.trainType === 'instance_segmentation')
+    await writeDemoSegmentationDataset(folder, { seed: demo.seed })
   else await writeDemoDataset(folder, { seed: demo.seed })
 }
 

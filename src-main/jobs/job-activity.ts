@@ -34,6 +34,8 @@ function resultText(result: JobResult): string {
   const metrics = result.metrics
   if (metrics?.task === 'obj_detection')
     parts.push(`val mAP@.5 ${(validationScore(metrics) * 100).toFixed(1)}%`)
+  else if (metrics?.task === 'instance_segmentation')
+    parts.push(`val mask mAP@.5 ${(validationScore(metrics) * 100).toFixed(1)}%`)
   else if (metrics !== undefined)
     parts.push(`val accuracy ${(metrics.finalValAccuracy * 100).toFixed(1)}%`)
   if (result.modelBucket && result.Storing === 'Succesfull')

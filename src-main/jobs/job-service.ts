@@ -21,6 +21,7 @@ import {
 import type { ModelVersion } from '../../src-shared/model-versions'
 import type { SyncProgress } from '../../src-shared/sync-progress'
 import type { BackendName, PromotePolicy } from '../../src-shared/train-params'
+import { classificationEpoch } from '../../src-shared/tasks/task-metrics'
 import { clientThumbnail, listClients, listModelFiles, openModelFile } from './client-catalog'
 import { endStoppedUpload, recoverCommits } from './commit-recovery'
 import { describeLocalDataset, syncDataset } from './dataset-sync'
@@ -677,9 +678,8 @@ export class JobService {
     const events = job?.log.all() ?? []
     for (let i = events.length - 1; i >= 0; i--) {
       const event = events[i]
-      // A detector's epochs have no accuracy: its running score is not this one.
-      if (event?.type === 'epoch')
-        return event.task === 'obj_detection' ? undefined : event.valAccuracy
+      // A detector's or segmenter's epochs have no accuracy: its running score is not this one.
+      if (event?.type === 'epoch') return classificationEpoch(event)?.valAccuracy
     }
     return undefined
   }

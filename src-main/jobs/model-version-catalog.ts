@@ -32,6 +32,10 @@ function scoreOf(
     const map50 = metrics.coco?.stats?.ap50 ?? metrics.finalValMap50
     return typeof map50 === 'number' ? { task: metrics.task, finalValMap50: map50 } : undefined
   }
+  if (metrics.task === 'instance_segmentation') {
+    const map50 = metrics.maskCoco?.stats?.ap50 ?? metrics.finalValMaskMap50
+    return typeof map50 === 'number' ? { task: metrics.task, finalValMap50: map50 } : undefined
+  }
   return typeof metrics.finalValAccuracy === 'number'
     ? { finalValAccuracy: metrics.finalValAccuracy }
     : undefined

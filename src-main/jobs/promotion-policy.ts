@@ -4,13 +4,14 @@
 // unchanged dataset gives) their validation accuracies compare directly. When the images differ,
 // the recorded accuracies are still compared, and the reason says they were on other images; when
 // the classes differ the new model is promoted, since the stored one cannot answer for them.
-// Detectors compare the same way by validation mAP@.5 (COCOeval's when the run has it); a model
-// of another task is replaced, as it answers other questions.
+// Detectors compare the same way by validation mAP@.5 (COCOeval's when the run has it), segmenters
+// by validation mask mAP@.5; a model of another task is replaced, as it answers other questions.
 
 import type { ClassificationTrainingMetrics } from '../../src-shared/job-events'
 import type { Promotion, PromotionScore } from '../../src-shared/model-versions'
 import type { DetectionTrainingMetrics } from '../../src-shared/tasks/detection-metrics'
-import { taskOfMetrics } from '../../src-shared/tasks/task-metrics'
+import type { SegmentationTrainingMetrics } from '../../src-shared/tasks/segmentation-metrics'
+import { taskOfMetrics, validationScoreLabel } from '../../src-shared/tasks/task-metrics'
 import type { PromotePolicy } from '../../src-shared/train-params'
 import type { MetricsFileExtras } from '../engine/worker/training-protocol'
 
@@ -21,6 +22,7 @@ import type { MetricsFileExtras } from '../engine/worker/training-protocol'
 export type StoredMetrics = (
   | Partial<ClassificationTrainingMetrics>
   | (Partial<DetectionTrainingMetrics> & { task: 'obj_detection' })
+  | (Partial<SegmentationTrainingMetrics> & { task: 'instance_segmentation' })
 ) &
   Partial<MetricsFileExtras> & { jobId?: string }
 
@@ -38,7 +40,12 @@ function scoreOf(metrics: StoredMetrics, jobId?: string): PromotionScore {
           task: metrics.task,
           valMap50: metrics.coco?.stats?.ap50 ?? metrics.finalValMap50 ?? NaN,
         }
-      : { valAccuracy: metrics.finalValAccuracy ?? NaN }),
+      : metrics.task === 'instance_segmentation'
+        ? {
+            task: metrics.task,
+            valMap50: metrics.maskCoco?.stats?.ap50 ?? metrics.finalValMaskMap50 ?? NaN,
+          }
+        : { valAccuracy: metrics.finalValAccuracy ?? NaN }),
     valLoss: metrics.finalValLoss ?? NaN,
     ...(metrics.validationSet !== undefined && { validationSet: metrics.validationSet }),
   }
@@ -46,7 +53,11 @@ function scoreOf(metrics: StoredMetrics, jobId?: string): PromotionScore {
 
 /** The number a score is compared by, higher is better. */
 function valueOf(score: PromotionScore): number {
-  return (score.task === 'obj_detection' ? score.valMap50 : score.valAccuracy) ?? NaN
+  return (
+    (score.task === undefined || score.task === 'classification'
+      ? score.valAccuracy
+      : score.valMap50) ?? NaN
+  )
 }
 
 function sameClasses(a: StoredMetrics, b: StoredMetrics): boolean {
@@ -87,7 +98,7 @@ export function decidePromotion(
   const where = sameImages ? 'on the same validation images' : 'on different validation images'
   const newAccuracy = valueOf(score)
   const storedAccuracy = valueOf(storedScore)
-  const label = task === 'obj_detection' ? 'mAP@.5 ' : ''
+  const label = validationScoreLabel(task)
   const percent = (value: number) => `${label}${(value * 100).toFixed(1)}%`
   if (Number.isFinite(newAccuracy) && newAccuracy >= storedAccuracy)
     return decide(

@@ -4,7 +4,7 @@
 export interface ChartSeries {
   label: string
   /** A CSS class that gives the line its colour (see app.css). */
-  tone: 'train' | 'validation' | 'heatmap' | 'box'
+  tone: 'train' | 'validation' | 'heatmap' | 'box' | 'mask'
   points: { x: number; y: number }[]
 }
 

@@ -14,6 +14,15 @@ type VersionsState = { key: string } & (
   { status: 'ready'; versions: ModelVersion[] } | { status: 'failed'; error: AppError }
 )
 
+/** A version's score: a classifier's accuracy, an object model's mAP@.5 (on masks, a segmenter's). */
+function scoreText(metrics: ModelVersion['metrics']): string {
+  if (metrics?.finalValAccuracy === undefined && metrics?.finalValMap50 !== undefined) {
+    const label = metrics.task === 'instance_segmentation' ? 'mask mAP@.5' : 'mAP@.5'
+    return `${label} ${formatMetric(metrics.finalValMap50, 3)}`
+  }
+  return formatPercent(metrics?.finalValAccuracy)
+}
+
 export function ModelVersions({ client, refreshKey }: { client: string; refreshKey?: string }) {
   const api = useApi()
   const key = `${client}\n${refreshKey ?? ''}`
@@ -97,7 +106,7 @@ export function ModelVersions({ client, refreshKey }: { client: string; refreshK
                   {version.jobId}
                 </td>
                 <td>{formatDateTime(version.storedAt)}</td>
-                <td className="num">{formatPercent(version.metrics?.finalValAccuracy)}</td>
+                <td className="num">{scoreText(version.metrics)}</td>
                 <td className="num">{formatMetric(version.metrics?.finalValLoss)}</td>
                 <td>
                   {version.promoted ? (

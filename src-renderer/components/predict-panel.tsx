@@ -1,18 +1,40 @@
 // "Try it": images dropped here (or picked with the file input) go to the client's stored model;
 // each one is listed with its thumbnail, its top classes with score bars, or the error and its
-// code. A detector's answer is drawn as boxes over the image, with a score threshold applied
-// here, so moving it needs no new request. The images stay in the page: only their bytes travel,
+// code. A detector's answer is drawn as boxes over the image (a segmenter's with its masks
+// beneath), with a score threshold applied here, so moving it needs no new request. The wording
+// follows the model's task: images are classified, searched for objects, or segmented. The images stay in the page: only their bytes travel,
 // one request each.
 
 import { useEffect, useId, useRef, useState, type DragEvent } from 'react'
 import type { TrainingServerApi } from '../../src-shared/bridge'
 import { toAppError, type AppError } from '../../src-shared/errors'
-import type { DetectionPrediction, PredictionResult } from '../../src-shared/predictions'
+import {
+  hasBox,
+  hasMask,
+  type DetectionPrediction,
+  type PredictionResult,
+} from '../../src-shared/predictions'
 import { PREDICTION_DECODE } from '../../src-shared/tasks/detection-output'
+import type { TrainType } from '../../src-shared/train-params'
 import { formatPercent } from '../format'
 import { BoxOverlay } from '../tasks/detection/box-overlay'
 import { classColours, type ClassColours } from '../tasks/detection/class-colours'
 import { ErrorDetail } from './error-detail'
+import { MaskOverlay } from './mask-overlay'
+
+/** How the panel speaks of trying an image, by the model's task. */
+const WORDING: Record<TrainType, { verb: string; doing: string; done: string }> = {
+  classification: { verb: 'classify', doing: 'Classifying…', done: 'Classified images' },
+  obj_detection: { verb: 'detect objects in', doing: 'Detecting…', done: 'Images searched' },
+  instance_segmentation: { verb: 'segment', doing: 'Segmenting…', done: 'Segmented images' },
+}
+
+/** The wording for a verb's past participle in "images dropped here are … by it". */
+const DONE_BY: Record<TrainType, string> = {
+  classification: 'classified',
+  obj_detection: 'searched for objects',
+  instance_segmentation: 'segmented',
+}
 
 /** Tries kept on screen; older ones leave (and free their thumbnails). */
 const MAX_TRIES = 12
@@ -32,9 +54,7 @@ interface Try {
 function detectionsOf(result: PredictionResult | undefined): DetectionPrediction[] | undefined {
   const predictions = result?.predictions
   if (!predictions || predictions.length === 0) return undefined
-  return predictions.every((p) => Array.isArray((p as Partial<DetectionPrediction>).bbox))
-    ? (predictions as DetectionPrediction[])
-    : undefined
+  return predictions.every(hasBox) ? (predictions as DetectionPrediction[]) : undefined
 }
 
 function DetectionTry({
@@ -65,6 +85,18 @@ function DetectionTry({
               })
             }
           />
+          {t.size && (
+            <MaskOverlay
+              width={t.size.width}
+              height={t.size.height}
+              fit="fill"
+              masks={shown.filter(hasMask).map((d) => ({
+                mask: d.segmentation,
+                colour: colours(d.category_id),
+                label: `${d.category} ${formatPercent(d.score, 0)}`,
+              }))}
+            />
+          )}
           {t.size && (
             <BoxOverlay
               width={t.size.width}
@@ -132,12 +164,15 @@ export function PredictPanel({
   client,
   hasModel,
   categoryIds,
+  task,
 }: {
   api: Pick<TrainingServerApi, 'predict'>
   client: string
   hasModel: boolean
   /** The dataset's category ids, so boxes keep the colours they have on the dataset screen. */
   categoryIds?: number[]
+  /** The stored model's task as far as known; the latest answer's task wins once there is one. */
+  task?: TrainType
 }) {
   const inputId = useId()
   const [threshold, setThreshold] = useState(PREDICTION_DECODE.scoreThreshold)
@@ -178,6 +213,8 @@ export function PredictPanel({
 
   const answered = tries.map((t) => detectionsOf(t.result))
   const anyDetections = answered.some((d) => d !== undefined)
+  const modelTask = tries.find((t) => t.result?.task !== undefined)?.result?.task ?? task
+  const wording = WORDING[modelTask ?? 'classification']
   const colours = classColours(
     categoryIds ?? answered.flatMap((d) => d?.map((p) => p.category_id) ?? []),
   )
@@ -195,7 +232,8 @@ export function PredictPanel({
       </h2>
       {!hasModel && (
         <p className="muted">
-          Once a model of {client} is stored, images dropped here are classified by it.
+          Once a model of {client} is stored, images dropped here are{' '}
+          {DONE_BY[modelTask ?? 'classification']} by it.
         </p>
       )}
       <div
@@ -207,7 +245,7 @@ export function PredictPanel({
         onDragLeave={() => setDragging(false)}
         onDrop={onDrop}
       >
-        <label htmlFor={inputId}>Choose images to classify, or drop them here</label>
+        <label htmlFor={inputId}>Choose images to {wording.verb}, or drop them here</label>
         <input
           id={inputId}
           type="file"
@@ -237,7 +275,7 @@ export function PredictPanel({
               <span className="mono">{formatPercent(threshold, 0)}</span>
             </label>
           )}
-          <ul className="tries" aria-label="Classified images" aria-live="polite">
+          <ul className="tries" aria-label={wording.done} aria-live="polite">
             {tries.map((t, index) => {
               const detections = answered[index]
               if (detections)
@@ -264,7 +302,7 @@ export function PredictPanel({
                       {t.name}
                     </span>
                     {t.error && <ErrorDetail error={t.error} />}
-                    {!t.error && !t.result && <span className="muted">Classifying…</span>}
+                    {!t.error && !t.result && <span className="muted">{wording.doing}</span>}
                     {t.result && (
                       <ol className="scores" aria-label={`Top classes of ${t.name}`}>
                         {t.result.predictions.map((p) => (

@@ -33,8 +33,8 @@ import {
 import { useApi, useAppStore } from '../store/store-context'
 import {
   classificationMetricsOf,
-  detectionEpochsOf,
-  detectionMetricsOf,
+  objectEpochsOf,
+  objectMetricsOf,
 } from '../tasks/detection/detection-metrics-of'
 import { DetectionEpochCurves } from '../tasks/detection/detection-epoch-curves'
 import { DetectionResults } from '../tasks/detection/detection-results'
@@ -79,9 +79,9 @@ export function ResultsScreen() {
 
   if (client === undefined) return null
   const result = opened?.view.result ?? opened?.summary.result
-  const detection = detectionMetricsOf(result?.metrics)
+  const detection = objectMetricsOf(result?.metrics)
   const metrics = classificationMetricsOf(result?.metrics)
-  const liveDetectionEpochs = opened ? detectionEpochsOf(opened.view.epochs) : undefined
+  const liveDetectionEpochs = opened ? objectEpochsOf(opened.view.epochs) : undefined
   const matrix = metrics ? confusionMatrixOf(metrics) : undefined
   const scores = metrics ? perClassScores(metrics) : undefined
   const mistakes = metrics ? misclassificationsOf(metrics) : undefined
@@ -334,6 +334,7 @@ export function ResultsScreen() {
         client={client}
         hasModel={modelFiles.some((file) => file.key === 'model.json')}
         categoryIds={datasetClasses?.map((c) => c.categoryId)}
+        {...(clientSummary?.trainType !== undefined && { task: clientSummary.trainType })}
       />
       <h2 className="section-title">Model versions</h2>
       <ModelVersions client={client} {...(opened && { refreshKey: opened.summary.id })} />

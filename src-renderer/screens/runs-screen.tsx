@@ -8,7 +8,8 @@ import { formatDateTime, formatDuration, formatMetric, formatPercent } from '../
 import { backboneOf } from '../jobs/metrics-extras'
 import {
   classificationMetricsOf,
-  detectionMetricsOf,
+  objectMetricsOf,
+  objectScoreOf,
 } from '../tasks/detection/detection-metrics-of'
 import { useAppStore } from '../store/store-context'
 
@@ -84,7 +85,7 @@ export function RunsScreen() {
             </thead>
             <tbody>
               {runs.map((run) => {
-                const detection = detectionMetricsOf(run.result?.metrics)
+                const detection = objectMetricsOf(run.result?.metrics)
                 const metrics = classificationMetricsOf(run.result?.metrics)
                 const backbone = backboneOf(run, metrics)
                 const epochsRun = (metrics ?? detection)?.epochs.length
@@ -105,7 +106,7 @@ export function RunsScreen() {
                     </td>
                     <td className="num">
                       {detection
-                        ? `mAP@.5 ${formatMetric(detection.finalValMap50, 3)}`
+                        ? `${objectScoreOf(detection).label} ${formatMetric(objectScoreOf(detection).value, 3)}`
                         : formatPercent(metrics?.finalValAccuracy)}
                     </td>
                     <td className="num">{formatDuration(duration)}</td>

@@ -20,9 +20,9 @@ import { selectParamsForm } from '../store/training-slice'
 import { DetectionEpochCurves } from '../tasks/detection/detection-epoch-curves'
 import {
   classificationMetricsOf,
-  detectionEpochsOf,
-  detectionMetricsOf,
-  isDetectionRun,
+  objectEpochsOf,
+  objectMetricsOf,
+  isObjectRun,
 } from '../tasks/detection/detection-metrics-of'
 
 export function TrainingScreen() {
@@ -44,13 +44,13 @@ export function TrainingScreen() {
   const view = live?.view
   const running = view !== undefined && !isTerminal(view.state)
   const summary = view ? runs.find((run) => run.id === view.jobId) : undefined
-  const detection = detectionMetricsOf(view?.result?.metrics)
+  const detection = objectMetricsOf(view?.result?.metrics)
   const classification = classificationMetricsOf(view?.result?.metrics)
   const kept =
     view &&
     keptEpoch((detection ?? classification)?.bestEpoch, summary?.params.patience, view.epochs)
   const detectionEpochs = view
-    ? (detectionEpochsOf(view.epochs) ?? (isDetectionRun(summary) ? [] : undefined))
+    ? (objectEpochsOf(view.epochs) ?? (isObjectRun(summary) ? [] : undefined))
     : undefined
   const paramsOk = checkParamsDraft(draft, trainType).ok
   const backend =
@@ -70,8 +70,12 @@ export function TrainingScreen() {
           <h1 id="training-title">Training</h1>
           <p className="screen-lede">
             Syncs {client}&apos;s bucket, validates it, trains{' '}
-            {trainType === 'obj_detection' ? 'an object detector' : 'an image classifier'} and
-            uploads model.h5 to its model bucket.
+            {trainType === 'obj_detection'
+              ? 'an object detector'
+              : trainType === 'instance_segmentation'
+                ? 'an instance segmenter'
+                : 'an image classifier'}{' '}
+            and uploads model.h5 to its model bucket.
           </p>
         </div>
         <div className="button-row">

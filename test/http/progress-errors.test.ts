@@ -38,14 +38,26 @@ describe('GET /progress refusals', () => {
       expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
       const error = errorOf(res)
       expect(error).toMatchObject({ code: 'INVALID_TRAIN_TYPE', field: 'train_type' })
-      expect(error.details?.supported).toEqual(['classification', 'obj_detection'])
+      expect(error.details?.supported).toEqual([
+        'classification',
+        'obj_detection',
+        'instance_segmentation',
+      ])
     }
   })
 
-  it('answers 501 for train types that are not built yet', async () => {
-    const res = await get(`/progress?train_type=instance_segmentation&bucket_name=client0`)
-    expect(res.status).toBe(501)
-    expect(errorOf(res).code).toBe('NOT_IMPLEMENTED')
+  it('holds instance_segmentation to its own parameter rules before any job exists', async () => {
+    const base = '/progress?train_type=instance_segmentation&bucket_name=client0'
+    const notMultiple = await get(`${base}&image_size=100`)
+    expect(notMultiple.status).toBe(400)
+    expect(errorOf(notMultiple)).toMatchObject({ code: 'INVALID_PARAMETER', field: 'imageSize' })
+    const transfer = await get(`${base}&architecture=transfer`)
+    expect(transfer.status).toBe(400)
+    expect(errorOf(transfer)).toMatchObject({
+      code: 'INVALID_PARAMETER',
+      field: 'architecture',
+      details: { supported: ['centernet'] },
+    })
   })
 
   it('holds obj_detection to its own parameter rules before any job exists', async () => {

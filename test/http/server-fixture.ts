@@ -14,6 +14,10 @@ import {
   writeDemoDetectionDataset,
   type DemoDetectionOptions,
 } from '../../src-main/dataset/demo-detection-dataset'
+import {
+  writeDemoSegmentationDataset,
+  type DemoSegmentationOptions,
+} from '../../src-main/dataset/demo-segmentation-dataset'
 import { startHttpServer, type HttpServer } from '../../src-main/http/server'
 import { uploadFolder } from '../../src-main/storage/upload-folder'
 
@@ -27,6 +31,8 @@ export interface TestServer {
   seedClient(client: string, opts?: DemoDatasetOptions): Promise<void>
   /** Puts a generated detection dataset (boxes, 1–5 objects per image) into `<prefix><client>`. */
   seedDetectionClient(client: string, opts?: DemoDetectionOptions): Promise<void>
+  /** Puts a generated segmentation dataset (2–5 shapes per image with masks) into `<prefix><client>`. */
+  seedSegmentationClient(client: string, opts?: DemoSegmentationOptions): Promise<void>
   /** Puts a dataset whose annotations.json is broken into `<prefix><client>`. */
   seedBrokenClient(client: string): Promise<void>
   close(): Promise<void>
@@ -43,6 +49,8 @@ export interface RawResponse {
 export const SMALL_DATASET: DemoDatasetOptions = { classes: 2, imagesPerClass: 12, size: 40 }
 /** A detection set small enough to train in seconds. */
 export const SMALL_DETECTION_DATASET: DemoDetectionOptions = { images: 24, size: 64, seed: 5 }
+/** A segmentation set small enough to train in seconds. */
+export const SMALL_SEGMENTATION_DATASET: DemoSegmentationOptions = { images: 24, size: 64, seed: 6 }
 /** Query parameters that keep training short. */
 export const FAST_PARAMS = 'epochs=2&image_size=32&batch_size=8'
 
@@ -93,6 +101,10 @@ export async function startTestServer(
     seedDetectionClient: (client, datasetOpts = SMALL_DETECTION_DATASET) =>
       upload(client, async (folder) => {
         await writeDemoDetectionDataset(folder, datasetOpts)
+      }),
+    seedSegmentationClient: (client, datasetOpts = SMALL_SEGMENTATION_DATASET) =>
+      upload(client, async (folder) => {
+        await writeDemoSegmentationDataset(folder, datasetOpts)
       }),
     seedBrokenClient: (client) =>
       upload(client, async (folder) => {

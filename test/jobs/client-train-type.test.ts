@@ -38,17 +38,19 @@ function job(client: string, trainType: JobSummary['trainType'], state: JobSumma
 }
 
 describe('clientTrainType', () => {
-  it('has three demo clients, client2 a detection set', () => {
+  it('has four demo clients, client2 a detection set and client3 a segmentation set', () => {
     expect(DEMO_CLIENTS.map((demo) => [demo.client, demo.trainType])).toEqual([
       ['client0', 'classification'],
       ['client1', 'classification'],
       ['client2', 'obj_detection'],
+      ['client3', 'instance_segmentation'],
     ])
   })
 
   it("starts a demo client on its dataset's type, in the embedded store only", () => {
     expect(settings.s3.embedded).toBe(true)
     expect(clientTrainType(settings, 'client2', [])).toBe('obj_detection')
+    expect(clientTrainType(settings, 'client3', [])).toBe('instance_segmentation')
     expect(clientTrainType(settings, 'client0', [])).toBe('classification')
     expect(clientTrainType(settings, 'shop', [])).toBe('classification')
     const realAccount = { ...settings, s3: { ...settings.s3, embedded: false } }

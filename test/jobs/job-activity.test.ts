@@ -5,6 +5,7 @@ import { appError } from '../../src-shared/errors'
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/train-params'
 import { Job } from '../../src-main/jobs/job'
 import { reportJobActivity } from '../../src-main/jobs/job-activity'
+import { SEGMENTATION_RUN } from '../fixtures/segmentation-run'
 
 function newJob(): Job {
   return Job.create({
@@ -64,5 +65,29 @@ describe('job activity lines', () => {
     stop()
     service.create(newJob())
     expect(lines).toHaveLength(2)
+  })
+})
+
+describe('the end line of a segmentation run', () => {
+  it("says its mask mAP@.5 from COCOeval on masks, not its boxes' nor an accuracy", () => {
+    const service = fakeService()
+    const lines: string[] = []
+    reportJobActivity(service, (line) => lines.push(line))
+    const job = Job.create({
+      id: 'client3-1',
+      client: 'client3',
+      trainType: 'instance_segmentation',
+      params: DEFAULT_TRAIN_PARAMS,
+    })
+    service.create(job)
+    for (const state of ['syncing', 'validating', 'training', 'exporting', 'uploading'] as const)
+      job.transition(state)
+    job.finish({
+      state: 'done',
+      Training: 'Succesfull',
+      Storing: 'Skipped',
+      metrics: SEGMENTATION_RUN,
+    })
+    expect(lines.at(-1)).toMatch(/done \(training .*\), val mask mAP@\.5 87\.1%$/)
   })
 })

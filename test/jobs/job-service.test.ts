@@ -264,9 +264,9 @@ describe('JobService queue', () => {
     }
     expect(codeOf({ client: '../x', trainType: 'classification' })).toBe('INVALID_CLIENT_NAME')
     expect(codeOf({ client: 'client0', trainType: 'regression' })).toBe('INVALID_TRAIN_TYPE')
-    expect(codeOf({ client: 'client0', trainType: 'instance_segmentation' })).toBe(
-      'NOT_IMPLEMENTED',
-    )
+    expect(
+      codeOf({ client: 'client0', trainType: 'instance_segmentation', params: { imageSize: 120 } }),
+    ).toBe('INVALID_PARAMETER')
     expect(
       codeOf({ client: 'client0', trainType: 'obj_detection', params: { imageSize: 120 } }),
     ).toBe('INVALID_PARAMETER')

@@ -122,3 +122,44 @@ describe('decidePromotion for detectors', () => {
     })
   })
 })
+
+describe('decidePromotion for segmenters', () => {
+  function segmenter(valMaskMap50: number, extra: Partial<StoredMetrics> = {}): StoredMetrics {
+    return {
+      task: 'instance_segmentation',
+      finalValMaskMap50: valMaskMap50,
+      finalValLoss: 1 - valMaskMap50,
+      classes: ['circle', 'square'],
+      validationSet: SPLIT,
+      ...extra,
+    } as StoredMetrics
+  }
+
+  it("compares mask mAP@.5, COCOeval's on masks when the run has it, else the kept epoch's", () => {
+    const stored = segmenter(0.5, {
+      jobId: 's-1',
+      maskCoco: { stats: { ap50: 0.9 } },
+      boxCoco: { stats: { ap50: 0.1 } },
+    } as Partial<StoredMetrics>)
+    const worse = decidePromotion('auto', segmenter(0.7), 's-2', stored, true)
+    expect(worse).toMatchObject({
+      promoted: false,
+      promotion: {
+        reason: expect.stringMatching(/\(mask mAP@\.5 70\.0% < mask mAP@\.5 90\.0%\)/),
+        new: { jobId: 's-2', task: 'instance_segmentation', valMap50: 0.7 },
+        stored: { jobId: 's-1', task: 'instance_segmentation', valMap50: 0.9 },
+      },
+    })
+    expect(worse.promotion.new).not.toHaveProperty('valAccuracy')
+    expect(decidePromotion('auto', segmenter(0.95), 's-2', stored, true).promoted).toBe(true)
+  })
+
+  it('replaces a detector, whatever it scored', () => {
+    const detector = { task: 'obj_detection', finalValMap50: 1, classes: ['circle', 'square'] }
+    const decision = decidePromotion('auto', segmenter(0.1), 's-2', detector as StoredMetrics, true)
+    expect(decision).toMatchObject({
+      promoted: true,
+      promotion: { reason: 'the task changed; the stored model does not do instance_segmentation' },
+    })
+  })
+})

@@ -48,7 +48,7 @@ describe('resolveTrainRequest', () => {
     const error = failure(() => resolveTrainRequest({ client: 'client0' }, 'p-'))
     expect(error).toMatchObject({
       code: 'INVALID_TRAIN_TYPE',
-      details: { supported: ['classification', 'obj_detection'] },
+      details: { supported: ['classification', 'obj_detection', 'instance_segmentation'] },
     })
   })
 })
@@ -108,11 +108,19 @@ describe('obj_detection requests', () => {
     })
   })
 
-  it('leave instance_segmentation unbuilt', () => {
-    expect(
-      failure(() =>
-        resolveTrainRequest({ client: 'client0', trainType: 'instance_segmentation' }, 'p-'),
-      ),
-    ).toMatchObject({ code: 'NOT_IMPLEMENTED' })
+  it('take instance_segmentation, with its own defaults and rules', () => {
+    const start = (params: Record<string, unknown>) =>
+      resolveTrainRequest({ client: 'client3', trainType: 'instance_segmentation', params }, 'p-')
+    const r = start({ epochs: 3 })
+    expect(r.trainType).toBe('instance_segmentation')
+    expect(r.params).toMatchObject({ architecture: 'centernet', epochs: 3, imageSize: 128 })
+    expect(failure(() => start({ imageSize: 60 }))).toMatchObject({
+      code: 'INVALID_PARAMETER',
+      field: 'imageSize',
+    })
+    expect(failure(() => start({ architecture: 'transfer' }))).toMatchObject({
+      code: 'INVALID_PARAMETER',
+      field: 'architecture',
+    })
   })
 })

@@ -84,6 +84,27 @@ describe('model versions on the results screen', () => {
     expect(link.getAttribute('href')).toBe('model://client0/runs/client0-2/model.h5')
   })
 
+  it('scores a segmenter’s version by its mask mAP@.5, a detector’s by its mAP@.5', async () => {
+    const api = new FakeApi()
+    const object = (jobId: string, task: 'obj_detection' | 'instance_segmentation') => {
+      const { finalValAccuracy: _accuracy, ...metrics } = version(jobId, 0, false).metrics ?? {
+        finalValLoss: 0,
+        trainImages: 0,
+        valImages: 0,
+        epochs: 0,
+      }
+      return { ...version(jobId, 0, false), metrics: { ...metrics, task, finalValMap50: 0.871 } }
+    }
+    api.versions = [
+      object('client0-2', 'instance_segmentation'),
+      object('client0-1', 'obj_detection'),
+    ]
+    showResults(api)
+    const [segmenter, detector] = await rows()
+    expect(within(segmenter!).getAllByRole('cell')[2]?.textContent).toBe('mask mAP@.5 0.871')
+    expect(within(detector!).getAllByRole('cell')[2]?.textContent).toBe('mAP@.5 0.871')
+  })
+
   it('promotes a version and shows the list the server answers', async () => {
     const api = new FakeApi()
     api.versions = [version('client0-2', 0.5, false), version('client0-1', 1, true)]

@@ -1,16 +1,27 @@
-// A detection run's per-epoch curves: the loss and its parts (heatmap focal loss, box L1),
-// beside validation mAP@.5, on the planned-epochs axis with the kept epoch marked.
+// An object run's per-epoch curves: the loss and its parts (heatmap focal loss, box L1, and a
+// segmenter's mask loss), beside its validation score (mAP@.5, a segmenter's mask mAP@.5), on the
+// planned-epochs axis with the kept epoch marked.
 
-import type { DetectionEpochMetrics } from '../../../src-shared/tasks/detection-metrics'
+import type { SegmentationEpochMetrics } from '../../../src-shared/tasks/segmentation-metrics'
 import { epochAxisEnd } from '../../components/epoch-curves'
-import { LineChart } from '../../components/line-chart'
+import { LineChart, type ChartSeries } from '../../components/line-chart'
 import { formatMetric } from '../../format'
+import type { ObjectEpochMetrics } from './detection-metrics-of'
 
-/** The epoch with the highest validation mAP@.5: what early stopping keeps for a detector. */
-export function bestMapEpochOf(epochs: DetectionEpochMetrics[]): number | undefined {
-  let best: DetectionEpochMetrics | undefined
+/** The validation score early stopping keeps the best epoch of. */
+export function epochScoreOf(epoch: ObjectEpochMetrics): number {
+  return epoch.task === 'instance_segmentation' ? epoch.valMaskMap50 : epoch.valMap50
+}
+
+/** The epoch with the highest validation score: what early stopping keeps for an object run. */
+export function bestMapEpochOf(epochs: readonly ObjectEpochMetrics[]): number | undefined {
+  let best: ObjectEpochMetrics | undefined
   for (const e of epochs)
-    if (Number.isFinite(e.valMap50) && (best === undefined || e.valMap50 > best.valMap50)) best = e
+    if (
+      Number.isFinite(epochScoreOf(e)) &&
+      (best === undefined || epochScoreOf(e) > epochScoreOf(best))
+    )
+      best = e
   return best?.epoch
 }
 
@@ -19,16 +30,28 @@ export function DetectionEpochCurves({
   plannedEpochs,
   bestEpoch,
 }: {
-  epochs: DetectionEpochMetrics[]
+  epochs: readonly ObjectEpochMetrics[]
   plannedEpochs?: number
   bestEpoch?: number
 }) {
-  const last = epochs.at(-1)
+  const all = epochs
+  const last = all.at(-1)
   const xMax = epochAxisEnd(last?.epoch ?? 0, last?.epochs ?? plannedEpochs)
-  const best = bestEpoch ?? bestMapEpochOf(epochs)
+  const best = bestEpoch ?? bestMapEpochOf(all)
   const marker = best === undefined ? undefined : { x: best, label: `best: epoch ${best}` }
-  const series = (pick: (e: DetectionEpochMetrics) => number) =>
-    epochs.map((e) => ({ x: e.epoch, y: pick(e) }))
+  const series = (pick: (e: ObjectEpochMetrics) => number) =>
+    all.map((e) => ({ x: e.epoch, y: pick(e) }))
+  const masks = all.filter((e): e is SegmentationEpochMetrics => e.task === 'instance_segmentation')
+  const maskSeries: ChartSeries[] =
+    masks.length > 0
+      ? [
+          {
+            label: 'Mask (train)',
+            tone: 'mask',
+            points: masks.map((e) => ({ x: e.epoch, y: e.maskLoss })),
+          },
+        ]
+      : []
   return (
     <div className="chart-pair">
       <LineChart
@@ -42,16 +65,17 @@ export function DetectionEpochCurves({
           { label: 'Validation', tone: 'validation', points: series((e) => e.valLoss) },
           { label: 'Heatmap (train)', tone: 'heatmap', points: series((e) => e.heatmapLoss) },
           { label: 'Box (train)', tone: 'box', points: series((e) => e.boxLoss) },
+          ...maskSeries,
         ]}
       />
       <LineChart
-        title="mAP@.5"
+        title={masks.length > 0 ? 'Mask mAP@.5' : 'mAP@.5'}
         xMax={xMax}
         marker={marker}
         yRange={[0, 1]}
         formatY={(v) => formatMetric(v, 2)}
         formatValue={(v) => formatMetric(v, 3)}
-        series={[{ label: 'Validation', tone: 'validation', points: series((e) => e.valMap50) }]}
+        series={[{ label: 'Validation', tone: 'validation', points: series(epochScoreOf) }]}
       />
     </div>
   )

@@ -1,5 +1,5 @@
-// COCO's summary of a detection run, the numbers every published mAP means, and the per-class
-// AP table. COCO writes -1 where nothing was measurable (no small objects, say): shown as "—".
+// COCO's summary of a detection run (a segmenter's: on masks, with its boxes' beside), the
+// numbers every published mAP means, and the per-class AP table. COCO writes -1 where nothing was measurable (no small objects, say): shown as "—".
 
 import type { CocoClassAp, CocoSummaryStats } from '../../../src-shared/coco-eval-report'
 import { formatMetric } from '../../format'
@@ -20,12 +20,22 @@ const SUMMARY: { key: keyof CocoSummaryStats; label: string }[] = [
   { key: 'ar100', label: 'AR@100' },
 ]
 
-export function CocoSummary({ stats }: { stats: CocoSummaryStats }) {
+export function CocoSummary({
+  stats,
+  of,
+}: {
+  stats: CocoSummaryStats
+  /** What was evaluated, when a run has more than one summary ('mask', 'box'). */
+  of?: string
+}) {
   return (
-    <dl className="metrics coco-summary" aria-label="COCO evaluation">
+    <dl
+      className="metrics coco-summary"
+      aria-label={of ? `COCO evaluation (${of})` : 'COCO evaluation'}
+    >
       {SUMMARY.map(({ key, label }) => (
         <div className="metric" key={key}>
-          <dt>{label}</dt>
+          <dt>{of ? `${of} ${label}` : label}</dt>
           <dd>{formatAp(stats[key])}</dd>
         </div>
       ))}
@@ -37,16 +47,18 @@ export function ClassApTable({
   perClass,
   names,
   colours,
+  caption = 'Per-class AP',
 }: {
   perClass: CocoClassAp[]
   names: (categoryId: number) => string
   colours: ClassColours
+  caption?: string
 }) {
   return (
     <div className="table-wrap">
       <table className="data-table class-ap-table">
         <caption>
-          Per-class AP <span className="caption-note">validation images</span>
+          {caption} <span className="caption-note">validation images</span>
         </caption>
         <thead>
           <tr>

@@ -59,6 +59,17 @@ const CLASSIFICATION = doc([
   { image_id: 4, category_id: 2 },
 ])
 
+/** The detection set with a square polygon mask on every box: a segmentation set. */
+const SEGMENTATION = doc(
+  (JSON.parse(DETECTION) as { annotations: { bbox: number[] }[] }).annotations.map(
+    ({ bbox: [x = 0, y = 0, w = 0, h = 0], ...rest }) => ({
+      ...rest,
+      bbox: [x, y, w, h],
+      segmentation: [[x, y, x + w, y, x + w, y + h, x, y + h]],
+    }),
+  ),
+)
+
 function mismatches(text: string, trainType: TrainType) {
   const { report } = validateAnnotations(text, { trainType, files: FILES, minImagesPerClass: 1 })
   return report.findings.filter((f) => f.code === 'TRAIN_TYPE_MISMATCH')
@@ -93,5 +104,23 @@ describe('train type mismatch', () => {
       minImagesPerClass: 1,
     })
     expect(report.ok).toBe(true)
+  })
+
+  it('refuses a segmentation set as classification, naming instance_segmentation', () => {
+    const found = mismatches(SEGMENTATION, 'classification')
+    expect(found).toHaveLength(1)
+    expect(found[0]?.message).toContain('train_type=instance_segmentation')
+    expect(mismatches(SEGMENTATION, 'instance_segmentation')).toEqual([])
+    // Its boxes are there: a detector trains on it.
+    expect(mismatches(SEGMENTATION, 'obj_detection')).toEqual([])
+  })
+
+  it('refuses a set without a single mask as instance_segmentation', () => {
+    const boxesOnly = mismatches(DETECTION, 'instance_segmentation')
+    expect(boxesOnly).toHaveLength(1)
+    expect(boxesOnly[0]?.message).toContain('train_type=obj_detection')
+    const labelsOnly = mismatches(CLASSIFICATION, 'instance_segmentation')
+    expect(labelsOnly).toHaveLength(1)
+    expect(labelsOnly[0]?.message).toContain('train_type=classification')
   })
 })

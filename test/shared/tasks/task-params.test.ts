@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { AppFailure, type AppError } from '../../../src-shared/errors'
 import { DEFAULT_DETECTION_PARAMS } from '../../../src-shared/tasks/detection-params'
+import { DEFAULT_SEGMENTATION_PARAMS } from '../../../src-shared/tasks/segmentation-params'
 import { paramRulesOf } from '../../../src-shared/tasks/task-params'
 import { combinationProblems, resolveParams } from '../../../src-shared/tasks/train-param-rules'
 import { DEFAULT_TRAIN_PARAMS } from '../../../src-shared/train-params'
@@ -82,5 +83,28 @@ describe('task parameter rules', () => {
       ['architecture', 'Not for obj_detection'],
       ['imageSize', 'A multiple of 16'],
     ])
+  })
+})
+
+describe('instance segmentation parameter rules', () => {
+  const segmentation = paramRulesOf('instance_segmentation')
+
+  it("starts from the detector's defaults and trains the centernet network only", () => {
+    expect(segmentation.task).toBe('instance_segmentation')
+    expect(resolveParams(segmentation, {}).params).toEqual(DEFAULT_SEGMENTATION_PARAMS)
+    expect(DEFAULT_SEGMENTATION_PARAMS).toEqual(DEFAULT_DETECTION_PARAMS)
+    for (const architecture of ['cnn', 'transfer'] as const)
+      expect(refusal(() => resolveParams(segmentation, { architecture }))).toMatchObject({
+        code: 'INVALID_PARAMETER',
+        field: 'architecture',
+        details: { supported: ['centernet'] },
+      })
+  })
+
+  it('holds the input to a multiple of 16, naming the task', () => {
+    const error = refusal(() => resolveParams(segmentation, { imageSize: 72 }))
+    expect(error).toMatchObject({ field: 'imageSize', details: { multipleOf: 16 } })
+    expect(error?.message).toContain('instance_segmentation')
+    expect(resolveParams(segmentation, { imageSize: 96 }).params.imageSize).toBe(96)
   })
 })
