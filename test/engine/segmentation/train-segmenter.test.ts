@@ -131,7 +131,7 @@ describe('masks under augmentation', () => {
   })
 
   it('is the identity without a variation', () => {
-    const mask = Uint8Array.from({ length: SIZE * SIZE }, (_, i) => i % 3 === 0 ? 1 : 0)
+    const mask = Uint8Array.from({ length: SIZE * SIZE }, (_, i) => (i % 3 === 0 ? 1 : 0))
     expect(moveMask(mask, SIZE, undefined)).toBe(mask)
     const mirror = moveMask(mask, SIZE, {
       mirror: true,

@@ -19,12 +19,7 @@ import type { TrainParams } from '../../../../src-shared/train-params'
 import type { ImageAugmenter } from '../../data/augment-image'
 import type { SampleSet } from '../../data/image-batches'
 import { trainingSchedule } from '../../trainer/training-schedule'
-import {
-  drawBoxVariation,
-  moveBoxes,
-  renderBoxVariation,
-  type BoxVariation,
-} from './augment-boxes'
+import { drawBoxVariation, moveBoxes, renderBoxVariation, type BoxVariation } from './augment-boxes'
 import { detectionLoss, disposeTargets, targetTensors } from './loss'
 import { buildDetector, DETECTOR_STRIDE, type DetectorOptions } from './model'
 import { mapsOf } from './predict-maps'

@@ -2,10 +2,7 @@
 // extra outputs into each box's mask, stated so a reader outside this project assembles exactly
 // the masks the server does (instanceMask in src-shared/tasks/segmentation-output.ts).
 
-import {
-  MASK_THRESHOLD,
-  PROTOTYPE_COUNT,
-} from '../../../../src-shared/tasks/segmentation-output'
+import { MASK_THRESHOLD, PROTOTYPE_COUNT } from '../../../../src-shared/tasks/segmentation-output'
 import type { DetectionLabelsSpec } from '../../../../src-shared/tasks/detection-output'
 import type { ClassInfo } from '../../../../src-shared/validate-annotations'
 import type { LabelsFile } from '../../worker/training-protocol'
@@ -48,7 +45,8 @@ export function segmentationLabels(opts: {
         {
           name: 'mask_coefficients',
           shape: [cells, cells, PROTOTYPE_COUNT],
-          meaning: 'per heatmap cell, the weights (tanh) of the prototypes for an object centred there',
+          meaning:
+            'per heatmap cell, the weights (tanh) of the prototypes for an object centred there',
         },
         {
           name: 'prototypes',

@@ -8,10 +8,7 @@ import type { Rle } from '../../../../src-shared/coco-mask/rle'
 import { rleArea, rleEncodeRowMajor } from '../../../../src-shared/coco-mask/rle'
 import type { DecodedBox } from '../../../../src-shared/tasks/detection-output'
 import type { SegmentationEpochMetrics } from '../../../../src-shared/tasks/segmentation-metrics'
-import {
-  instanceMask,
-  type PrototypeMaps,
-} from '../../../../src-shared/tasks/segmentation-output'
+import { instanceMask, type PrototypeMaps } from '../../../../src-shared/tasks/segmentation-output'
 import { accumulateEvaluation, evaluateImages } from '../../evaluation/coco-eval'
 import { COCO_AREA_RANGES, defaultCocoEvalParams } from '../../evaluation/coco-eval-params'
 import { averagePrecision } from '../../evaluation/coco-summary'
@@ -105,11 +102,12 @@ function maskTargetsFor(objects: MaskObject[][], size: number) {
   )
 }
 
-function weightedMaskLoss(outputs: readonly tf.Tensor[], targets: ReturnType<typeof maskTargetsFor>) {
+function weightedMaskLoss(
+  outputs: readonly tf.Tensor[],
+  targets: ReturnType<typeof maskTargetsFor>,
+) {
   return tf.tidy(() =>
-    maskLoss(outputs[3] as tf.Tensor4D, outputs[4] as tf.Tensor4D, targets).mul(
-      MASK_LOSS_WEIGHT,
-    ),
+    maskLoss(outputs[3] as tf.Tensor4D, outputs[4] as tf.Tensor4D, targets).mul(MASK_LOSS_WEIGHT),
   ) as tf.Scalar
 }
 
@@ -154,29 +152,38 @@ export function segmentationPass(
   const input = { width: size, height: size }
   const masked: MaskedBox[][] = []
   let loss = 0
-  const detection = detectionPass(model, set, batchSize, numClasses, (outputs, indices, decoded) => {
-    const targets = maskTargetsFor(
-      maskObjects(
-        indices.map((i) => set.boxes[i] ?? []),
+  const detection = detectionPass(
+    model,
+    set,
+    batchSize,
+    numClasses,
+    (outputs, indices, decoded) => {
+      const targets = maskTargetsFor(
+        maskObjects(
+          indices.map((i) => set.boxes[i] ?? []),
+          size,
+          [],
+        ),
         size,
-        [],
-      ),
-      size,
-    )
-    try {
-      const part = weightedMaskLoss(outputs, targets)
-      loss += (part.dataSync()[0] ?? NaN) * indices.length
-      part.dispose()
-    } finally {
-      disposeMaskTargets(targets)
-    }
-    prototypeMapsOf(outputs).forEach((maps, n) => {
-      const frame = frameOf?.(indices[n] as number) ?? input
-      masked.push(
-        (decoded[n] ?? []).map((box) => ({ ...box, mask: instanceMask(box, maps, input, frame) })),
       )
-    })
-  })
+      try {
+        const part = weightedMaskLoss(outputs, targets)
+        loss += (part.dataSync()[0] ?? NaN) * indices.length
+        part.dispose()
+      } finally {
+        disposeMaskTargets(targets)
+      }
+      prototypeMapsOf(outputs).forEach((maps, n) => {
+        const frame = frameOf?.(indices[n] as number) ?? input
+        masked.push(
+          (decoded[n] ?? []).map((box) => ({
+            ...box,
+            mask: instanceMask(box, maps, input, frame),
+          })),
+        )
+      })
+    },
+  )
   return { detection, maskLoss: loss / Math.max(1, set.images.count), masked }
 }
 
