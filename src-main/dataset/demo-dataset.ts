@@ -3,12 +3,10 @@
 // scale, rotation, background noise, image size and file format vary at random, so a model has to
 // learn the shape. Everything comes from one seeded generator: a seed always gives the same bytes.
 
-import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import pLimit from 'p-limit'
 import sharp from 'sharp'
 import { AppFailure, appError } from '../../src-shared/errors'
 import { seededRandom } from '../../src-shared/seeded-random'
+import { writeDemoAnnotations, writeDemoImages } from './demo-files'
 
 export interface DemoDatasetOptions {
   seed?: number
@@ -147,38 +145,19 @@ export async function writeDemoDataset(
   }
   const images = shapes.map((shape, index) => planImage(random, shape, index, size, format))
 
-  await mkdir(join(root, 'coco'), { recursive: true })
-  await mkdir(join(root, 'images'), { recursive: true })
-  const limit = pLimit(4)
-  await Promise.all(
-    images.map((image) =>
-      limit(async () => writeFile(join(root, 'images', image.fileName), await image.encode())),
-    ),
-  )
+  await writeDemoImages(root, images)
 
   const classes = DEMO_SHAPES.slice(0, classCount).map((shape) => shape.name)
-  const document = {
-    info: {
-      description: 'Training Server demo dataset: one shape per class',
-      version: '1.0',
-      contributor: 'Training Server',
-      seed,
-    },
-    licences: [{ id: 1, name: 'Public Domain', url: '' }],
-    categories: classes.map((name, i) => ({ id: i + 1, name })),
-    images: images.map((image, id) => ({
-      id,
-      licence: 1,
-      file_name: image.fileName,
-      height: image.height,
-      width: image.width,
-    })),
+  await writeDemoAnnotations(root, {
+    description: 'Training Server demo dataset: one shape per class',
+    seed,
+    categories: classes.map((name) => ({ name })),
+    images,
     annotations: images.map((image, id) => ({
       id: id + 1,
       image_id: id,
       category_id: image.shape + 1,
     })),
-  }
-  await writeFile(join(root, 'coco', 'annotations.json'), `${JSON.stringify(document, null, 4)}\n`)
+  })
   return { images: images.length, classes }
 }

@@ -3,13 +3,11 @@
 // overlaps, on noisy, graded or striped backgrounds. Each class has its own shape and hue, so a
 // small detector can learn it in minutes; everything comes from one seed, which fixes every byte.
 
-import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import pLimit from 'p-limit'
 import sharp from 'sharp'
 import { AppFailure, appError } from '../../src-shared/errors'
 import { seededRandom } from '../../src-shared/seeded-random'
 import { checkInteger, hslToRgb } from './demo-dataset'
+import { writeDemoAnnotations, writeDemoImages } from './demo-files'
 
 export interface DemoDetectionOptions {
   seed?: number
@@ -225,14 +223,8 @@ export async function writeDemoDetectionDataset(
   const random = seededRandom(seed)
   const images = Array.from({ length: count }, (_, index) => planImage(random, index, size, format))
 
-  await mkdir(join(root, 'coco'), { recursive: true })
-  await mkdir(join(root, 'images'), { recursive: true })
-  const limit = pLimit(4)
-  await Promise.all(
-    images.map((image) =>
-      limit(async () => writeFile(join(root, 'images', image.fileName), await image.encode())),
-    ),
-  )
+  const files = images.map((image) => ({ ...image, width: size, height: size }))
+  await writeDemoImages(root, files)
 
   const classes = DETECTION_SHAPES.map((shape) => shape.name)
   let nextId = 1
@@ -246,25 +238,12 @@ export async function writeDemoDetectionDataset(
       iscrowd: 0,
     })),
   )
-  const document = {
-    info: {
-      description:
-        'Training Server demo detection dataset: coloured shapes on textured backgrounds',
-      version: '1.0',
-      contributor: 'Training Server',
-      seed,
-    },
-    licences: [{ id: 1, name: 'Public Domain', url: '' }],
-    categories: classes.map((name, i) => ({ id: i + 1, name, supercategory: 'shape' })),
-    images: images.map((image, id) => ({
-      id,
-      licence: 1,
-      file_name: image.fileName,
-      height: size,
-      width: size,
-    })),
+  await writeDemoAnnotations(root, {
+    description: 'Training Server demo detection dataset: coloured shapes on textured backgrounds',
+    seed,
+    categories: classes.map((name) => ({ name, supercategory: 'shape' })),
+    images: files,
     annotations,
-  }
-  await writeFile(join(root, 'coco', 'annotations.json'), `${JSON.stringify(document, null, 4)}\n`)
+  })
   return { images: images.length, boxes: annotations.length, classes }
 }

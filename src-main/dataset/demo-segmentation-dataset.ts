@@ -4,9 +4,6 @@
 // later shape as the compressed RLE of its visible pixels, so both of COCO's forms are exercised.
 // Everything comes from one seed, which fixes every byte.
 
-import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import pLimit from 'p-limit'
 import sharp from 'sharp'
 import { rleFromPolygon } from '../../src-shared/coco-mask/polygon-to-rle'
 import { rleArea, rleDecode, rleEncode, rleToBbox, type Rle } from '../../src-shared/coco-mask/rle'
@@ -14,6 +11,7 @@ import { rleToCompressed, type CompressedRle } from '../../src-shared/coco-mask/
 import { seededRandom } from '../../src-shared/seeded-random'
 import { checkInteger, hslToRgb } from './demo-dataset'
 import { paintBackground, planTexture } from './demo-detection-dataset'
+import { writeDemoAnnotations, writeDemoImages } from './demo-files'
 
 export interface DemoSegmentationOptions {
   seed?: number
@@ -157,14 +155,16 @@ function planImage(random: () => number, index: number, size: number) {
       return `<polygon points="${points.join(' ')}" fill="${object.fill}"/>`
     })
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}">${polygons.join('')}</svg>`
-    return sharp(paintBackground(texture, grain, grainSeed, size), {
-      raw: { width: size, height: size, channels: 3 },
-    })
-      .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
-      // The SVG overlay brings an alpha channel; training images are plain RGB.
-      .removeAlpha()
-      .png()
-      .toBuffer()
+    return (
+      sharp(paintBackground(texture, grain, grainSeed, size), {
+        raw: { width: size, height: size, channels: 3 },
+      })
+        .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
+        // The SVG overlay brings an alpha channel; training images are plain RGB.
+        .removeAlpha()
+        .png()
+        .toBuffer()
+    )
   }
   return { fileName, objects, masks, encode }
 }
@@ -179,14 +179,8 @@ export async function writeDemoSegmentationDataset(
   const random = seededRandom(seed)
   const images = Array.from({ length: total }, (_, index) => planImage(random, index, size))
 
-  await mkdir(join(root, 'coco'), { recursive: true })
-  await mkdir(join(root, 'images'), { recursive: true })
-  const limit = pLimit(4)
-  await Promise.all(
-    images.map((image) =>
-      limit(async () => writeFile(join(root, 'images', image.fileName), await image.encode())),
-    ),
-  )
+  const files = images.map((image) => ({ ...image, width: size, height: size }))
+  await writeDemoImages(root, files)
   const classes = SEGMENTATION_SHAPES.map((shape) => shape.name)
   let nextId = 1
   let occluded = 0
@@ -205,24 +199,12 @@ export async function writeDemoSegmentationDataset(
       }
     }),
   )
-  const document = {
-    info: {
-      description: 'Training Server demo segmentation dataset: overlapping shapes with their masks',
-      version: '1.0',
-      contributor: 'Training Server',
-      seed,
-    },
-    licences: [{ id: 1, name: 'Public Domain', url: '' }],
-    categories: classes.map((name, i) => ({ id: i + 1, name, supercategory: 'shape' })),
-    images: images.map((image, id) => ({
-      id,
-      licence: 1,
-      file_name: image.fileName,
-      height: size,
-      width: size,
-    })),
+  await writeDemoAnnotations(root, {
+    description: 'Training Server demo segmentation dataset: overlapping shapes with their masks',
+    seed,
+    categories: classes.map((name) => ({ name, supercategory: 'shape' })),
+    images: files,
     annotations,
-  }
-  await writeFile(join(root, 'coco', 'annotations.json'), `${JSON.stringify(document, null, 4)}\n`)
+  })
   return { images: images.length, objects: annotations.length, occluded, classes }
 }

@@ -1,7 +1,6 @@
 // The selected client's run history, newest first; any run reopens on the results screen with its
 // curves rebuilt from its stored event log; an interrupted run that kept a checkpoint resumes.
 
-import { classificationMetrics } from '../../src-shared/tasks/task-metrics'
 import { EmptyState } from '../components/empty-state'
 import { LoadStatus } from '../components/load-status'
 import { StateBadge } from '../components/state-badge'

@@ -2,7 +2,6 @@
 // time left, loss and accuracy curves as epochs finish, the backend and the job's log. Stop asks
 // first, saying whether the run can be resumed; an interrupted run with a checkpoint offers Resume.
 
-import { classificationMetrics } from '../../src-shared/tasks/task-metrics'
 import { useState } from 'react'
 import { isTerminal } from '../../src-shared/job-events'
 import { ConfirmDialog } from '../components/confirm-dialog'

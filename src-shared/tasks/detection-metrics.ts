@@ -47,23 +47,28 @@ export interface DetectionImageReview {
   groundTruth: ReviewBox[]
 }
 
-export interface DetectionTrainingMetrics {
-  task: 'obj_detection'
-  epochs: DetectionEpochMetrics[]
-  /** Of the epoch whose weights the model keeps. */
-  finalValMap50: number
+/** What a run of any object task (detection, segmentation) reports beside its scores. */
+export interface ObjectRunFacts {
   finalValLoss: number
   trainImages: number
   valImages: number
   classes: string[]
+  /** The epoch whose weights the model keeps. */
   bestEpoch: number
   stoppedEarly: boolean
+  /** The backend it trained on. */
+  backend?: BackendName
+  /** Which images the validation scores are on, so two runs' scores can be compared fairly. */
+  validationSet?: ValidationSetIdentity
+}
+
+export interface DetectionTrainingMetrics extends ObjectRunFacts {
+  task: 'obj_detection'
+  epochs: DetectionEpochMetrics[]
+  /** Of the epoch whose weights the model keeps. */
+  finalValMap50: number
   /** COCOeval on the validation images with the kept weights: 12 stats, per-class AP, PR curves. */
   coco: CocoEvalReport
   /** The validation images with the most missed or false boxes, worst first (at most 12). */
   worstImages: DetectionImageReview[]
-  /** What every run reports beside its task's metrics: the backend it trained on. */
-  backend?: BackendName
-  /** Which images the validation scores are on, so two runs' scores can be compared fairly. */
-  validationSet?: ValidationSetIdentity
 }

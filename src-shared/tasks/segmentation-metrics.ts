@@ -4,9 +4,7 @@
 
 import type { CompressedRle } from '../coco-mask/rle-string'
 import type { CocoEvalReport } from '../coco-eval-report'
-import type { BackendName } from '../train-params'
-import type { ValidationSetIdentity } from '../model-versions'
-import type { ReviewBox } from './detection-metrics'
+import type { ObjectRunFacts, ReviewBox } from './detection-metrics'
 
 export interface SegmentationEpochMetrics {
   task: 'instance_segmentation'
@@ -41,23 +39,15 @@ export interface SegmentationImageReview {
   groundTruth: ReviewMask[]
 }
 
-export interface SegmentationTrainingMetrics {
+export interface SegmentationTrainingMetrics extends ObjectRunFacts {
   task: 'instance_segmentation'
-  backend?: BackendName
   epochs: SegmentationEpochMetrics[]
   /** Of the epoch whose weights the model keeps. */
   finalValMaskMap50: number
-  finalValLoss: number
-  trainImages: number
-  valImages: number
-  classes: string[]
-  bestEpoch: number
-  stoppedEarly: boolean
   /** COCOeval on masks (iouType 'segm') with the kept weights. */
   maskCoco: CocoEvalReport
   /** COCOeval on the same detections' boxes. */
   boxCoco: CocoEvalReport
   /** The validation images with the most missed or false masks, worst first (at most 12). */
   worstImages: SegmentationImageReview[]
-  validationSet?: ValidationSetIdentity
 }
