@@ -258,7 +258,7 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<Trained
   const started = performance.now()
   const watchedName = extension?.metricName ?? 'mAP@.5'
   callbacks.onLog?.(
-    `Training a detector on ${train.images.count} images, validating on ${val.images.count}, ` +
+    `Training a ${model.name} on ${train.images.count} images, validating on ${val.images.count}, ` +
       `${numClasses} classes, ${params.imageSize}px input, ${params.epochs} epochs of ${batches} ` +
       `batches (${tf.getBackend()} backend), augmentation ${augmentRandom ? 'on' : 'off'}`,
   )
