@@ -3,6 +3,9 @@
 // the worker thread with the dataset's defaults, and print one JSON line (mask and box mAP, time,
 // images/s, load average). Run it on a quiet machine:
 // `npx tsx scripts/measure-segmentation-demo.ts [--images N]`.
+// Measured on 2 shared cores at load average 7–16 (wasm, 2 threads): 200 images at 128 px, 30
+// epochs, mask mAP@.5 0.96 (first ≥ 0.8 at epoch 20), mask mAP@[.5:.95] 0.53, box mAP@.5 0.95, in
+// 36 minutes end to end at 2.2 training images/s; the load, not the run, set that time.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
