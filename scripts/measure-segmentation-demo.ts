@@ -5,7 +5,7 @@
 // `npx tsx scripts/measure-segmentation-demo.ts [--images N]`.
 // Measured on 2 shared cores at load average 7–16 (wasm, 2 threads): 200 images at 128 px, 30
 // epochs, mask mAP@.5 0.96 (first ≥ 0.8 at epoch 20), mask mAP@[.5:.95] 0.53, box mAP@.5 0.95, in
-// 36 minutes end to end at 2.2 training images/s; the load, not the run, set that time.
+// 36 minutes end to end at 2.2 training images/s; it has not been timed on a quiet machine.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
