@@ -1,7 +1,7 @@
 // The one map from a kind of model (TrainType) to the module that trains it, reads its output
 // and picks its dataset defaults. The training worker and the predictor look their task up here
-// and name none themselves; a task without an entry (segmentation) is not trained or tried yet,
-// and the request layer answers NOT_IMPLEMENTED before anything reaches the engine. A task whose
+// and name none themselves; a task without an entry is not trained or tried yet, and
+// the request layer answers NOT_IMPLEMENTED before anything reaches the engine. A task whose
 // run differs from the classifier's in every step (detection: boxes, its own split, COCOeval)
 // brings that whole run instead of the classifier-shaped parts.
 
@@ -14,6 +14,8 @@ import { detectionDecoder } from './detection/decoder'
 import type { PredictionDecoder } from './prediction-decoder'
 import { detectionTrainDefaults, type DetectionDatasetFacts } from './detection/defaults'
 import { runDetectionTraining, type TrainingEnvironment } from '../worker/detection-training'
+import { runSegmentationTraining } from '../worker/segmentation-training'
+import { segmentationDecoder } from './segmentation/decoder'
 import type { DetectionTrainingMessage, TrainingRequest } from '../worker/training-protocol'
 
 /** A task's whole run in the training worker, once the backend is up. */
@@ -52,6 +54,12 @@ const TASKS: Partial<Record<TrainType, TaskModule>> = {
   obj_detection: {
     runTraining: runDetectionTraining,
     decoder: detectionDecoder,
+    defaults: detectionTrainDefaults,
+  },
+  // The detector with mask heads: its dataset chooses the input side and recipe as detection's.
+  instance_segmentation: {
+    runTraining: runSegmentationTraining,
+    decoder: segmentationDecoder,
     defaults: detectionTrainDefaults,
   },
 }

@@ -73,7 +73,7 @@ export function detectorInputSide(imageSize: number): number {
 }
 
 /** Each item's frame (the one its boxes are in): given on the item, else read from the file. */
-async function frameOf(
+export async function frameOf(
   item: ClassificationItem,
   datasetRoot: string,
 ): Promise<{ width: number; height: number } | undefined> {
@@ -91,7 +91,7 @@ async function frameOf(
 }
 
 /** Boxes of an item in input pixels, class indices from the request's classes. */
-function inputBoxes(
+export function inputBoxes(
   item: ClassificationItem,
   frame: { width: number; height: number },
   side: number,

@@ -8,6 +8,10 @@ import type {
   DetectionTrainingMetrics,
 } from '../../../src-shared/tasks/detection-metrics'
 import type { BackendName, TrainParams, TrainType } from '../../../src-shared/train-params'
+import type {
+  SegmentationEpochMetrics,
+  SegmentationTrainingMetrics,
+} from '../../../src-shared/tasks/segmentation-metrics'
 import type { DetectionLabelsSpec } from '../../../src-shared/tasks/detection-output'
 import type { ClassInfo, ClassificationItem } from '../../../src-shared/validate-annotations'
 
@@ -69,14 +73,18 @@ export type TrainingMessage =
   | { type: 'stopped' }
 
 /**
- * A detection run's stream: the same messages, with detection metrics in 'epoch' and 'done'. Typed
+ * A detection or segmentation run's stream: the same messages, with its task's metrics in 'epoch' and 'done'. Typed
  * apart until the job side's event union carries each task's metrics; then it folds into
  * TrainingMessage.
  */
 export type DetectionTrainingMessage =
   | Exclude<TrainingMessage, { type: 'epoch' | 'done' }>
-  | { type: 'epoch'; metrics: EpochMetrics | DetectionEpochMetrics }
-  | { type: 'done'; metrics: TrainingMetrics | DetectionTrainingMetrics; files: string[] }
+  | { type: 'epoch'; metrics: EpochMetrics | DetectionEpochMetrics | SegmentationEpochMetrics }
+  | {
+      type: 'done'
+      metrics: TrainingMetrics | DetectionTrainingMetrics | SegmentationTrainingMetrics
+      files: string[]
+    }
 
 /**
  * From the job to its worker: 'stop' comes just before the thread is terminated, so the worker

@@ -3,6 +3,8 @@
 // outside the graph, Adam on the CenterNet loss, and after every epoch the validation loss and
 // mAP@.5. The schedule (reduce-on-plateau, early stopping) watches 1 − mAP@.5, so the weights kept
 // are the best epoch's on validation mAP. A yield between batches lets messages and stops through.
+// A task that adds heads to the detector (segmentation) brings an extension: its network, its
+// batches' extra loss and the validation metric watched instead.
 
 import * as tf from '@tensorflow/tfjs'
 import { AppFailure, appError } from '../../../../src-shared/errors'
@@ -17,7 +19,7 @@ import type { TrainParams } from '../../../../src-shared/train-params'
 import type { ImageAugmenter } from '../../data/augment-image'
 import type { SampleSet } from '../../data/image-batches'
 import { trainingSchedule } from '../../trainer/training-schedule'
-import { drawBoxVariation, moveBoxes, renderBoxVariation } from './augment-boxes'
+import { drawBoxVariation, moveBoxes, renderBoxVariation, type BoxVariation } from './augment-boxes'
 import { detectionLoss, disposeTargets, targetTensors } from './loss'
 import { buildDetector, DETECTOR_STRIDE, type DetectorOptions } from './model'
 import { mapsOf } from './predict-maps'
@@ -40,8 +42,43 @@ export interface DetectionSet {
   boxes: DetectionBox[][]
 }
 
+/** What an epoch's extension parts measured: its training and validation loss, and its metric. */
+export interface ExtensionEpoch {
+  loss: number
+  valLoss: number
+  /** The validation metric the schedule watched in place of box mAP@.5. */
+  metric: number
+}
+
+/**
+ * What a task adding heads to the detector brings to this loop (instance segmentation: masks):
+ * its network, the extra loss of each batch, and a validation whose metric the schedule watches.
+ */
+export interface DetectorExtension {
+  /** The network in place of buildDetector's; the detector's three outputs come first. */
+  build(opts: DetectorOptions): tf.LayersModel
+  /**
+   * The extra loss of a training batch, from its rows, its boxes as augmentation moved them, and
+   * each image's variation (undefined without augmentation), so extra targets move alike.
+   */
+  batchLoss(
+    indices: readonly number[],
+    boxes: readonly (readonly DetectionBox[])[],
+    variations: readonly (BoxVariation | undefined)[],
+  ): { loss(outputs: tf.Tensor[]): tf.Scalar; dispose(): void }
+  /** The validation pass in place of detectionPass, with its extra loss and its metric. */
+  validate(
+    model: tf.LayersModel,
+    set: DetectionSet,
+    batchSize: number,
+  ): { pass: DetectionPass; extraLoss: number; metric: number }
+  /** The metric's name in log lines. */
+  metricName: string
+}
+
 export interface DetectionCallbacks {
-  onEpoch(m: DetectionEpochMetrics): void
+  /** `extra` comes with an extension's parts of the epoch. */
+  onEpoch(m: DetectionEpochMetrics, extra?: ExtensionEpoch): void
   onBatch?(p: { epoch: number; batch: number; batches: number }): void
   onLog?(message: string): void
 }
@@ -56,6 +93,8 @@ export interface TrainDetectorOptions {
   shouldStop?: () => boolean
   /** Builds the network to train (same outputs, stride 4); the detector from scratch by default. */
   buildModel?: (opts: DetectorOptions) => tf.LayersModel
+  /** Extra heads, their loss and their validation metric; absent: the plain detector. */
+  extension?: DetectorExtension
 }
 
 export interface TrainedDetector {
@@ -90,6 +129,12 @@ export function detectionPass(
   set: DetectionSet,
   batchSize: number,
   numClasses: number,
+  /** Sees each batch's raw outputs (kept by the pass) with its rows, before they are disposed. */
+  onOutputs?: (
+    outputs: readonly tf.Tensor[],
+    indices: readonly number[],
+    decoded: readonly DecodedBox[][],
+  ) => void,
 ): DetectionPass {
   const inputSize = set.images.rowShape[0] as number
   const decoded: DecodedBox[][] = []
@@ -114,8 +159,11 @@ export function detectionPass(
       heat += (parts[0]?.dataSync()[0] ?? NaN) * indices.length
       box += (parts[1]?.dataSync()[0] ?? NaN) * indices.length
       parts.forEach((part) => part.dispose())
-      for (const maps of mapsOf(outputs, DETECTOR_STRIDE))
-        decoded.push(decodeDetections(maps, EVALUATION_DECODE))
+      const batchDecoded = mapsOf(outputs, DETECTOR_STRIDE).map((maps) =>
+        decodeDetections(maps, EVALUATION_DECODE),
+      )
+      decoded.push(...batchDecoded)
+      onOutputs?.(outputs, indices, batchDecoded)
     } finally {
       images.dispose()
       disposeTargets(targets)
@@ -164,7 +212,11 @@ function trainingBatch(
 ) {
   const size = set.images.rowShape[0] as number
   if (!augmentRandom)
-    return { images: set.images.batch(indices), boxes: indices.map((i) => set.boxes[i] ?? []) }
+    return {
+      images: set.images.batch(indices),
+      boxes: indices.map((i) => set.boxes[i] ?? []),
+      variations: indices.map(() => undefined),
+    }
   const variations = indices.map(() => drawBoxVariation(augmentRandom, size))
   // The set renders rows in index order, so the n-th call is the n-th image.
   let next = 0
@@ -175,13 +227,14 @@ function trainingBatch(
   return {
     images: set.images.batch(indices, { augment }),
     boxes: indices.map((i, n) => moveBoxes(set.boxes[i] ?? [], size, variations[n]!)),
+    variations,
   }
 }
 
 export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainedDetector> {
   checkSets(opts)
-  const { train, val, numClasses, params, callbacks, shouldStop } = opts
-  const model = (opts.buildModel ?? buildDetector)({
+  const { train, val, numClasses, params, callbacks, shouldStop, extension } = opts
+  const model = (extension?.build ?? opts.buildModel ?? buildDetector)({
     imageSize: params.imageSize,
     numClasses,
     seed: params.seed,
@@ -205,8 +258,9 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<Trained
   let best: tf.Tensor[] | undefined
   let stoppedEarly = false
   const started = performance.now()
+  const watchedName = extension?.metricName ?? 'mAP@.5'
   callbacks.onLog?.(
-    `Training a detector on ${train.images.count} images, validating on ${val.images.count}, ` +
+    `Training a ${model.name} on ${train.images.count} images, validating on ${val.images.count}, ` +
       `${numClasses} classes, ${params.imageSize}px input, ${params.epochs} epochs of ${batches} ` +
       `batches (${tf.getBackend()} backend), augmentation ${augmentRandom ? 'on' : 'off'}`,
   )
@@ -216,11 +270,13 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<Trained
       const epochStarted = performance.now()
       let heatSum = 0
       let boxSum = 0
+      let extraSum = 0
       for (let batch = 0; batch < batches; batch++) {
         if (shouldStop?.())
           throw new AppFailure(appError('INTERRUPTED', `Training stopped in epoch ${epoch}`))
         const indices = order.slice(batch * batchSize, (batch + 1) * batchSize)
-        const { images, boxes } = trainingBatch(train, indices, augmentRandom)
+        const { images, boxes, variations } = trainingBatch(train, indices, augmentRandom)
+        const extra = extension?.batchLoss(indices, boxes, variations)
         const targets = targetTensors(
           detectionTargets(boxes, {
             inputSize: params.imageSize,
@@ -230,6 +286,7 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<Trained
         )
         let heatPart: tf.Scalar | undefined
         let boxPart: tf.Scalar | undefined
+        let extraPart: tf.Scalar | undefined
         try {
           const total = optimizer.minimize(
             () => {
@@ -237,7 +294,9 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<Trained
               const parts = detectionLoss(outputs, targets)
               heatPart = tf.keep(parts.heatmap)
               boxPart = tf.keep(parts.box)
-              return parts.total
+              if (!extra) return parts.total
+              extraPart = tf.keep(extra.loss(outputs))
+              return parts.total.add(extraPart)
             },
             false,
             variables,
@@ -245,9 +304,12 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<Trained
           total?.dispose()
           heatSum += (heatPart?.dataSync()[0] ?? NaN) * indices.length
           boxSum += (boxPart?.dataSync()[0] ?? NaN) * indices.length
+          if (extra) extraSum += (extraPart?.dataSync()[0] ?? NaN) * indices.length
         } finally {
           heatPart?.dispose()
           boxPart?.dispose()
+          extraPart?.dispose()
+          extra?.dispose()
           images.dispose()
           disposeTargets(targets)
         }
@@ -255,9 +317,11 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<Trained
         await yieldToEventLoop()
       }
       const trainingMs = performance.now() - epochStarted
-      const validation = detectionPass(model, val, batchSize, numClasses)
+      const checked = extension?.validate(model, val, batchSize)
+      const validation = checked?.pass ?? detectionPass(model, val, batchSize, numClasses)
       const valMap50 = validationMap50(validation.decoded, val.boxes, numClasses)
-      const decision = schedule.observe(1 - valMap50)
+      const watched = checked?.metric ?? valMap50
+      const decision = schedule.observe(1 - watched)
       if (decision.improved) {
         best?.forEach((tensor) => tensor.dispose())
         best = model.getWeights().map((weight) => tf.clone(weight))
@@ -266,7 +330,7 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<Trained
       if (decision.learningRate !== rate) {
         ;(optimizer as unknown as { learningRate: number }).learningRate = decision.learningRate
         callbacks.onLog?.(
-          `Validation mAP@.5 stalled: learning rate now ${decision.learningRate.toPrecision(3)}`,
+          `Validation ${watchedName} stalled: learning rate now ${decision.learningRate.toPrecision(3)}`,
         )
       }
       const metrics: DetectionEpochMetrics = {
@@ -282,11 +346,18 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<Trained
         elapsedMs: performance.now() - started,
       }
       epochs.push(metrics)
-      callbacks.onEpoch(metrics)
+      callbacks.onEpoch(
+        metrics,
+        checked && {
+          loss: extraSum / train.images.count,
+          valLoss: checked.extraLoss,
+          metric: checked.metric,
+        },
+      )
       if (decision.stop && epoch < params.epochs) {
         stoppedEarly = true
         callbacks.onLog?.(
-          `Stopped after epoch ${epoch}: no better validation mAP@.5 for ${patience} epochs`,
+          `Stopped after epoch ${epoch}: no better validation ${watchedName} for ${patience} epochs`,
         )
         break
       }
@@ -294,7 +365,9 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<Trained
     const bestEpoch = best ? schedule.bestEpoch : epochs.length
     if (best && bestEpoch !== epochs.length) {
       model.setWeights(best)
-      callbacks.onLog?.(`Kept the weights of epoch ${bestEpoch}, the best on validation mAP@.5`)
+      callbacks.onLog?.(
+        `Kept the weights of epoch ${bestEpoch}, the best on validation ${watchedName}`,
+      )
     }
     return { model, epochs, bestEpoch, stoppedEarly, stride: DETECTOR_STRIDE }
   } catch (error) {
