@@ -73,7 +73,7 @@ export const DETECTION_SHAPES = [
   { name: 'star', hue: 52, outline: fitUnitBox(starPoints()) },
 ] as const
 
-const DEFAULTS = { seed: 1, images: 240, size: 128, format: 'jpeg' } as const
+const DEFAULTS = { seed: 1, images: 240, size: 96, format: 'jpeg' } as const
 const MAX_OBJECTS = 5
 /** Object sides as shares of the image side. */
 const SMALLEST = 0.08

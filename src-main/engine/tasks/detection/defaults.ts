@@ -20,9 +20,9 @@ const LARGEST_SIDE = 320
  * a small split.
  */
 export const DETECTION_RECIPE = {
-  batchSize: 16,
-  learningRate: 2e-3,
-  epochs: 30,
+  batchSize: 8,
+  learningRate: 3e-3,
+  epochs: 20,
   patience: 8,
   augment: true,
 } as const
