@@ -127,7 +127,7 @@ describe('Fashion-MNIST detection scenes', () => {
       // The same network: as many trainable weights as the engine's detector, the same BN momentum.
       const ours = buildDetector({ imageSize: 64, numClasses: 3, seed: 0 })
       const weights = ours.trainableWeights.reduce(
-        (sum, w) => sum + w.shape.reduce((a, b) => a * b, 1),
+        (sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
         0,
       )
       ours.dispose()
