@@ -1,6 +1,7 @@
 // The detector network (CenterNet-style, stride 4), fixed layer for layer so that this engine and
 // the PyTorch peer train the same thing: a four-block encoder, a two-step upsampling path with skip
-// connections, and three heads on the stride-4 feature map named after DETECTION_OUTPUT_NAMES.
+// connections, and on the stride-4 feature map one shared head trunk feeding three 1×1 outputs named
+// after DETECTION_OUTPUT_NAMES. convHead stays for tasks that add a head of their own.
 // Stock Keras layers only, so the functional model exports to Keras HDF5 as it is.
 
 import * as tf from '@tensorflow/tfjs'

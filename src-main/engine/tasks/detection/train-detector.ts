@@ -2,7 +2,8 @@
 // at a time with their boxes moved by the same augmentation as their pixels, targets computed
 // outside the graph, Adam on the CenterNet loss, and after every epoch the validation loss and
 // mAP@.5. The learning rate follows a cosine over the planned steps; early stopping watches
-// 1 − mAP@.5, so the weights kept are the best epoch's on validation mAP. A yield between batches lets messages and stops through.
+// 1 − mAP@.5, so the weights kept are the best epoch's on validation mAP. A yield between batches
+// lets messages and stops through.
 
 import * as tf from '@tensorflow/tfjs'
 import { AppFailure, appError } from '../../../../src-shared/errors'
