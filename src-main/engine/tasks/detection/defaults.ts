@@ -14,10 +14,10 @@ const LARGEST_SIDE = 320
 
 /**
  * The recipe, measured on the demo detection dataset (240 images, 4 classes, 96 px; 192 train, 48
- * validation) with `scripts/measure-detection-demo.ts` on a loaded machine (load average 7–10):
- * Adam at 3e-3 on a cosine to 2% over the planned steps, batches of 8, 20 epochs, augmentation:
- * validation mAP@.5 0.93 (best epoch 18; mAP@[.5:.95] 0.51), 287 s of CPU for the whole run (two
- * threads: about 2.5 minutes on a quiet machine). At 2e-3 the same run ended at 0.89 — still
+ * validation) with `scripts/measure-detection-demo.ts`: Adam at 3e-3 on a cosine to 2% over the
+ * planned steps, batches of 8, 20 epochs, augmentation: validation mAP@.5 0.93 (best epoch 18;
+ * mAP@[.5:.95] 0.51) in 148 s end to end at 26.6 training images/s (2 cores, load average 0.5–1.7;
+ * 595 s at load 7–10, the same mAP: the run is seeded). At 2e-3 the same run ended at 0.89 — still
  * climbing, so the rate, not the epochs, was short. Batches of 8 give 24 steps an epoch instead of
  * 12: the old recipe (batch 16, 2e-3 constant, 30 epochs, 128 px, separate heads) needed 18 epochs
  * for 0.90; with batch 16 and the cosine over 20 epochs the narrower network was at 0.50 by epoch
