@@ -27,7 +27,7 @@ export interface PeerRecipe {
   learningRate: number
   augment: boolean
   seed: number
-  /** Keras' convention (share of the running statistics kept per step); the script's 0.99 when absent. */
+  /** Keras' convention (share of the running statistics kept per step); the script's 0.9 when absent. */
   bnMomentum?: number
 }
 
@@ -36,6 +36,8 @@ export interface PeerLine {
   version: string
   threads: number
   epochs: number
+  /** Keras' convention, as trained. */
+  bn_momentum: number
   /** Trainable weights. */
   parameters: number
   train_images: number

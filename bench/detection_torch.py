@@ -10,18 +10,21 @@ convolution pads only right and bottom):
   four down blocks, c = 16, 32, 64, 128:
     Conv(c, 3, stride 2, no bias) BN ReLU  Conv(c, 3, no bias) BN ReLU      (strides 2, 4, 8, 16)
   Upsample(2, nearest) of stride 16, concat stride 8, Conv(64, 3, no bias) BN ReLU,
-  Upsample(2), concat stride 4, Conv(64, 3, no bias) BN ReLU  = F (stride 4)
-  heads on F, each Conv(64, 3, bias) ReLU  Conv(k, 1, bias):
-    heatmap (k = classes, sigmoid, bias -2.19), box_size (k = 2, cells), center_offset (k = 2).
-Init: He normal truncated at 2 std (as tfjs' heNormal draws it) for convolutions, zero biases;
-BN as Keras' defaults (momentum 0.99 -> torch momentum 0.01, eps 1e-3; --bn-momentum in Keras'
-convention). With 0.99, a run of a few hundred steps keeps much of the initial running statistics,
-so inference-mode outputs lag what training fitted; both engines share that, being one recipe.
+  Upsample(2), concat stride 4, Conv(32, 3, no bias) BN ReLU  = F (stride 4)
+  one shared head trunk on F, Conv(64, 3, bias) ReLU, feeding three Conv(k, 1, bias) outputs:
+    heatmap (k = classes, sigmoid, bias -2.19), box_size (k = 2, cells, bias = the training
+    boxes' median side sqrt(w h) in cells), center_offset (k = 2, bias 0.5).
+Init: He normal truncated at 2 std (as tfjs' heNormal draws it) for the 3x3 convolutions, Glorot
+uniform for the 1x1 outputs (the engine's choice), zero biases but the ones above; BN with eps
+1e-3 and momentum 0.9 in Keras' convention (-> torch momentum 0.1; --bn-momentum): Keras' default
+0.99 keeps much of the initial running statistics over a short run, so inference-mode outputs
+lag what training fitted.
 Targets: CenterNet's Gaussian heatmap (gaussian_radius, min overlap 0.7; max over objects), size
 and offset at each centre cell; crowd boxes are no objects and their cells are left out of the
 heatmap loss. Loss: penalty-reduced focal loss (alpha 2, beta 4) / objects + 0.1 L1(size) +
 L1(offset), the L1 terms averaged over the centres' coordinates as CenterNet's RegL1Loss does.
-Adam, constant learning rate, shuffled epochs.
+Adam with the learning rate on a cosine per step from the given rate down to 2% of it over the
+planned steps, shuffled epochs.
 
 Prints one JSON line: peer, version, threads, epochs, batch_size, learning_rate, bn_momentum,
 parameters (trainable), train_images,
@@ -199,12 +202,16 @@ def conv_bn_relu(cin, cout, keras_momentum, stride=1):
     )
 
 
-def head(cin, k):
-    return nn.Sequential(SamePadConv(cin, 64, 3), nn.ReLU(), SamePadConv(64, k, 1))
+COSINE_FLOOR = 0.02
+
+
+def cosine_rate(base, step, total):
+    progress = min(1.0, max(0.0, step / max(1, total)))
+    return base * (COSINE_FLOOR + (1 - COSINE_FLOOR) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
 class Detector(nn.Module):
-    def __init__(self, classes, keras_momentum=0.99):
+    def __init__(self, classes, keras_momentum=0.9, size_prior=0.0):
         super().__init__()
         keep = keras_momentum
         self.down = nn.ModuleList()
@@ -213,18 +220,26 @@ class Detector(nn.Module):
             self.down.append(nn.Sequential(conv_bn_relu(cin, c, keep, 2), conv_bn_relu(c, c, keep)))
             cin = c
         self.up8 = conv_bn_relu(128 + 64, 64, keep)
-        self.up4 = conv_bn_relu(64 + 32, 64, keep)
-        self.heatmap = head(64, classes)
-        self.box_size = head(64, 2)
-        self.center_offset = head(64, 2)
+        self.up4 = conv_bn_relu(64 + 32, 32, keep)
+        self.trunk = nn.Sequential(SamePadConv(32, 64, 3), nn.ReLU())
+        self.heatmap = SamePadConv(64, classes, 1)
+        self.box_size = SamePadConv(64, 2, 1)
+        self.center_offset = SamePadConv(64, 2, 1)
+        outputs = (self.heatmap, self.box_size, self.center_offset)
         for m in self.modules():
-            if isinstance(m, nn.Conv2d):
+            if m in outputs:
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.Conv2d):
                 std = math.sqrt(2.0 / (m.in_channels * m.kernel_size[0] * m.kernel_size[1]))
                 nn.init.trunc_normal_(m.weight, 0.0, std, -2 * std, 2 * std)
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
         # A prior of 0.1 everywhere, so the first steps are not swamped by the negatives' loss.
-        nn.init.constant_(self.heatmap[2].bias, -2.19)
+        nn.init.constant_(self.heatmap.bias, -2.19)
+        # Starting at the typical answer saves the slow size L1 (weight 0.1) epochs of walking.
+        nn.init.constant_(self.box_size.bias, size_prior)
+        nn.init.constant_(self.center_offset.bias, 0.5)
 
     def forward(self, x):
         x = x / 255.0
@@ -235,7 +250,8 @@ class Detector(nn.Module):
         _, s4, s8, s16 = maps
         f = self.up8(torch.cat([F.interpolate(s16, scale_factor=2, mode="nearest"), s8], 1))
         f = self.up4(torch.cat([F.interpolate(f, scale_factor=2, mode="nearest"), s4], 1))
-        return torch.sigmoid(self.heatmap(f)), self.box_size(f), self.center_offset(f)
+        t = self.trunk(f)
+        return torch.sigmoid(self.heatmap(t)), self.box_size(t), self.center_offset(t)
 
 
 def detection_loss(outputs, batch):
@@ -265,7 +281,7 @@ def main():
     ap.add_argument("--learning-rate", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--augment", action="store_true", help="random horizontal flips")
-    ap.add_argument("--bn-momentum", type=float, default=0.99,
+    ap.add_argument("--bn-momentum", type=float, default=0.9,
                     help="Keras convention: the share of the running statistics kept per step")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -285,9 +301,13 @@ def main():
     mirrored = stacked([targets(flipped(b, side), classes, rows, cols) for b in train_boxes]) if a.augment else None
     x_train = torch.from_numpy(train_px).permute(0, 3, 1, 2).float().contiguous()
 
-    model = Detector(classes, a.bn_momentum)
+    sides = sorted(math.sqrt(w * h) / STRIDE for b in train_boxes for _, (_, _, w, h), crowd in b if not crowd)
+    size_prior = sides[len(sides) // 2] if sides else 0.0
+    model = Detector(classes, a.bn_momentum, size_prior)
     opt = torch.optim.Adam(model.parameters(), lr=a.learning_rate)
     n = len(x_train)
+    steps_per_epoch = (n + a.batch_size - 1) // a.batch_size
+    step = 0
     start = time.time()
     for epoch in range(a.epochs):
         model.train()
@@ -302,6 +322,9 @@ def main():
                 x = torch.where(flip[:, None, None, None], x.flip(3), x)
                 batch = [torch.where(flip.view(-1, *([1] * (t.dim() - 1))), m[idx], t)
                          for t, m in zip(batch, mirrored)]
+            for group in opt.param_groups:
+                group["lr"] = cosine_rate(a.learning_rate, step, a.epochs * steps_per_epoch)
+            step += 1
             opt.zero_grad()
             loss, _, _ = detection_loss(model(x), batch)
             loss.backward()

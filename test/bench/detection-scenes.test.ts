@@ -8,6 +8,7 @@ import { probeImageFiles } from '../../src-main/dataset/probe-images'
 import { detectionScenes, type SceneOptions } from '../../bench/detection-scenes'
 import { loadSceneSet } from '../../bench/detection-evaluate'
 import { peerAvailable, runPeer } from '../../bench/detection-peer'
+import { BN_MOMENTUM, buildDetector } from '../../src-main/engine/tasks/detection/model'
 
 interface Doc {
   categories: { id: number }[]
@@ -123,6 +124,15 @@ describe('Fashion-MNIST detection scenes', () => {
         },
       )
       expect(run.line).toMatchObject({ train_images: 8, test_images: 4, rows: 16, cols: 16 })
+      // The same network: as many trainable weights as the engine's detector, the same BN momentum.
+      const ours = buildDetector({ imageSize: 64, numClasses: 3, seed: 0 })
+      const weights = ours.trainableWeights.reduce(
+        (sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
+        0,
+      )
+      ours.dispose()
+      expect(run.line.parameters).toBe(weights)
+      expect(run.line.bn_momentum).toBe(BN_MOMENTUM)
       expect(run.line.images_per_s).toBeGreaterThan(0)
       expect(run.maps).toHaveLength(4)
       expect(run.maps[0]?.heatmap).toHaveLength(16 * 16 * 3)

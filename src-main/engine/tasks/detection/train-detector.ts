@@ -1,10 +1,10 @@
 // The training loop of the detector: seeded shuffles each epoch, batches cut from the image set one
 // at a time with their boxes moved by the same augmentation as their pixels, targets computed
 // outside the graph, Adam on the CenterNet loss, and after every epoch the validation loss and
-// mAP@.5. The schedule (reduce-on-plateau, early stopping) watches 1 − mAP@.5, so the weights kept
-// are the best epoch's on validation mAP. A yield between batches lets messages and stops through.
-// A task that adds heads to the detector (segmentation) brings an extension: its network, its
-// batches' extra loss and the validation metric watched instead.
+// mAP@.5. The learning rate follows a cosine over the planned steps; early stopping watches
+// 1 − mAP@.5, so the weights kept are the best epoch's on validation mAP. A yield between batches
+// lets messages and stops through. A task that adds heads to the detector (segmentation) brings an
+// extension: its network, its batches' extra loss and the validation metric watched instead.
 
 import * as tf from '@tensorflow/tfjs'
 import { AppFailure, appError } from '../../../../src-shared/errors'
@@ -19,6 +19,7 @@ import type { TrainParams } from '../../../../src-shared/train-params'
 import type { ImageAugmenter } from '../../data/augment-image'
 import type { SampleSet } from '../../data/image-batches'
 import { trainingSchedule } from '../../trainer/training-schedule'
+import { cosineRate } from './cosine-schedule'
 import { drawBoxVariation, moveBoxes, renderBoxVariation, type BoxVariation } from './augment-boxes'
 import { detectionLoss, disposeTargets, targetTensors } from './loss'
 import { buildDetector, DETECTOR_STRIDE, type DetectorOptions } from './model'
@@ -241,12 +242,15 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<Trained
     sizePrior: medianSideInCells(train.boxes),
   })
   const optimizer = tf.train.adam(params.learningRate)
+  const setRate = (rate: number) => {
+    ;(optimizer as unknown as { learningRate: number }).learningRate = rate
+  }
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable)
   const patience = params.patience ?? 0
   const schedule = trainingSchedule({
     learningRate: params.learningRate,
     patience,
-    reduceOnPlateau: true,
+    reduceOnPlateau: false,
   })
   const random = seededRandom(params.seed ^ 0x9e3779b9)
   const augmentRandom =
@@ -274,6 +278,9 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<Trained
       for (let batch = 0; batch < batches; batch++) {
         if (shouldStop?.())
           throw new AppFailure(appError('INTERRUPTED', `Training stopped in epoch ${epoch}`))
+        setRate(
+          cosineRate(params.learningRate, (epoch - 1) * batches + batch, params.epochs * batches),
+        )
         const indices = order.slice(batch * batchSize, (batch + 1) * batchSize)
         const { images, boxes, variations } = trainingBatch(train, indices, augmentRandom)
         const extra = extension?.batchLoss(indices, boxes, variations)
@@ -325,13 +332,6 @@ export async function trainDetector(opts: TrainDetectorOptions): Promise<Trained
       if (decision.improved) {
         best?.forEach((tensor) => tensor.dispose())
         best = model.getWeights().map((weight) => tf.clone(weight))
-      }
-      const rate = (optimizer as unknown as { learningRate: number }).learningRate
-      if (decision.learningRate !== rate) {
-        ;(optimizer as unknown as { learningRate: number }).learningRate = decision.learningRate
-        callbacks.onLog?.(
-          `Validation ${watchedName} stalled: learning rate now ${decision.learningRate.toPrecision(3)}`,
-        )
       }
       const metrics: DetectionEpochMetrics = {
         task: 'obj_detection',
