@@ -157,17 +157,17 @@ describe('trainSegmenter', () => {
       params: {
         ...DEFAULT_TRAIN_PARAMS,
         imageSize: SIZE,
-        epochs: 8,
+        epochs: 12,
         batchSize: 8,
-        learningRate: 3e-3,
+        learningRate: 6e-3,
         augment: false,
         patience: 0,
       },
       callbacks: { onEpoch: (m) => epochs.push(m) },
     })
     try {
-      expect(epochs).toHaveLength(8)
-      expect(epochs[0]).toMatchObject({ task: 'instance_segmentation', epoch: 1, epochs: 8 })
+      expect(epochs).toHaveLength(12)
+      expect(epochs[0]).toMatchObject({ task: 'instance_segmentation', epoch: 1, epochs: 12 })
       const first = epochs[0] as SegmentationEpochMetrics
       const last = epochs.at(-1) as SegmentationEpochMetrics
       expect(last.loss).toBeLessThan(first.loss)

@@ -29,7 +29,7 @@ describe('task parameter rules', () => {
     expect(resolveParams(detection, {}).params).toEqual(DEFAULT_DETECTION_PARAMS)
     expect(DEFAULT_DETECTION_PARAMS).toMatchObject({
       architecture: 'centernet',
-      epochs: 40,
+      epochs: 20,
       imageSize: 128,
       patience: 8,
     })

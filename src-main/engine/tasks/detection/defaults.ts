@@ -2,6 +2,7 @@
 // input side from how large the images and their objects are (an object must keep enough pixels
 // at stride 4 to own a few heatmap cells), batch, epochs, learning rate and patience.
 
+import { DEFAULT_DETECTION_PARAMS } from '../../../../src-shared/tasks/detection-params'
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../../../src-shared/train-params'
 import type { DatasetFacts } from '../../../dataset/load-dataset'
 
@@ -25,12 +26,12 @@ const LARGEST_SIDE = 320
  * small split.
  */
 export const DETECTION_RECIPE = {
-  batchSize: 8,
-  learningRate: 3e-3,
-  epochs: 20,
-  patience: 8,
-  augment: true,
-} as const
+  batchSize: DEFAULT_DETECTION_PARAMS.batchSize,
+  learningRate: DEFAULT_DETECTION_PARAMS.learningRate,
+  epochs: DEFAULT_DETECTION_PARAMS.epochs,
+  patience: DEFAULT_DETECTION_PARAMS.patience ?? 8,
+  augment: DEFAULT_DETECTION_PARAMS.augment ?? true,
+}
 
 /** Detection facts: DatasetFacts plus the median shorter side of the objects (image pixels). */
 export interface DetectionDatasetFacts extends DatasetFacts {
