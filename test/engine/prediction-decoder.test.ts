@@ -1,6 +1,7 @@
 // The decoder registry and the classification decoder: a task without a decoder is refused by
 // name, and a classifier's scores come back as COCO categories, best first, cut to `top`.
 
+import type { TrainType } from '../../src-shared/train-params'
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
 import { toAppError } from '../../src-shared/errors'
@@ -56,7 +57,8 @@ describe('prediction decoders', () => {
     } finally {
       output.dispose()
     }
-    expect(codeOf(() => predictionDecoderFor('instance_segmentation'))).toBe(
+    // Every train type has a decoder now; a labels.json naming another task gets none.
+    expect(codeOf(() => predictionDecoderFor('keypoints' as TrainType))).toBe(
       'MODEL_TASK_UNSUPPORTED',
     )
   })
