@@ -107,6 +107,43 @@ export function inputBoxes(
   })
 }
 
+/** Each row's frame (the size its boxes are in); a row whose size cannot be read fails the run. */
+export async function measuredFrames(
+  rows: readonly ClassificationItem[],
+  datasetRoot: string,
+): Promise<{ width: number; height: number }[]> {
+  const frames = await Promise.all(rows.map((item) => frameOf(item, datasetRoot)))
+  const missing = frames.findIndex((frame) => frame === undefined)
+  if (missing >= 0)
+    throw new AppFailure(
+      appError('IMAGE_UNREADABLE', `the size of ${rows[missing]?.fileName} cannot be read`, {
+        file: rows[missing]?.fileName ?? '',
+      }),
+    )
+  return frames as { width: number; height: number }[]
+}
+
+/** The loop's epochs, batches (throttled) and log lines as the worker's messages. */
+export function trainingCallbacks<M>(
+  post: (message: { type: 'epoch'; metrics: M } | ProgressMessage | LogMessage) => void,
+  params: TrainParams,
+) {
+  const gate = progressGate()
+  return {
+    onEpoch: (metrics: M) => post({ type: 'epoch', metrics }),
+    onBatch: ({ epoch, batch, batches }: { epoch: number; batch: number; batches: number }) => {
+      const done = (epoch - 1) * batches + batch
+      const total = params.epochs * batches
+      if (gate(done === total))
+        post({ type: 'progress', stage: 'training', unit: 'batches', done, total, epoch })
+    },
+    onLog: (message: string) => post({ type: 'log', level: 'info', message }),
+  }
+}
+
+type ProgressMessage = Extract<DetectionTrainingMessage, { type: 'progress' }>
+type LogMessage = Extract<DetectionTrainingMessage, { type: 'log' }>
+
 /** A seeded split of row indices: validation first `valSplit` share of a shuffle, at least one each. */
 export function splitShuffled(
   count: number,
@@ -196,15 +233,7 @@ async function runDetectionOn(
   try {
     const byFile = new Map(request.items.map((item) => [item.fileName, item]))
     const rows = decoded.fileNames.map((fileName) => byFile.get(fileName) as ClassificationItem)
-    const frames = await Promise.all(rows.map((item) => frameOf(item, request.datasetRoot)))
-    const missing = frames.findIndex((frame) => frame === undefined)
-    if (missing >= 0)
-      throw new AppFailure(
-        appError('IMAGE_UNREADABLE', `the size of ${rows[missing]?.fileName} cannot be read`, {
-          file: rows[missing]?.fileName ?? '',
-        }),
-      )
-    const sized = frames as { width: number; height: number }[]
+    const sized = await measuredFrames(rows, request.datasetRoot)
     const boxes = rows.map((item, i) => inputBoxes(item, sized[i]!, side, classOf))
     const split = splitShuffled(rows.length, params.valSplit, params.seed)
     const part = (indices: number[]): DetectionSet => ({
@@ -214,22 +243,12 @@ async function runDetectionOn(
     const train = part(split.train)
     const val = part(split.val)
     const numClasses = request.classes.length
-    const gate = progressGate()
     trained = await trainDetector({
       train,
       val,
       numClasses,
       params,
-      callbacks: {
-        onEpoch: (metrics) => post({ type: 'epoch', metrics }),
-        onBatch: ({ epoch, batch, batches }) => {
-          const done = (epoch - 1) * batches + batch
-          const total = params.epochs * batches
-          if (gate(done === total))
-            post({ type: 'progress', stage: 'training', unit: 'batches', done, total, epoch })
-        },
-        onLog: (message) => post({ type: 'log', level: 'info', message }),
-      },
+      callbacks: trainingCallbacks(post, params),
       ...(backbone && { buildModel: transferDetectorBuilder(backbone, params, post) }),
     })
     const pass = detectionPass(trained.model, val, params.batchSize, numClasses)

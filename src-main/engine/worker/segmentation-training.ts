@@ -5,12 +5,10 @@
 // boxes and assemble masks) and metrics.json written.
 
 import { resolve } from 'node:path'
-import { appError, AppFailure } from '../../../src-shared/errors'
 import type { SegmentationTrainingMetrics } from '../../../src-shared/tasks/segmentation-metrics'
 import type { BackendName, TrainParams } from '../../../src-shared/train-params'
 import type { ClassificationItem } from '../../../src-shared/validate-annotations'
 import { writeJsonAtomically } from '../../platform/atomic-file'
-import { progressGate } from '../../platform/rate-gate'
 import { saveKerasH5 } from '../export/keras-h5'
 import { kerasDetectionTrainingConfig } from '../export/keras-h5-layout'
 import { saveTfjsModel } from '../export/tfjs'
@@ -31,7 +29,8 @@ import {
 import { decodeDataset } from './decode-dataset'
 import {
   detectorInputSide,
-  frameOf,
+  measuredFrames,
+  trainingCallbacks,
   inputBoxes,
   splitShuffled,
   type TrainingEnvironment,
@@ -97,15 +96,7 @@ export async function runSegmentationTraining(
   try {
     const byFile = new Map(request.items.map((item) => [item.fileName, item]))
     const rows = decoded.fileNames.map((fileName) => byFile.get(fileName) as ClassificationItem)
-    const frames = await Promise.all(rows.map((item) => frameOf(item, request.datasetRoot)))
-    const missing = frames.findIndex((frame) => frame === undefined)
-    if (missing >= 0)
-      throw new AppFailure(
-        appError('IMAGE_UNREADABLE', `the size of ${rows[missing]?.fileName} cannot be read`, {
-          file: rows[missing]?.fileName ?? '',
-        }),
-      )
-    const sized = frames as Frame[]
+    const sized = await measuredFrames(rows, request.datasetRoot)
     const objects = rows.map((item, i) => inputObjects(item, sized[i]!, side, classOf))
     const split = splitShuffled(rows.length, params.valSplit, params.seed)
     const part = (indices: number[]): SegmentationSet => ({
@@ -115,22 +106,12 @@ export async function runSegmentationTraining(
     const train = part(split.train)
     const val = part(split.val)
     const numClasses = request.classes.length
-    const gate = progressGate()
     trained = await trainSegmenter({
       train,
       val,
       numClasses,
       params,
-      callbacks: {
-        onEpoch: (metrics) => post({ type: 'epoch', metrics }),
-        onBatch: ({ epoch, batch, batches }) => {
-          const done = (epoch - 1) * batches + batch
-          const total = params.epochs * batches
-          if (gate(done === total))
-            post({ type: 'progress', stage: 'training', unit: 'batches', done, total, epoch })
-        },
-        onLog: (message) => post({ type: 'log', level: 'info', message }),
-      },
+      callbacks: trainingCallbacks(post, params),
     })
     // Masks of the kept weights, assembled straight in each validation image's own pixels.
     const pass = segmentationPass(
