@@ -49,8 +49,8 @@ export interface TrainingRequest {
    */
   memoryLimitBytes?: number
   /**
-   * Checkpoints: after every epoch the loop's state is saved into `dir` (a classifier trained from
-   * scratch; transfer runs are not checkpointed). With `resumeFrom` the run continues that
+   * Checkpoints: after every epoch the loop's state is saved into `dir` (every task's model trained
+   * from scratch; transfer runs are not checkpointed). With `resumeFrom` the run continues that
    * checkpoint, which must carry the same datasetFingerprint and params.
    */
   checkpoint?: { dir: string; datasetFingerprint: string; resumeFrom?: string }
