@@ -3,7 +3,7 @@
 // checked that the checkpoint was made with the same parameters and the same dataset.
 
 import { AppFailure, appError } from '../../../src-shared/errors'
-import type { TrainParams } from '../../../src-shared/train-params'
+import { taskOfParams, type TrainParams } from '../../../src-shared/train-params'
 import type { EpochMetrics } from '../../../src-shared/job-events'
 import {
   disposeLoopTensors,
@@ -21,9 +21,15 @@ export interface ResumableOptions {
   onCheckpoint?: (state: LoopState, tensors: LoopTensors) => Promise<void>
 }
 
-/** Whether two sets of parameters are the same, key by key (an absent key equals only another). */
+/**
+ * Whether two sets of parameters are the same, key by key (an absent key equals only another),
+ * except `task`: checkpoints written before it existed lack it, and absent means classification.
+ */
 export function sameParams(a: TrainParams, b: TrainParams): boolean {
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()
+  if (taskOfParams(a) !== taskOfParams(b)) return false
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((key) => key !== 'task')
+    .sort()
   return keys.every(
     (key) =>
       (a as unknown as Record<string, unknown>)[key] ===
