@@ -47,6 +47,16 @@ export interface TrainParams {
   backbone?: string
   /** Trailing backbone layers with weights that train along with the head; 0 keeps it frozen. */
   fineTuneLayers?: number
+  /**
+   * The task these parameters train, set when a job's parameters are resolved. Optional: run
+   * records and checkpoints written before it existed lack it, and those are a classifier's.
+   */
+  task?: TrainType
+}
+
+/** The task of a set of parameters: absent means classification (records older than the field). */
+export function taskOfParams(params: { task?: TrainType }): TrainType {
+  return params.task ?? 'classification'
 }
 
 /** Longest accepted `backbone` value (a path or URL). */

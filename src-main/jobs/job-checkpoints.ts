@@ -46,8 +46,9 @@ export async function discardCheckpoint(home: string, jobId: string): Promise<vo
 }
 
 /**
- * What identifies the training data: every item's file, label and size, the class names, and
- * the split's parameters (they are in the checkpoint's params). Any change refuses a resume.
+ * What identifies the training data: every item's file, label, size and boxes (with their masks),
+ * the class names, and the split's parameters (they are in the checkpoint's params). Any change
+ * refuses a resume.
  */
 export async function datasetFingerprint(
   datasetRoot: string,
@@ -62,14 +63,17 @@ export async function datasetFingerprint(
   for (const item of sorted) {
     const size = (await stat(join(datasetRoot, 'images', item.fileName)).catch(() => undefined))
       ?.size
-    hash.update(`${JSON.stringify([item.fileName, item.label, size ?? -1])}\n`)
+    // A detector's or segmenter's annotations are its labels: a moved box or mask is a change.
+    // Items without boxes hash as they always did, so classifiers' checkpoints stay resumable.
+    const key = [item.fileName, item.label, size ?? -1]
+    hash.update(`${JSON.stringify(item.boxes === undefined ? key : [...key, item.boxes])}\n`)
   }
   return hash.digest('hex')
 }
 
 /**
- * The checkpoint part of the worker's request: a classifier trained from scratch is checkpointed
- * into the job's own folder; a resumed job first takes over its source's checkpoint (after the
+ * The checkpoint part of the worker's request: a model trained from scratch (any task) is
+ * checkpointed into the job's own folder; a resumed job first takes over its source's checkpoint (after the
  * dataset was found unchanged), so the checkpoint always belongs to the newest job of the run.
  */
 export async function planCheckpoint(

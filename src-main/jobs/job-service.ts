@@ -20,7 +20,12 @@ import {
 } from '../../src-shared/job-events'
 import type { ModelVersion } from '../../src-shared/model-versions'
 import type { SyncProgress } from '../../src-shared/sync-progress'
-import type { BackendName, PromotePolicy } from '../../src-shared/train-params'
+import type {
+  BackendName,
+  PromotePolicy,
+  TrainParams,
+  TrainType,
+} from '../../src-shared/train-params'
 import { classificationEpoch } from '../../src-shared/tasks/task-metrics'
 import { clientThumbnail, listClients, listModelFiles, openModelFile } from './client-catalog'
 import { endStoppedUpload, recoverCommits } from './commit-recovery'
@@ -70,6 +75,11 @@ export interface StartedJob {
 
 /** How long close() waits for running jobs to wind down. */
 const CLOSE_WAIT_MS = 5000
+
+/** A new job's parameters, saying which task they train (run records and checkpoints keep it). */
+function withTask(params: TrainParams, trainType: TrainType): TrainParams {
+  return { ...params, task: trainType }
+}
 
 export class JobService {
   readonly settings: Settings
@@ -169,7 +179,7 @@ export class JobService {
       id: newJobId(client),
       client,
       trainType,
-      params,
+      params: withTask(params, trainType),
       given,
       ...(promote !== undefined && { promote }),
     })
@@ -240,7 +250,7 @@ export class JobService {
       id: newJobId(client),
       client,
       trainType,
-      params,
+      params: withTask(params, trainType),
       given,
       ...(promote !== undefined && { promote }),
     })

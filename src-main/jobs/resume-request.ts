@@ -60,7 +60,8 @@ export function resumeInit(
   return {
     client: request.client,
     trainType: request.trainType,
-    params: { ...checkpoint.params },
+    // A checkpoint written before params carried their task is of this task (checked above).
+    params: { ...checkpoint.params, task: checkpoint.params.task ?? request.trainType },
     // Every parameter is fixed: nothing may follow from the dataset again.
     given: Object.keys(checkpoint.params) as (keyof TrainParams)[],
     resumeOf: id,

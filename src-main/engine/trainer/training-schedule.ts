@@ -1,6 +1,7 @@
-// What happens between epochs, decided from the validation loss: the learning rate halves when
-// the loss has stalled for a while (reduce-on-plateau), and training ends early when it has not
-// improved for `patience` epochs, so the best epoch's weights can be put back.
+// What happens between epochs, decided from a lower-is-better validation value (a classifier's
+// loss; the training loop turns a detector's mAP into 1 − mAP): the learning rate halves when it
+// has stalled for a while (reduce-on-plateau), and training ends early when it has not improved
+// for `patience` epochs, so the best epoch's weights can be put back.
 
 /** Epochs without improvement before the learning rate halves. */
 export const PLATEAU_EPOCHS = 2

@@ -3,7 +3,8 @@
 // images by a seeded shuffle (labels cannot stratify: negatives have none), trains the detector,
 // evaluates the kept weights with COCOeval in the images' own pixels, and writes the model files,
 // labels.json (with how to decode the outputs) and metrics.json. With architecture transfer the
-// detector sits on the request's backbone, whose input size then replaces imageSize.
+// detector sits on the request's backbone, whose input size then replaces imageSize. Training is
+// checkpointed after every epoch and resumed from a checkpoint when the request says so.
 
 import { resolve } from 'node:path'
 import { appError, AppFailure } from '../../../src-shared/errors'
@@ -35,6 +36,7 @@ import {
 } from '../tasks/detection/train-detector'
 import { buildTransferDetector } from '../tasks/detection/transfer-detector'
 import { decodeDataset } from './decode-dataset'
+import { trainResumable } from './resumable-training'
 import { checkTrainingMemory, trainingMemoryLimit } from './training-memory'
 import { loadRequestBackbone } from './transfer-training'
 import type { EngineContext } from './engine-failure'
@@ -243,14 +245,19 @@ async function runDetectionOn(
     const train = part(split.train)
     const val = part(split.val)
     const numClasses = request.classes.length
-    trained = await trainDetector({
-      train,
-      val,
-      numClasses,
-      params,
-      callbacks: trainingCallbacks(post, params),
-      ...(backbone && { buildModel: transferDetectorBuilder(backbone, params, post) }),
-    })
+    trained = await trainResumable(
+      request,
+      trainDetector,
+      {
+        train,
+        val,
+        numClasses,
+        params,
+        callbacks: trainingCallbacks(post, params),
+        ...(backbone && { buildModel: transferDetectorBuilder(backbone, params, post) }),
+      },
+      post,
+    )
     const pass = detectionPass(trained.model, val, params.batchSize, numClasses)
     const images: EvaluatedImage[] = split.val.map((row) => {
       const item = rows[row] as ClassificationItem

@@ -3,22 +3,33 @@
 // checked that the checkpoint was made with the same parameters and the same dataset.
 
 import { AppFailure, appError } from '../../../src-shared/errors'
-import type { TrainParams } from '../../../src-shared/train-params'
+import { taskOfParams, type TrainParams } from '../../../src-shared/train-params'
+import type { EpochMetrics } from '../../../src-shared/job-events'
 import {
   disposeLoopTensors,
   readCheckpoint,
   writeCheckpoint,
   type Checkpoint,
+  type LoopState,
+  type LoopTensors,
 } from '../trainer/training-checkpoint'
-import type {
-  TrainClassifierOptions,
-  TrainedClassifier,
-} from '../tasks/classification/train-classifier'
-import type { TrainingMessage, TrainingRequest } from './training-protocol'
+import type { TrainingRequest } from './training-protocol'
 
-/** Whether two sets of parameters are the same, key by key (an absent key equals only another). */
+/** What a task's training takes to continue a checkpoint and to write its own. */
+export interface ResumableOptions {
+  resume?: { state: LoopState; tensors: LoopTensors }
+  onCheckpoint?: (state: LoopState, tensors: LoopTensors) => Promise<void>
+}
+
+/**
+ * Whether two sets of parameters are the same, key by key (an absent key equals only another),
+ * except `task`: checkpoints written before it existed lack it, and absent means classification.
+ */
 export function sameParams(a: TrainParams, b: TrainParams): boolean {
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()
+  if (taskOfParams(a) !== taskOfParams(b)) return false
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((key) => key !== 'task')
+    .sort()
   return keys.every(
     (key) =>
       (a as unknown as Record<string, unknown>)[key] ===
@@ -47,15 +58,18 @@ async function openCheckpoint(
   return checkpoint
 }
 
-/** The task's training, checkpointed into request.checkpoint.dir and resumed when it says so. */
-export async function trainResumable(
+/**
+ * The task's training, checkpointed into request.checkpoint.dir and resumed when it says so;
+ * every task's training takes the same two options, so this names none.
+ */
+export async function trainResumable<O extends ResumableOptions, R>(
   request: TrainingRequest,
-  train: (opts: TrainClassifierOptions) => Promise<TrainedClassifier>,
-  opts: Omit<TrainClassifierOptions, 'resume' | 'onCheckpoint'>,
-  post: (message: TrainingMessage) => void,
-): Promise<TrainedClassifier> {
+  train: (opts: O) => Promise<R>,
+  opts: Omit<O, 'resume' | 'onCheckpoint'>,
+  post: (message: { type: 'epoch'; metrics: EpochMetrics }) => void,
+): Promise<R> {
   const plan = request.checkpoint
-  if (!plan) return train(opts)
+  if (!plan) return train(opts as O)
   const checkpoint = plan.resumeFrom
     ? await openCheckpoint(request, plan.datasetFingerprint, plan.resumeFrom)
     : undefined
@@ -63,7 +77,7 @@ export async function trainResumable(
     // The resumed job's log and chart show the epochs before the pause too.
     for (const metrics of checkpoint?.manifest.epochs ?? []) post({ type: 'epoch', metrics })
     return await train({
-      ...opts,
+      ...(opts as O),
       ...(checkpoint && {
         resume: { state: checkpoint.manifest, tensors: checkpoint.tensors },
       }),

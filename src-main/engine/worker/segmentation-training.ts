@@ -2,7 +2,8 @@
 // input side, boxes scaled from each image's own pixels, seeded split) with each object's mask
 // resampled onto the input grid, the segmenter trained, its kept weights evaluated with COCOeval
 // on masks and boxes in the images' own pixels, and the model files, labels.json (how to decode
-// boxes and assemble masks) and metrics.json written.
+// boxes and assemble masks) and metrics.json written. Training checkpoints and resumes as
+// detection's does.
 
 import { resolve } from 'node:path'
 import type { SegmentationTrainingMetrics } from '../../../src-shared/tasks/segmentation-metrics'
@@ -27,6 +28,7 @@ import {
   type TrainedSegmenter,
 } from '../tasks/segmentation/train-segmenter'
 import { decodeDataset } from './decode-dataset'
+import { trainResumable } from './resumable-training'
 import {
   detectorInputSide,
   measuredFrames,
@@ -106,13 +108,12 @@ export async function runSegmentationTraining(
     const train = part(split.train)
     const val = part(split.val)
     const numClasses = request.classes.length
-    trained = await trainSegmenter({
-      train,
-      val,
-      numClasses,
-      params,
-      callbacks: trainingCallbacks(post, params),
-    })
+    trained = await trainResumable(
+      request,
+      trainSegmenter,
+      { train, val, numClasses, params, callbacks: trainingCallbacks(post, params) },
+      post,
+    )
     // Masks of the kept weights, assembled straight in each validation image's own pixels.
     const pass = segmentationPass(
       trained.model,

@@ -1,7 +1,8 @@
 // The messages between a job and its training worker: one request in (as workerData), a stream of
 // plain, structured-clone-safe messages out. Nothing here holds tensors or functions.
+// Which task a request trains is read here too, so both ends agree on it.
 
-import type { AppError } from '../../../src-shared/errors'
+import { AppFailure, appError, type AppError } from '../../../src-shared/errors'
 import type { EpochMetrics, TrainingMetrics } from '../../../src-shared/job-events'
 import type {
   DetectionEpochMetrics,
@@ -49,8 +50,8 @@ export interface TrainingRequest {
    */
   memoryLimitBytes?: number
   /**
-   * Checkpoints: after every epoch the loop's state is saved into `dir` (a classifier trained from
-   * scratch; transfer runs are not checkpointed). With `resumeFrom` the run continues that
+   * Checkpoints: after every epoch the loop's state is saved into `dir` (every task's model trained
+   * from scratch; transfer runs are not checkpointed). With `resumeFrom` the run continues that
    * checkpoint, which must carry the same datasetFingerprint and params.
    */
   checkpoint?: { dir: string; datasetFingerprint: string; resumeFrom?: string }
@@ -91,6 +92,22 @@ export type DetectionTrainingMessage =
  * closes its cache files first; it answers 'stopped'.
  */
 export type TrainingControl = { type: 'stop' }
+
+/**
+ * The task to train: the parameters' own, else the request's, else a classifier (requests and
+ * parameters from before either said). When both say, they must agree.
+ */
+export function requestTask(request: Pick<TrainingRequest, 'task' | 'params'>): TrainType {
+  const { task } = request.params
+  if (task !== undefined && request.task !== undefined && task !== request.task)
+    throw new AppFailure(
+      appError('INVALID_PARAMETER', `the parameters train ${task}, the request ${request.task}`, {
+        field: 'task',
+        details: { params: task, request: request.task },
+      }),
+    )
+  return task ?? request.task ?? 'classification'
+}
 
 /** The files a finished run leaves in outDir. */
 export const MODEL_FILES = {

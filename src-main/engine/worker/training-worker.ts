@@ -39,6 +39,7 @@ import {
   MODEL_FILES,
   type DetectionTrainingMessage,
   type LabelsFile,
+  requestTask,
   type MetricsFile,
   type TrainingControl,
   type TrainingMessage,
@@ -111,7 +112,7 @@ const context: EngineContext = {
 }
 
 async function run(request: TrainingRequest, post: Post): Promise<void> {
-  const taskName = request.task ?? 'classification'
+  const taskName = requestTask(request)
   const task = taskModule(taskName)
   const notImplemented = () =>
     new AppFailure(

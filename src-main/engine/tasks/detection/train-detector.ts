@@ -1,24 +1,26 @@
-// The training loop of the detector: seeded shuffles each epoch, batches cut from the image set one
-// at a time with their boxes moved by the same augmentation as their pixels, targets computed
-// outside the graph, Adam on the CenterNet loss, and after every epoch the validation loss and
-// mAP@.5. The learning rate follows a cosine over the planned steps; early stopping watches
-// 1 − mAP@.5, so the weights kept are the best epoch's on validation mAP. A yield between batches
-// lets messages and stops through. A task that adds heads to the detector (segmentation) brings an
-// extension: its network, its batches' extra loss and the validation metric watched instead.
+// The detector's part of the shared training loop: batches whose boxes move with the same
+// augmentation as their pixels, targets computed outside the graph, Adam on the CenterNet loss,
+// and after every epoch the validation loss and mAP@.5. The learning rate follows a cosine over
+// the planned steps; early stopping watches mAP@.5 (higher is better), so the weights kept are the
+// best epoch's on validation mAP. Checkpoints and resuming are the loop's. A task that adds heads
+// to the detector (segmentation) brings an extension: its network, its batches' extra loss, the
+// validation metric watched instead, and its own epoch metrics.
 
 import * as tf from '@tensorflow/tfjs'
 import { AppFailure, appError } from '../../../../src-shared/errors'
-import { seededRandom, shuffleInPlace } from '../../../../src-shared/seeded-random'
 import {
   decodeDetections,
   EVALUATION_DECODE,
   type DecodedBox,
 } from '../../../../src-shared/tasks/detection-output'
+import type { EpochMetrics } from '../../../../src-shared/job-events'
 import type { DetectionEpochMetrics } from '../../../../src-shared/tasks/detection-metrics'
+import { isDetectionEpoch } from '../../../../src-shared/tasks/task-metrics'
 import type { TrainParams } from '../../../../src-shared/train-params'
 import type { ImageAugmenter } from '../../data/augment-image'
 import type { SampleSet } from '../../data/image-batches'
-import { trainingSchedule } from '../../trainer/training-schedule'
+import type { LoopState, LoopTensors } from '../../trainer/training-checkpoint'
+import { loopStreams, runTrainingLoop, type LoopCallbacks } from '../../trainer/training-loop'
 import { cosineRate } from './cosine-schedule'
 import { drawBoxVariation, moveBoxes, renderBoxVariation, type BoxVariation } from './augment-boxes'
 import { detectionLoss, disposeTargets, targetTensors } from './loss'
@@ -53,9 +55,10 @@ export interface ExtensionEpoch {
 
 /**
  * What a task adding heads to the detector brings to this loop (instance segmentation: masks):
- * its network, the extra loss of each batch, and a validation whose metric the schedule watches.
+ * its network, the extra loss of each batch, a validation whose metric the schedule watches, and
+ * its epoch metrics made of the detector's and its own parts.
  */
-export interface DetectorExtension {
+export interface DetectorExtension<M extends EpochMetrics> {
   /** The network in place of buildDetector's; the detector's three outputs come first. */
   build(opts: DetectorOptions): tf.LayersModel
   /**
@@ -75,14 +78,13 @@ export interface DetectorExtension {
   ): { pass: DetectionPass; extraLoss: number; metric: number }
   /** The metric's name in log lines. */
   metricName: string
+  /** The task's epoch metrics, from the detector's and the extension's parts. */
+  epochMetrics(detection: DetectionEpochMetrics, extra: ExtensionEpoch): M
+  /** A checkpoint's epoch as the task's, or undefined when it is another task's. */
+  readEpoch(epoch: EpochMetrics): M | undefined
 }
 
-export interface DetectionCallbacks {
-  /** `extra` comes with an extension's parts of the epoch. */
-  onEpoch(m: DetectionEpochMetrics, extra?: ExtensionEpoch): void
-  onBatch?(p: { epoch: number; batch: number; batches: number }): void
-  onLog?(message: string): void
-}
+export type DetectionCallbacks = LoopCallbacks<DetectionEpochMetrics>
 
 export interface TrainDetectorOptions {
   train: DetectionSet
@@ -94,13 +96,23 @@ export interface TrainDetectorOptions {
   shouldStop?: () => boolean
   /** Builds the network to train (same outputs, stride 4); the detector from scratch by default. */
   buildModel?: (opts: DetectorOptions) => tf.LayersModel
-  /** Extra heads, their loss and their validation metric; absent: the plain detector. */
-  extension?: DetectorExtension
+  /**
+   * Continues a paused run from a checkpoint of it (the caller keeps the tensors): with the same
+   * data and params, the result equals that of a run that never paused.
+   */
+  resume?: { state: LoopState; tensors: LoopTensors }
+  /** Called (and awaited) after every epoch training goes on from; see runTrainingLoop. */
+  onCheckpoint?: (state: LoopState, tensors: LoopTensors) => Promise<void>
 }
 
-export interface TrainedDetector {
+/** The detector's options with another task's epoch metrics. */
+export type ExtendedDetectorOptions<M> = Omit<TrainDetectorOptions, 'callbacks'> & {
+  callbacks: LoopCallbacks<M>
+}
+
+export interface TrainedDetector<M = DetectionEpochMetrics> {
   model: tf.LayersModel
-  epochs: DetectionEpochMetrics[]
+  epochs: M[]
   /** The epoch whose weights the model holds. */
   bestEpoch: number
   stoppedEarly: boolean
@@ -114,10 +126,6 @@ export interface DetectionPass {
   boxLoss: number
   /** Decoded boxes per image (EVALUATION_DECODE), in input pixels. */
   decoded: DecodedBox[][]
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve))
 }
 
 function range(start: number, end: number): number[] {
@@ -185,7 +193,7 @@ function medianSideInCells(boxes: readonly (readonly DetectionBox[])[]): number 
   return sides[Math.floor(sides.length / 2)] ?? 0
 }
 
-function checkSets(opts: TrainDetectorOptions): void {
+function checkSets(opts: Omit<TrainDetectorOptions, 'callbacks'>): void {
   const { train, val, numClasses, params } = opts
   if (train.images.count < 1)
     throw new AppFailure(appError('TOO_FEW_IMAGES', 'No images to train on'))
@@ -232,149 +240,149 @@ function trainingBatch(
   }
 }
 
-export async function trainDetector(opts: TrainDetectorOptions): Promise<TrainedDetector> {
+/** The plain detector: its epochs are the detector's own. */
+export function trainDetector(opts: TrainDetectorOptions): Promise<TrainedDetector> {
+  return detectorRun<DetectionEpochMetrics>(
+    opts,
+    undefined,
+    (m) => m,
+    (e) => (isDetectionEpoch(e) ? e : undefined),
+  )
+}
+
+/** The detector with an extension's heads, loss and metric, reporting the extension's epochs. */
+export function trainExtendedDetector<M extends EpochMetrics>(
+  opts: ExtendedDetectorOptions<M>,
+  extension: DetectorExtension<M>,
+): Promise<TrainedDetector<M>> {
+  return detectorRun(
+    opts,
+    extension,
+    (m, extra) => extension.epochMetrics(m, extra as ExtensionEpoch),
+    (e) => extension.readEpoch(e),
+  )
+}
+
+async function detectorRun<M extends EpochMetrics>(
+  opts: ExtendedDetectorOptions<M>,
+  extension: DetectorExtension<M> | undefined,
+  epochMetrics: (m: DetectionEpochMetrics, extra: ExtensionEpoch | undefined) => M,
+  readEpoch: (e: EpochMetrics) => M | undefined,
+): Promise<TrainedDetector<M>> {
   checkSets(opts)
-  const { train, val, numClasses, params, callbacks, shouldStop, extension } = opts
+  const { train, val, numClasses, params } = opts
   const model = (extension?.build ?? opts.buildModel ?? buildDetector)({
     imageSize: params.imageSize,
     numClasses,
     seed: params.seed,
     sizePrior: medianSideInCells(train.boxes),
   })
-  const optimizer = tf.train.adam(params.learningRate)
-  const setRate = (rate: number) => {
-    ;(optimizer as unknown as { learningRate: number }).learningRate = rate
-  }
-  const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable)
-  const patience = params.patience ?? 0
-  const schedule = trainingSchedule({
-    learningRate: params.learningRate,
-    patience,
-    reduceOnPlateau: false,
-  })
-  const random = seededRandom(params.seed ^ 0x9e3779b9)
-  const augmentRandom =
-    params.augment === false ? undefined : seededRandom(params.seed ^ 0x85ebca6b)
-  const order = range(0, train.images.count)
-  const batchSize = Math.max(1, Math.min(params.batchSize, train.images.count))
-  const batches = Math.ceil(train.images.count / batchSize)
-  const epochs: DetectionEpochMetrics[] = []
-  let best: tf.Tensor[] | undefined
-  let stoppedEarly = false
-  const started = performance.now()
-  const watchedName = extension?.metricName ?? 'mAP@.5'
-  callbacks.onLog?.(
-    `Training a ${model.name} on ${train.images.count} images, validating on ${val.images.count}, ` +
-      `${numClasses} classes, ${params.imageSize}px input, ${params.epochs} epochs of ${batches} ` +
-      `batches (${tf.getBackend()} backend), augmentation ${augmentRandom ? 'on' : 'off'}`,
-  )
   try {
-    for (let epoch = 1; epoch <= params.epochs; epoch++) {
-      shuffleInPlace(order, random)
-      const epochStarted = performance.now()
-      let heatSum = 0
-      let boxSum = 0
-      let extraSum = 0
-      for (let batch = 0; batch < batches; batch++) {
-        if (shouldStop?.())
-          throw new AppFailure(appError('INTERRUPTED', `Training stopped in epoch ${epoch}`))
-        setRate(
-          cosineRate(params.learningRate, (epoch - 1) * batches + batch, params.epochs * batches),
+    const optimizer = tf.train.adam(params.learningRate)
+    const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable)
+    const streams = loopStreams(params.seed, opts.resume?.state)
+    const augmentRandom = params.augment === false ? undefined : streams.augment
+    const batchSize = Math.max(1, Math.min(params.batchSize, train.images.count))
+    const batches = Math.ceil(train.images.count / batchSize)
+    const count = train.images.count
+    opts.callbacks.onLog?.(
+      `Training a ${model.name} on ${count} images, validating on ${val.images.count}, ` +
+        `${numClasses} classes, ${params.imageSize}px input, ${params.epochs} epochs of ${batches} ` +
+        `batches (${tf.getBackend()} backend), augmentation ${augmentRandom ? 'on' : 'off'}`,
+    )
+    const trainBatch = (indices: number[]): Record<string, number> => {
+      const { images, boxes, variations } = trainingBatch(train, indices, augmentRandom)
+      const extra = extension?.batchLoss(indices, boxes, variations)
+      const targets = targetTensors(
+        detectionTargets(boxes, {
+          inputSize: params.imageSize,
+          stride: DETECTOR_STRIDE,
+          classes: numClasses,
+        }),
+      )
+      let heatPart: tf.Scalar | undefined
+      let boxPart: tf.Scalar | undefined
+      let extraPart: tf.Scalar | undefined
+      try {
+        const total = optimizer.minimize(
+          () => {
+            const outputs = model.apply(images, { training: true }) as tf.Tensor[]
+            const parts = detectionLoss(outputs, targets)
+            heatPart = tf.keep(parts.heatmap)
+            boxPart = tf.keep(parts.box)
+            if (!extra) return parts.total
+            extraPart = tf.keep(extra.loss(outputs))
+            return parts.total.add(extraPart)
+          },
+          false,
+          variables,
         )
-        const indices = order.slice(batch * batchSize, (batch + 1) * batchSize)
-        const { images, boxes, variations } = trainingBatch(train, indices, augmentRandom)
-        const extra = extension?.batchLoss(indices, boxes, variations)
-        const targets = targetTensors(
-          detectionTargets(boxes, {
-            inputSize: params.imageSize,
-            stride: DETECTOR_STRIDE,
-            classes: numClasses,
-          }),
-        )
-        let heatPart: tf.Scalar | undefined
-        let boxPart: tf.Scalar | undefined
-        let extraPart: tf.Scalar | undefined
-        try {
-          const total = optimizer.minimize(
-            () => {
-              const outputs = model.apply(images, { training: true }) as tf.Tensor[]
-              const parts = detectionLoss(outputs, targets)
-              heatPart = tf.keep(parts.heatmap)
-              boxPart = tf.keep(parts.box)
-              if (!extra) return parts.total
-              extraPart = tf.keep(extra.loss(outputs))
-              return parts.total.add(extraPart)
-            },
-            false,
-            variables,
-          )
-          total?.dispose()
-          heatSum += (heatPart?.dataSync()[0] ?? NaN) * indices.length
-          boxSum += (boxPart?.dataSync()[0] ?? NaN) * indices.length
-          if (extra) extraSum += (extraPart?.dataSync()[0] ?? NaN) * indices.length
-        } finally {
-          heatPart?.dispose()
-          boxPart?.dispose()
-          extraPart?.dispose()
-          extra?.dispose()
-          images.dispose()
-          disposeTargets(targets)
+        total?.dispose()
+        return {
+          heat: (heatPart?.dataSync()[0] ?? NaN) * indices.length,
+          box: (boxPart?.dataSync()[0] ?? NaN) * indices.length,
+          extra: extra ? (extraPart?.dataSync()[0] ?? NaN) * indices.length : 0,
         }
-        callbacks.onBatch?.({ epoch, batch: batch + 1, batches })
-        await yieldToEventLoop()
+      } finally {
+        heatPart?.dispose()
+        boxPart?.dispose()
+        extraPart?.dispose()
+        extra?.dispose()
+        images.dispose()
+        disposeTargets(targets)
       }
-      const trainingMs = performance.now() - epochStarted
-      const checked = extension?.validate(model, val, batchSize)
-      const validation = checked?.pass ?? detectionPass(model, val, batchSize, numClasses)
-      const valMap50 = validationMap50(validation.decoded, val.boxes, numClasses)
-      const watched = checked?.metric ?? valMap50
-      const decision = schedule.observe(1 - watched)
-      if (decision.improved) {
-        best?.forEach((tensor) => tensor.dispose())
-        best = model.getWeights().map((weight) => tf.clone(weight))
-      }
-      const metrics: DetectionEpochMetrics = {
-        task: 'obj_detection',
-        epoch,
-        epochs: params.epochs,
-        loss: (heatSum + boxSum) / train.images.count,
-        heatmapLoss: heatSum / train.images.count,
-        boxLoss: boxSum / train.images.count,
-        valLoss: validation.loss,
-        valMap50,
-        imagesPerSec: train.images.count / Math.max(trainingMs / 1000, 1e-6),
-        elapsedMs: performance.now() - started,
-      }
-      epochs.push(metrics)
-      callbacks.onEpoch(
-        metrics,
-        checked && {
-          loss: extraSum / train.images.count,
-          valLoss: checked.extraLoss,
-          metric: checked.metric,
+    }
+    const result = await runTrainingLoop<M>({
+      model,
+      optimizer,
+      params,
+      streams,
+      augments: augmentRandom !== undefined,
+      watch: { name: extension?.metricName ?? 'mAP@.5', direction: 'max' },
+      rateAt: (step, steps) => cosineRate(params.learningRate, step, steps),
+      reduceOnPlateau: false,
+      keepBest: 'always',
+      callbacks: opts.callbacks,
+      ...(opts.shouldStop && { shouldStop: opts.shouldStop }),
+      ...(opts.resume && { resume: opts.resume }),
+      ...(opts.onCheckpoint && { onCheckpoint: opts.onCheckpoint }),
+      task: {
+        trainCount: count,
+        trainBatch,
+        readEpoch,
+        endEpoch: ({ epoch, sums, trainingMs, elapsedMs }) => {
+          const checked = extension?.validate(model, val, batchSize)
+          const validation = checked?.pass ?? detectionPass(model, val, batchSize, numClasses)
+          const valMap50 = validationMap50(validation.decoded, val.boxes, numClasses)
+          const heat = sums.heat ?? NaN
+          const box = sums.box ?? NaN
+          const detection: DetectionEpochMetrics = {
+            task: 'obj_detection',
+            epoch,
+            epochs: params.epochs,
+            loss: (heat + box) / count,
+            heatmapLoss: heat / count,
+            boxLoss: box / count,
+            valLoss: validation.loss,
+            valMap50,
+            imagesPerSec: count / Math.max(trainingMs / 1000, 1e-6),
+            elapsedMs: elapsedMs(),
+          }
+          const extra = checked && {
+            loss: (sums.extra ?? NaN) / count,
+            valLoss: checked.extraLoss,
+            metric: checked.metric,
+          }
+          return {
+            metrics: epochMetrics(detection, extra),
+            watched: checked?.metric ?? valMap50,
+          }
         },
-      )
-      if (decision.stop && epoch < params.epochs) {
-        stoppedEarly = true
-        callbacks.onLog?.(
-          `Stopped after epoch ${epoch}: no better validation ${watchedName} for ${patience} epochs`,
-        )
-        break
-      }
-    }
-    const bestEpoch = best ? schedule.bestEpoch : epochs.length
-    if (best && bestEpoch !== epochs.length) {
-      model.setWeights(best)
-      callbacks.onLog?.(
-        `Kept the weights of epoch ${bestEpoch}, the best on validation ${watchedName}`,
-      )
-    }
-    return { model, epochs, bestEpoch, stoppedEarly, stride: DETECTOR_STRIDE }
+      },
+    })
+    return { model, ...result, stride: DETECTOR_STRIDE }
   } catch (error) {
     model.dispose()
     throw error
-  } finally {
-    best?.forEach((tensor) => tensor.dispose())
-    optimizer.dispose()
   }
 }

@@ -5,10 +5,12 @@
 
 import * as tf from '@tensorflow/tfjs'
 import type { Rle } from '../../../../src-shared/coco-mask/rle'
+import type { EpochMetrics } from '../../../../src-shared/job-events'
 import { rleArea, rleEncodeRowMajor } from '../../../../src-shared/coco-mask/rle'
 import type { DecodedBox } from '../../../../src-shared/tasks/detection-output'
 import type { SegmentationEpochMetrics } from '../../../../src-shared/tasks/segmentation-metrics'
 import { instanceMask, type PrototypeMaps } from '../../../../src-shared/tasks/segmentation-output'
+import { isSegmentationEpoch } from '../../../../src-shared/tasks/task-metrics'
 import { accumulateEvaluation, evaluateImages } from '../../evaluation/coco-eval'
 import { COCO_AREA_RANGES, defaultCocoEvalParams } from '../../evaluation/coco-eval-params'
 import { averagePrecision } from '../../evaluation/coco-summary'
@@ -16,12 +18,13 @@ import { maskIouKind } from '../../evaluation/mask-iou-kind'
 import { DETECTOR_STRIDE } from '../detection/model'
 import {
   detectionPass,
-  trainDetector,
+  trainExtendedDetector,
   type DetectionBox,
   type DetectionPass,
   type DetectionSet,
   type DetectorExtension,
-  type TrainDetectorOptions,
+  type ExtendedDetectorOptions,
+  type TrainedDetector,
 } from '../detection/train-detector'
 import { moveMask } from './augment-masks'
 import { maskLoss } from './mask-loss'
@@ -44,25 +47,14 @@ export interface SegmentationSet extends DetectionSet {
 }
 
 export interface TrainSegmenterOptions extends Omit<
-  TrainDetectorOptions,
-  'train' | 'val' | 'callbacks' | 'extension'
+  ExtendedDetectorOptions<SegmentationEpochMetrics>,
+  'train' | 'val'
 > {
   train: SegmentationSet
   val: SegmentationSet
-  callbacks: {
-    onEpoch(m: SegmentationEpochMetrics): void
-    onBatch?(p: { epoch: number; batch: number; batches: number }): void
-    onLog?(message: string): void
-  }
 }
 
-export interface TrainedSegmenter {
-  model: tf.LayersModel
-  epochs: SegmentationEpochMetrics[]
-  bestEpoch: number
-  stoppedEarly: boolean
-  stride: number
-}
+export type TrainedSegmenter = TrainedDetector<SegmentationEpochMetrics>
 
 /** A decoded box of one image with its assembled mask. */
 export interface MaskedBox extends DecodedBox {
@@ -239,11 +231,33 @@ export function validationMaskMap50(
   return ap < 0 ? 0 : ap
 }
 
-function segmentationExtension(numClasses: number, train: SegmentationSet): DetectorExtension {
+/** A checkpoint's epoch as a segmenter's, or undefined for another task's. */
+function segmentationEpoch(epoch: EpochMetrics): SegmentationEpochMetrics | undefined {
+  return isSegmentationEpoch(epoch) ? epoch : undefined
+}
+
+function segmentationExtension(
+  numClasses: number,
+  train: SegmentationSet,
+): DetectorExtension<SegmentationEpochMetrics> {
   const size = train.images.rowShape[0] as number
   return {
     build: buildSegmenter,
     metricName: 'mask mAP@.5',
+    readEpoch: segmentationEpoch,
+    epochMetrics: (m, extra) => ({
+      task: 'instance_segmentation',
+      epoch: m.epoch,
+      epochs: m.epochs,
+      loss: m.loss + extra.loss,
+      heatmapLoss: m.heatmapLoss,
+      boxLoss: m.boxLoss,
+      maskLoss: extra.loss,
+      valLoss: m.valLoss + extra.valLoss,
+      valMaskMap50: extra.metric,
+      imagesPerSec: m.imagesPerSec,
+      elapsedMs: m.elapsedMs,
+    }),
     batchLoss(_indices, boxes, variations) {
       const targets = maskTargetsFor(
         maskObjects(boxes as readonly (readonly SegmentationBox[])[], size, variations),
@@ -267,34 +281,6 @@ function segmentationExtension(numClasses: number, train: SegmentationSet): Dete
   }
 }
 
-export async function trainSegmenter(opts: TrainSegmenterOptions): Promise<TrainedSegmenter> {
-  const { callbacks } = opts
-  const epochs: SegmentationEpochMetrics[] = []
-  const trained = await trainDetector({
-    ...opts,
-    extension: segmentationExtension(opts.numClasses, opts.train),
-    callbacks: {
-      ...(callbacks.onBatch && { onBatch: callbacks.onBatch }),
-      ...(callbacks.onLog && { onLog: callbacks.onLog }),
-      onEpoch(m, extra) {
-        const maskPart = extra?.loss ?? NaN
-        const metrics: SegmentationEpochMetrics = {
-          task: 'instance_segmentation',
-          epoch: m.epoch,
-          epochs: m.epochs,
-          loss: m.loss + maskPart,
-          heatmapLoss: m.heatmapLoss,
-          boxLoss: m.boxLoss,
-          maskLoss: maskPart,
-          valLoss: m.valLoss + (extra?.valLoss ?? NaN),
-          valMaskMap50: extra?.metric ?? NaN,
-          imagesPerSec: m.imagesPerSec,
-          elapsedMs: m.elapsedMs,
-        }
-        epochs.push(metrics)
-        callbacks.onEpoch(metrics)
-      },
-    },
-  })
-  return { ...trained, epochs }
+export function trainSegmenter(opts: TrainSegmenterOptions): Promise<TrainedSegmenter> {
+  return trainExtendedDetector(opts, segmentationExtension(opts.numClasses, opts.train))
 }
