@@ -179,14 +179,15 @@ function planBackground(
 }
 
 /**
- * One scene's pixels (RGB, size×size) and boxes. Items are tinted to stand out from the background
+ * One scene's pixels (RGB, size×size), boxes, and which box owns each pixel (-1: background; the
+ * visible silhouettes, row-major). Items are tinted to stand out from the background
  * (bright on dark, dark on light) with their own shading kept; later items lie on top.
  */
 export function renderScene(
   random: () => number,
   sources: SourceImages,
   options: ResolvedSceneOptions,
-): { pixels: Buffer; boxes: SceneBox[] } {
+): { pixels: Buffer; boxes: SceneBox[]; owner: Int16Array } {
   const { size, minItem, maxItem, maxItems } = options
   const between = (low: number, high: number) => low + (high - low) * random()
   const { texture, dark } = planBackground(random, size, options.background === 'flat')
@@ -276,24 +277,36 @@ export function renderScene(
   const pixels = Buffer.alloc(size * size * 3)
   for (let i = 0; i < pixels.length; i++)
     pixels[i] = Math.max(0, Math.min(255, Math.round(rgb[i] as number)))
-  return { pixels, boxes }
+  return { pixels, boxes, owner }
 }
 
-function cacheFolder(options: ResolvedSceneOptions): string {
+/** How a scene folder is kept and what each annotation gets beside its box (segmentation: a mask). */
+export interface SceneLayout {
+  cachePrefix: string
+  annotate?: (owner: Int16Array, box: number, size: number) => Record<string, unknown>
+}
+
+const DETECTION_LAYOUT: SceneLayout = { cachePrefix: CACHE_PREFIX }
+
+function cacheFolder(options: ResolvedSceneOptions, prefix: string): string {
   const key = createHash('sha256')
     .update(JSON.stringify({ version: SCENE_VERSION, ...options }))
     .digest('hex')
     .slice(0, 16)
-  return join(tmpdir(), `${CACHE_PREFIX}${options.split}-${options.scenes}-${key}`)
+  return join(tmpdir(), `${prefix}${options.split}-${options.scenes}-${key}`)
 }
 
 /**
  * The scenes as a COCO-layout dataset folder; returns its path. Built once per options in the temp
  * folder, or always afresh in `folder` when one is given (its caller removes it).
  */
-export async function detectionScenes(options: SceneOptions, folder?: string): Promise<string> {
+export async function detectionScenes(
+  options: SceneOptions,
+  folder?: string,
+  layout: SceneLayout = DETECTION_LAYOUT,
+): Promise<string> {
   const resolved = resolveSceneOptions(options)
-  const root = folder ?? cacheFolder(resolved)
+  const root = folder ?? cacheFolder(resolved, layout.cachePrefix)
   if (folder === undefined && existsSync(join(root, COMPLETE_MARKER))) return root
   await rm(root, { recursive: true, force: true })
   await mkdir(join(root, 'images'), { recursive: true })
@@ -306,10 +319,10 @@ export async function detectionScenes(options: SceneOptions, folder?: string): P
   const limit = pLimit(8)
   const writes: Promise<unknown>[] = []
   for (let n = 0; n < resolved.scenes; n++) {
-    const { pixels, boxes } = renderScene(random, sources, resolved)
+    const { pixels, boxes, owner } = renderScene(random, sources, resolved)
     const fileName = `${resolved.split}-${String(n).padStart(6, '0')}.png`
     images.push({ id: n + 1, file_name: fileName, width: resolved.size, height: resolved.size })
-    for (const box of boxes)
+    boxes.forEach((box, id) =>
       annotations.push({
         id: annotations.length + 1,
         image_id: n + 1,
@@ -317,7 +330,9 @@ export async function detectionScenes(options: SceneOptions, folder?: string): P
         bbox: box.bbox,
         area: box.area,
         iscrowd: 0,
-      })
+        ...layout.annotate?.(owner, id, resolved.size),
+      }),
+    )
     const raw = { width: resolved.size, height: resolved.size, channels: 3 as const }
     // Unfiltered rows: a reader with nothing but zlib (the PyTorch peer) can decode them.
     writes.push(
@@ -344,8 +359,8 @@ export async function detectionScenes(options: SceneOptions, folder?: string): P
 }
 
 /** Removes every scene folder; returns how many there were. */
-export async function removeDetectionSceneCaches(): Promise<number> {
-  const names = (await readdir(tmpdir())).filter((name) => name.startsWith(CACHE_PREFIX))
+export async function removeDetectionSceneCaches(prefix = CACHE_PREFIX): Promise<number> {
+  const names = (await readdir(tmpdir())).filter((name) => name.startsWith(prefix))
   await Promise.all(names.map((name) => rm(join(tmpdir(), name), { recursive: true, force: true })))
   return names.length
 }

@@ -138,6 +138,20 @@ const SMOKE_RUNS: SmokeRun[] = [
     fashionMnist: true,
   },
   {
+    file: 'segmentation.bench.ts',
+    args: [
+      ...['--train-scenes', '8', '--test-scenes', '4', '--epochs', '1', '--image-size', '32'],
+      ...['--classes', '3', '--threads', '1', '--no-peer'],
+    ],
+    expect: [
+      {
+        bench: 'segmentation',
+        fields: ['engine', 'images_per_s', 'mask_map', 'mask_map50', 'box_map50', 'train_s'],
+      },
+    ],
+    fashionMnist: true,
+  },
+  {
     file: 'load.bench.ts',
     args: ['--clients', '2', '--requests', '4', '--rate', '20', '--seconds', '1'],
     expect: [{ bench: 'progress-storm', fields: ['jobsStarted', 'ms'] }],

@@ -16,6 +16,7 @@ import { detectionTrainDefaults, type DetectionDatasetFacts } from './detection/
 import { runDetectionTraining, type TrainingEnvironment } from '../worker/detection-training'
 import { runSegmentationTraining } from '../worker/segmentation-training'
 import { segmentationDecoder } from './segmentation/decoder'
+import { segmentationTrainDefaults } from './segmentation/defaults'
 import type { DetectionTrainingMessage, TrainingRequest } from '../worker/training-protocol'
 
 /** A task's whole run in the training worker, once the backend is up. */
@@ -56,11 +57,11 @@ const TASKS: Partial<Record<TrainType, TaskModule>> = {
     decoder: detectionDecoder,
     defaults: detectionTrainDefaults,
   },
-  // The detector with mask heads: its dataset chooses the input side and recipe as detection's.
+  // The detector with mask heads: its own input side (masks need prototype cells) and recipe.
   instance_segmentation: {
     runTraining: runSegmentationTraining,
     decoder: segmentationDecoder,
-    defaults: detectionTrainDefaults,
+    defaults: segmentationTrainDefaults,
   },
 }
 

@@ -1,0 +1,223 @@
+// Instance segmentation on real items, side by side with PyTorch: Fashion-MNIST scenes whose masks
+// are the items' own silhouettes (segmentation-scenes.ts) are read and validated as a job reads a
+// client's dataset, the engine's segmenter is trained on the training scenes, and
+// bench/segmentation_torch.py trains the same network with the same targets, losses, recipe and
+// threads. Both engines' raw outputs on the held-out scenes (made from test items only) go through
+// the product's one decoder and the segmenter's COCOeval evaluation. JSON lines: one per engine
+// and run, a ratio line per run, and a median line when --repeat > 1.
+//
+//   npx tsx bench/segmentation.bench.ts [--threads 2] [--train-scenes 200] [--test-scenes 50]
+//       [--epochs 20] [--image-size 96] [--classes 10] [--batch-size 8] [--learning-rate 0.003]
+//       [--repeat 1] [--no-peer] [--clean]
+//
+// Both sides train without augmentation or early stopping; the held-out scenes are the engine's
+// validation set and only measure.
+//
+// Measured with `--train-scenes 200 --test-scenes 50 --image-size 96 --classes 4 --epochs 12` on
+// 2 cores at load average 6–12: held-out mask mAP@[.5:.95] 0.024 / 0.022 (ours / PyTorch), mask
+// mAP@.5 0.113 / 0.105, box mAP@.5 0.119 / 0.115, 432 s / 562 s of training, 5.6 / 4.3 images/s.
+// A run that short has only begun to learn the items; the two engines learn alike.
+
+import * as tf from '@tensorflow/tfjs'
+import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../src-shared/train-params'
+import { backendThreads, selectBackend } from '../src-main/engine/backend/select-backend'
+import {
+  segmentationPass,
+  trainSegmenter,
+  type SegmentationSet,
+} from '../src-main/engine/tasks/segmentation/train-segmenter'
+import type { SegmenterEvaluation } from '../src-main/engine/tasks/segmentation/evaluate-segmenter'
+import type { SceneSet } from './detection-evaluate'
+import {
+  loadSegmentationSceneSet,
+  scoreSegmentations,
+  segmentationSet,
+} from './segmentation-evaluate'
+import { runSegmentationPeer } from './segmentation-peer'
+import { removeSegmentationSceneCaches, segmentationScenes } from './segmentation-scenes'
+import { hasFlag, positiveIntegerOption, textOption } from './bench-options'
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits))
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}
+
+function headline(evaluation: SegmenterEvaluation) {
+  return {
+    mask_map: round(evaluation.maskCoco.stats.ap, 4),
+    mask_map50: round(evaluation.maskCoco.stats.ap50, 4),
+    box_map50: round(evaluation.boxCoco.stats.ap50, 4),
+  }
+}
+
+async function trainOurs(
+  train: SegmentationSet,
+  test: SegmentationSet,
+  testSet: SceneSet,
+  params: TrainParams,
+) {
+  const started = performance.now()
+  const run = await trainSegmenter({
+    train,
+    val: test,
+    numClasses: testSet.classes.length,
+    params,
+    callbacks: { onEpoch: (m) => console.error(JSON.stringify({ epoch: m })) },
+  })
+  const wallS = (performance.now() - started) / 1000
+  try {
+    const pass = segmentationPass(run.model, test, params.batchSize, testSet.classes.length)
+    const evaluation = scoreSegmentations(testSet, pass.masked, params.imageSize)
+    const seconds = run.epochs.reduce((sum, m) => sum + train.images.count / m.imagesPerSec, 0)
+    return {
+      parameters: run.model.trainableWeights.reduce(
+        (sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
+        0,
+      ),
+      train_s: round(seconds, 2),
+      wall_s: round(wallS, 2),
+      images_per_s: round((run.epochs.length * train.images.count) / seconds, 1),
+      epochs_run: run.epochs.length,
+      ...headline(evaluation),
+    }
+  } finally {
+    run.model.dispose()
+  }
+}
+
+async function main(): Promise<void> {
+  if (hasFlag('clean')) {
+    console.log(JSON.stringify({ removed_caches: await removeSegmentationSceneCaches() }))
+    return
+  }
+  const threads = positiveIntegerOption('threads', 2)
+  const trainScenes = positiveIntegerOption('train-scenes', 200)
+  const testScenes = positiveIntegerOption('test-scenes', 50)
+  const epochs = positiveIntegerOption('epochs', 20)
+  const imageSize = positiveIntegerOption('image-size', 96)
+  const classes = positiveIntegerOption('classes', 10)
+  const batchSize = positiveIntegerOption('batch-size', 8)
+  const repeat = positiveIntegerOption('repeat', 1)
+  const learningRate = Number(textOption('learning-rate', '0.003'))
+  if (!(learningRate > 0 && learningRate < 1))
+    throw new Error('--learning-rate must be between 0 and 1')
+  if (imageSize % 16 !== 0) throw new Error('--image-size must be a multiple of 16')
+  const seed = DEFAULT_TRAIN_PARAMS.seed
+
+  await selectBackend('wasm', { threads })
+  tf.env().set('PROD', true)
+  const scenes = {
+    size: imageSize,
+    classes,
+    minItem: Math.round(imageSize / 8),
+    maxItem: Math.round(imageSize * 0.44),
+  }
+  const trainSet = await loadSegmentationSceneSet(
+    await segmentationScenes({ split: 'train', scenes: trainScenes, ...scenes }),
+  )
+  const testSet = await loadSegmentationSceneSet(
+    await segmentationScenes({ split: 'test', scenes: testScenes, ...scenes }),
+    1,
+  )
+  const train = await segmentationSet(trainSet, imageSize)
+  const test = await segmentationSet(testSet, imageSize)
+  const params: TrainParams = {
+    ...DEFAULT_TRAIN_PARAMS,
+    epochs,
+    batchSize,
+    learningRate,
+    imageSize,
+    seed,
+    augment: false,
+    patience: 0,
+  }
+  const common = {
+    threads,
+    train_scenes: trainScenes,
+    test_scenes: testScenes,
+    image_size: imageSize,
+    classes,
+    epochs,
+    batch_size: batchSize,
+    learning_rate: learningRate,
+  }
+  const runs = { ours: [] as number[], peer: [] as number[], ratio: [] as number[] }
+  const maps = { ours: [] as number[], peer: [] as number[] }
+  for (let run = 1; run <= repeat; run++) {
+    const ours = await trainOurs(train, test, testSet, params)
+    console.log(
+      JSON.stringify({
+        bench: 'segmentation',
+        engine: 'training-server',
+        backend: tf.getBackend(),
+        ...common,
+        threads: backendThreads(),
+        ...ours,
+        run,
+      }),
+    )
+    runs.ours.push(ours.images_per_s)
+    maps.ours.push(ours.mask_map)
+    if (hasFlag('no-peer')) continue
+    const peer = await runSegmentationPeer(
+      trainSet,
+      testSet,
+      { threads, epochs, batchSize, learningRate },
+      seed,
+      imageSize,
+    )
+    const peerHeadline = headline(peer.evaluation)
+    console.log(
+      JSON.stringify({
+        bench: 'segmentation',
+        engine: 'pytorch',
+        version: peer.line.version,
+        ...common,
+        parameters: peer.line.parameters,
+        train_s: peer.line.train_s,
+        images_per_s: peer.line.images_per_s,
+        ...peerHeadline,
+        run,
+      }),
+    )
+    const ratio = round(ours.images_per_s / peer.line.images_per_s, 3)
+    runs.peer.push(peer.line.images_per_s)
+    maps.peer.push(peerHeadline.mask_map)
+    runs.ratio.push(ratio)
+    console.log(
+      JSON.stringify({
+        bench: 'segmentation-ratio',
+        images_per_s_ratio: ratio,
+        ours_mask_map: ours.mask_map,
+        peer_mask_map: peerHeadline.mask_map,
+        ours_mask_map50: ours.mask_map50,
+        peer_mask_map50: peerHeadline.mask_map50,
+        run,
+      }),
+    )
+  }
+  if (repeat > 1)
+    console.log(
+      JSON.stringify({
+        bench: 'segmentation-median',
+        runs: repeat,
+        ours_images_per_s: median(runs.ours),
+        ours_mask_map: median(maps.ours),
+        ...(runs.peer.length > 0 && {
+          peer_images_per_s: median(runs.peer),
+          peer_mask_map: median(maps.peer),
+          images_per_s_ratio: median(runs.ratio),
+        }),
+      }),
+    )
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})
