@@ -74,6 +74,39 @@ export const conv2dBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs })
 }
 
 /**
+ * w'[kh, kw, co, ci] = w[KH-1-kh, KW-1-kw, ci, co] in one JavaScript pass. wasm's Reverse and
+ * Transpose took 1-4 cpu-ms per call on the detector's wider filters (3×3×192×64: input
+ * gradient 13.2 → 9.0 ms without them, the forward convolution itself being 9.5).
+ */
+function rotatedSwappedFilter(wasm: BackendWasm, filter: TensorInfo): TensorInfo {
+  const [height, width, inChannels, outChannels] = filter.shape as [number, number, number, number]
+  const out = wasm.makeOutput([height, width, outChannels, inChannels], 'float32')
+  // Views are taken after the allocation above, which may have grown (and moved) the heap.
+  const w = wasm.typedArrayFromHeap(filter) as Float32Array
+  const rotated = wasm.typedArrayFromHeap(out) as Float32Array
+  rotateSwap(w, rotated, height * width, inChannels, outChannels)
+  return out
+}
+
+/** The loop on its own, every array a parameter (V8 compiles such loops to tight code). */
+function rotateSwap(
+  w: Float32Array,
+  out: Float32Array,
+  taps: number,
+  inChannels: number,
+  outChannels: number,
+): void {
+  const tapSize = inChannels * outChannels
+  for (let tap = 0; tap < taps; tap++) {
+    const from = (taps - 1 - tap) * tapSize
+    const to = tap * tapSize
+    for (let ci = 0; ci < inChannels; ci++)
+      for (let co = 0; co < outChannels; co++)
+        out[to + co * inChannels + ci] = w[from + ci * outChannels + co] as number
+  }
+}
+
+/**
  * Values in the column matrix of the strided input gradient: 16 Mi floats, 64 MiB. Larger ones
  * take the zero-spread convolution, which needs no such matrix.
  */
@@ -151,8 +184,7 @@ export function conv2dBackpropInputWasm(fallback?: KernelFunc): KernelFunc {
       const bottom = info.inHeight + info.filterHeight - 1 - spreadHeight - top
       const right = info.inWidth + info.filterWidth - 1 - spreadWidth - left
       const fitted = fitBorder(scope, spread, [top, bottom], [left, right])
-      const rotated = scope.run('Reverse', { x: filter }, { dims: [0, 1] })
-      const swapped = scope.run('Transpose', { x: rotated }, { perm: [0, 1, 3, 2] })
+      const swapped = scope.adopt(rotatedSwappedFilter(backend as BackendWasm, filter))
       const dx = scope.run('Conv2D', { x: fitted.t, filter: swapped }, {
         strides: [1, 1],
         pad: fitted.pad,
