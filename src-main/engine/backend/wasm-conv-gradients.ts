@@ -1,7 +1,9 @@
 // The convolution gradient kernels of the wasm backend. As shipped it has no Conv2DBackpropFilter
 // (so conv layers cannot train at all) and its Conv2DBackpropInput is a plain loop that dominates
 // a training step. Both gradients are correlations, so each is rewritten here as one forward
-// Conv2D on rearranged tensors: that kernel reaches XNNPACK (SIMD, threads) and is fast.
+// Conv2D on rearranged tensors: that kernel reaches XNNPACK (SIMD, threads) and is fast. The input
+// gradient of a strided convolution is instead one XNNPACK product and a scatter (see
+// stridedInputGradient), which skips the products with the zeros a stride would spread.
 //
 // Only the wasm registrations change; other backends keep their own kernels, so their results
 // are untouched.
@@ -168,11 +170,9 @@ export function conv2dBackpropInputWasm(fallback?: KernelFunc): KernelFunc {
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo }
     const info = conv2dInfo(a.inputShape, filter.shape, a)
     const { strideHeight, strideWidth } = info
-    const columns = info.batchSize * info.outHeight * info.outWidth * info.filterHeight
-    if (
-      (strideHeight > 1 || strideWidth > 1) &&
-      columns * info.filterWidth * info.inChannels <= COLUMN_LIMIT
-    )
+    const positions = info.batchSize * info.outHeight * info.outWidth
+    const columnValues = positions * info.filterHeight * info.filterWidth * info.inChannels
+    if ((strideHeight > 1 || strideWidth > 1) && columnValues <= COLUMN_LIMIT)
       return stridedInputGradient(backend, dy, filter, info)
     const scope = new WasmKernelScope(backend)
     try {
