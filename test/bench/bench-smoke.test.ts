@@ -54,6 +54,14 @@ const SMOKE_RUNS: SmokeRun[] = [
     ],
   },
   {
+    file: 'engine-step.bench.ts',
+    args: ['--architecture', 'centernet', '--steps', '1', '--threads', '1', '--batch', '1'],
+    expect: [
+      { bench: 'engine-step', fields: ['network', 'images_per_s', 'cpu_ms_per_step'] },
+      { bench: 'engine-step-cpu-profile', fields: ['network', 'outside_kernels_ms', 'kernels'] },
+    ],
+  },
+  {
     file: 'xnnpack-limit.bench.ts',
     args: ['--threads', '1', '--matmul', '64', '--batch', '2', '--iterations', '1', '--steps', '1'],
     expect: [

@@ -48,7 +48,10 @@ const fusedConvGradient: tf.GradConfig = {
             ...conv,
             filterShape: filter.shape,
           }) as tf.Tensor,
-      bias: () => tf.sum(dyAct, [0, 1, 2]),
+      // One [positions, channels] reduction: wasm's Sum moves reduced axes innermost first, and
+      // that transpose is cheaper on a matrix than on the 4-D tensor (conv1 of the reference
+      // network, 64×26×26×32: 4.4 → 2.8 cpu-ms; all of its step's Sums 7.7 → 4.1-4.4).
+      bias: () => tf.sum(tf.reshape(dyAct, [-1, dyAct.shape[3] as number]), 0),
     }
   },
 }

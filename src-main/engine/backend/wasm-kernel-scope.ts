@@ -25,6 +25,12 @@ export class WasmKernelScope {
     return out
   }
 
+  /** Takes `made` (allocated by a kernel of this module, not through run) into the scope. */
+  adopt(made: TensorInfo): TensorInfo {
+    this.made.push(made)
+    return made
+  }
+
   /** Releases every intermediate made in this scope except `result`, and returns `result`. */
   finish(result: TensorInfo): TensorInfo {
     for (const info of this.made) if (info !== result) this.backend.disposeData(info.dataId)
