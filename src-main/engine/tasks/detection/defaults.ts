@@ -22,12 +22,12 @@ const LARGEST_SIDE = 320
  *   seed 42 (default): validation mAP@.5 0.963 (best epoch 19; mAP@[.5:.95] 0.590), 0.93 by epoch 11
  *   seed 7: 0.985 (best epoch 19; mAP@[.5:.95] 0.629), 0.93 by epoch 15
  *   seed 1234: 0.964 (best epoch 19; mAP@[.5:.95] 0.637), 0.94 by epoch 8
- * All ran all 20 epochs (none stopped early). 20 epochs are 3,840 training images: 144 s at the
- * 26.6 training images/s this network trained at on the quiet 2-core machine (measured before the
- * zoom change, which costs nothing), about 150 s end to end with validation, sync, export and
- * upload (5 s). On the loaded machine (other trainings on the 2 cores) the three took 684, 623
- * and 322 s end to end at load averages 11–13, 8–12 and 7 (median 6.2, 7.1 and 13.3 training
- * images/s); the mAP does not depend on the load: the run is seeded.
+ * All ran all 20 epochs (none stopped early). 20 epochs are 3,840 training images: seed 42 took
+ * 124 s end to end (122 s training, median 34 training images/s, 32 with each epoch's
+ * validation) at load average 2 on the 2 cores, with the same mAP. On the loaded machine (other
+ * trainings on the 2 cores) the three took 684, 623 and 322 s at load averages 11–13, 8–12 and 7
+ * (median 6.2, 7.1 and 13.3 training images/s); the mAP does not depend on the load: the run is
+ * seeded.
  * `scripts/measure-detection-demo.ts` trains the same dataset with the same parameter rule and
  * gives the same numbers (seed 42: 0.963, epoch for epoch).
  * An earlier app run ended at 0.854 while the script got 0.93: the script generated the demo set
