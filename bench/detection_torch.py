@@ -22,7 +22,8 @@ lag what training fitted.
 Targets: CenterNet's Gaussian heatmap (gaussian_radius, min overlap 0.7; max over objects), size
 and offset at each centre cell; crowd boxes are no objects and their cells are left out of the
 heatmap loss. Loss: penalty-reduced focal loss (alpha 2, beta 4) / objects + 0.1 L1(size) +
-L1(offset), the L1 terms averaged over the centres' coordinates as CenterNet's RegL1Loss does.
+L1(offset), the L1 terms summed over both coordinates and divided by the centre cells, as the
+engine's loss normalises them (the Gaussian's radius from the exact side in cells, as there).
 Adam with the learning rate on a cosine per step from the given rate down to 2% of it over the
 planned steps, shuffled epochs.
 
@@ -164,7 +165,8 @@ def targets(boxes, classes, rows, cols):
         cx, cy = (x + w / 2) / STRIDE, (y + h / 2) / STRIDE
         col = min(cols - 1, max(0, int(math.floor(cx))))
         row = min(rows - 1, max(0, int(math.floor(cy))))
-        radius = max(0, int(gaussian_radius(math.ceil(h_cells), math.ceil(w_cells))))
+        # The exact side in cells, as the engine's targets take it (rounding up widened the peaks).
+        radius = max(0, int(gaussian_radius(h_cells, w_cells)))
         draw_gaussian(heat[k], col, row, radius)
         centre[k, row, col] = 1
         size[:, row, col] = (w_cells, h_cells)
@@ -258,13 +260,14 @@ def detection_loss(outputs, batch):
     heat_p, size_p, offset_p = outputs
     heat, centre, valid, size, offset, mask = batch
     p = heat_p.clamp(1e-4, 1 - 1e-4)
-    objects = centre.sum().clamp(min=1)
+    # Centre cells (any class), the engine's normaliser of every term.
+    centres = mask.sum().clamp(min=1)
     positive = torch.log(p) * (1 - p) ** 2 * centre
     negative = torch.log(1 - p) * p ** 2 * (1 - heat) ** 4 * (1 - centre) * valid.unsqueeze(1)
-    focal = -(positive.sum() + negative.sum()) / objects
-    coords = (mask.sum() * 2).clamp(min=1)
-    size_l1 = (torch.abs(size_p - size) * mask).sum() / coords
-    offset_l1 = (torch.abs(offset_p - offset) * mask).sum() / coords
+    focal = -(positive.sum() + negative.sum()) / centres
+    # Both coordinates summed per centre, as the engine does (per coordinate halved the box loss).
+    size_l1 = (torch.abs(size_p - size) * mask).sum() / centres
+    offset_l1 = (torch.abs(offset_p - offset) * mask).sum() / centres
     return focal + 0.1 * size_l1 + offset_l1, focal, size_l1 + offset_l1
 
 

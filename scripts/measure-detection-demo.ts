@@ -1,45 +1,60 @@
-// Measures the detector end to end on the demo detection dataset with default settings: generate
-// the images into a temporary folder, validate them as the server does, train in the worker thread
-// with the dataset's detection defaults, and print one JSON line (mAP, time, images/s). Run it on a
-// quiet machine: `npx tsx scripts/measure-detection-demo.ts [--images N]`.
+// Measures the detector end to end on the demo detection dataset with the settings the app would
+// choose: generate the images into a temporary folder (by default with demo client2's seed, so it
+// is the dataset `/progress?train_type=obj_detection&bucket_name=client2` trains on), load and
+// validate them as the pipeline does, settle the unset parameters with the pipeline's own rule
+// (the task's plain defaults, then what the dataset chooses), train in the worker thread and print
+// one JSON line (mAP, epochs, time, images/s). Run it on a quiet machine:
+// `npx tsx scripts/measure-detection-demo.ts [--dataset-seed N] [--seed N] [--images N]
+//  [--epochs N] [--batch-size N] [--learning-rate X]`; the last three try a recipe.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DEFAULT_TRAIN_PARAMS } from '../src-shared/train-params'
+import { paramRulesOf } from '../src-shared/tasks/task-params'
 import type { DetectionEpochMetrics } from '../src-shared/tasks/detection-metrics'
-import { validateAnnotations } from '../src-shared/validate-annotations'
+import type { TrainParams } from '../src-shared/train-params'
 import { writeDemoDetectionDataset } from '../src-main/dataset/demo-detection-dataset'
-import { probeImageFiles } from '../src-main/dataset/probe-images'
-import { detectionTrainDefaults } from '../src-main/engine/tasks/detection/defaults'
+import { loadDataset } from '../src-main/dataset/load-dataset'
 import type { DetectionMetricsFile } from '../src-main/engine/worker/detection-training'
+import { DEMO_CLIENTS } from '../src-main/jobs/demo-clients'
 import { runTrainingWorker } from '../src-main/jobs/run-training-worker'
+import { paramsChosenFromDataset } from '../src-main/jobs/train-defaults'
+
+function flag(name: string): number | undefined {
+  const at = process.argv.indexOf(`--${name}`)
+  return at > 0 ? Number(process.argv[at + 1]) : undefined
+}
+
+/** The options given on the command line, keyed as TrainParams names them. */
+function overrides(): Partial<TrainParams> {
+  const given: Partial<TrainParams> = {}
+  const seed = flag('seed')
+  const epochs = flag('epochs')
+  const batchSize = flag('batch-size')
+  const learningRate = flag('learning-rate')
+  if (seed !== undefined) given.seed = seed
+  if (epochs !== undefined) given.epochs = epochs
+  if (batchSize !== undefined) given.batchSize = batchSize
+  if (learningRate !== undefined) given.learningRate = learningRate
+  return given
+}
 
 async function main(): Promise<void> {
-  const at = process.argv.indexOf('--images')
-  const images = at > 0 ? Number(process.argv[at + 1]) : undefined
+  const images = flag('images')
+  const datasetSeed =
+    flag('dataset-seed') ?? DEMO_CLIENTS.find((demo) => demo.client === 'client2')?.seed ?? 3
   const root = mkdtempSync(join(tmpdir(), 'detection-demo-'))
   const started = performance.now()
+  const loadBefore = loadavg()[0] ?? 0
   try {
-    await writeDemoDetectionDataset(root, images === undefined ? {} : { images })
-    const files = await probeImageFiles(join(root, 'images'))
-    const text = readFileSync(join(root, 'coco', 'annotations.json'), 'utf8')
-    const { dataset } = validateAnnotations(text, { trainType: 'obj_detection', files })
-    if (!dataset) throw new Error('the demo dataset did not validate')
-    const sides = dataset.items.flatMap((item) =>
-      (item.boxes ?? []).map((box) => Math.min(box.bbox[2], box.bbox[3])),
-    )
-    sides.sort((a, b) => a - b)
-    const imageSides = [...files.values()].map((f) => Math.min(f.width ?? 0, f.height ?? 0))
-    imageSides.sort((a, b) => a - b)
-    const params = {
-      ...DEFAULT_TRAIN_PARAMS,
-      ...detectionTrainDefaults({
-        images: dataset.items.length,
-        medianSide: imageSides[Math.floor(imageSides.length / 2)] ?? 0,
-        medianObjectSide: sides[Math.floor(sides.length / 2)] ?? 0,
-      }),
-    }
+    await writeDemoDetectionDataset(root, { seed: datasetSeed, ...(images && { images }) })
+    const { dataset, facts } = await loadDataset(root, { trainType: 'obj_detection' })
+    if (!dataset || !facts) throw new Error('the demo dataset did not validate')
+    // As the pipeline settles a job whose caller set only the given options.
+    const given = overrides()
+    const defaults = paramRulesOf('obj_detection').defaults
+    const chosen = paramsChosenFromDataset(facts, defaults.architecture, 'obj_detection')
+    const params: TrainParams = { ...defaults, ...chosen, ...given }
     const epochs: DetectionEpochMetrics[] = []
     await runTrainingWorker(
       {
@@ -71,14 +86,22 @@ async function main(): Promise<void> {
     const seen = epochs.length * metrics.trainImages
     console.log(
       JSON.stringify({
+        datasetSeed,
         images: dataset.items.length,
-        params: { imageSize: params.imageSize, epochs: params.epochs, batch: params.batchSize },
+        params: {
+          seed: params.seed,
+          imageSize: params.imageSize,
+          epochs: params.epochs,
+          batch: params.batchSize,
+          learningRate: params.learningRate,
+        },
         epochsRun: epochs.length,
         bestEpoch: metrics.bestEpoch,
         valMap50: metrics.coco.stats.ap50,
         valMap: metrics.coco.stats.ap,
         trainingImagesPerSec: seen / Math.max(trainingSec, 1e-6),
         endToEndSec: (performance.now() - started) / 1000,
+        loadAverage: [loadBefore, loadavg()[0] ?? 0],
         backend: metrics.backend,
         threads: metrics.threads,
       }),

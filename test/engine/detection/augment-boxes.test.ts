@@ -1,5 +1,6 @@
 // Augmentation that moves boxes with the pixels: a solid rectangle drawn in the image stays under
-// its moved box for any drawn variation, boxes mostly cut off are dropped, and a seed fixes it all.
+// its moved box for any drawn variation, boxes mostly cut off are dropped, zooms stay in the
+// recipe's range, and a seed fixes it all.
 
 import { describe, expect, it } from 'vitest'
 import { seededRandom } from '../../../src-shared/seeded-random'
@@ -78,6 +79,18 @@ describe('box augmentation', () => {
     expect(moveBoxes([{ ...edge, iscrowd: 1 }], SIZE, zoom)).toHaveLength(1)
     const clipped = moveBoxes([{ ...edge, bbox: [22, 22, 20, 20] }], SIZE, zoom)[0]
     expect(clipped?.bbox).toEqual([1, 1, 30, 30])
+  })
+
+  it('zooms between 0.75× and 1.33×, over the whole range', () => {
+    // Wider (0.6–1.5×) shrank the demo's smallest objects to about one heatmap cell.
+    const random = seededRandom(5)
+    const scales = Array.from({ length: 500 }, () => drawBoxVariation(random, SIZE).scale)
+    for (const scale of scales) {
+      expect(scale).toBeGreaterThanOrEqual(0.75)
+      expect(scale).toBeLessThanOrEqual(1.33)
+    }
+    expect(Math.min(...scales)).toBeLessThan(0.77)
+    expect(Math.max(...scales)).toBeGreaterThan(1.3)
   })
 
   it('is reproducible from its seed', () => {
