@@ -3,12 +3,8 @@
 // the worker thread with the dataset's defaults, and print one JSON line (mask and box mAP, time,
 // images/s, load average). Run it on a quiet machine:
 // `npx tsx scripts/measure-segmentation-demo.ts [--images N]`.
-// Measured on 2 shared cores at load average 10–12 (wasm, 2 threads) with the segmenter's own
-// defaults (tasks/segmentation/defaults.ts): 200 images at 96 px, 12 epochs, mask mAP@.5 0.89
-// (first ≥ 0.8 at epoch 6), mask mAP@[.5:.95] 0.41, box mAP@.5 0.69, in 570 s end to end at 3.5
-// images/s over the epochs with their validation. The detection defaults it used before (128 px,
-// 30 epochs) took 36 minutes at load 7–16 and 2.2 images/s for 0.96. On a quiet machine the same
-// work is some five times faster (the step's CPU time: about 90 ms per image at 96 px).
+// The recipe's measurements (through the app and through this script) are in
+// tasks/segmentation/defaults.ts.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
