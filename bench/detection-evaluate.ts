@@ -28,12 +28,17 @@ export interface SceneSet {
 }
 
 /**
- * A scene folder as a job sees it: validated for obj_detection; throws when it does not pass. A set
- * that is only scored may have a class on a single image (`minImagesPerClass` 1).
+ * A scene folder as a job sees it: validated for `trainType` (obj_detection unless told); throws
+ * when it does not pass. A set that is only scored may have a class on a single image
+ * (`minImagesPerClass` 1).
  */
-export async function loadSceneSet(root: string, minImagesPerClass?: number): Promise<SceneSet> {
+export async function loadSceneSet(
+  root: string,
+  minImagesPerClass?: number,
+  trainType: 'obj_detection' | 'instance_segmentation' = 'obj_detection',
+): Promise<SceneSet> {
   const { report, dataset } = await loadDataset(root, {
-    trainType: 'obj_detection',
+    trainType,
     ...(minImagesPerClass !== undefined && { minImagesPerClass }),
   })
   if (dataset === undefined)

@@ -58,6 +58,30 @@ export interface PeerRun {
   report: CocoEvalReport
 }
 
+/** Runs a peer script with `args` and returns the JSON line it ends with; throws when it fails. */
+export function runPeerScript<Line extends PeerLine>(args: readonly string[]): Line {
+  const result = spawnSync(PEER_PYTHON, args, {
+    encoding: 'utf8',
+    // Its per-epoch losses and any error go straight to our stderr.
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  const text = result.stdout.split('\n').find((line) => line.startsWith('{"peer"'))
+  if (result.status !== 0 || text === undefined)
+    throw new Error(`the PyTorch peer failed (exit ${result.status})`)
+  return JSON.parse(text) as Line
+}
+
+/** The peer's per-image outputs (in its `image_ids` order) rearranged into `test`'s item order. */
+export function inItemOrder<T>(test: SceneSet, line: PeerLine, outputs: readonly T[]): T[] {
+  const at = new Map(line.image_ids.map((id, n) => [id, n]))
+  return test.items.map((item) => {
+    const n = at.get(item.imageId)
+    if (n === undefined) throw new Error(`the peer gave no outputs for image ${item.imageId}`)
+    return outputs[n] as T
+  })
+}
+
 /** Trains the peer on `train`, scores it on `test`; throws when the script fails. */
 export async function runPeer(
   train: SceneSet,
@@ -76,24 +100,9 @@ export async function runPeer(
       ...(recipe.augment ? ['--augment'] : []),
       ...(recipe.bnMomentum !== undefined ? ['--bn-momentum', String(recipe.bnMomentum)] : []),
     ]
-    const result = spawnSync(PEER_PYTHON, args, {
-      encoding: 'utf8',
-      // Its per-epoch losses and any error go straight to our stderr.
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 64 * 1024 * 1024,
-    })
-    const text = result.stdout.split('\n').find((line) => line.startsWith('{"peer"'))
-    if (result.status !== 0 || text === undefined)
-      throw new Error(`the PyTorch peer failed (exit ${result.status})`)
-    const line = JSON.parse(text) as PeerLine
-    const byId = new Map<number, DetectionMaps>()
+    const line = runPeerScript<PeerLine>(args)
     const maps = await readMapsFile(mapsFile, { ...line, images: line.test_images })
-    line.image_ids.forEach((id, n) => byId.set(id, maps[n] as DetectionMaps))
-    const ordered = test.items.map((item) => {
-      const one = byId.get(item.imageId)
-      if (one === undefined) throw new Error(`the peer gave no outputs for image ${item.imageId}`)
-      return one
-    })
+    const ordered = inItemOrder(test, line, maps)
     return { line, maps: ordered, report: scoreDetections(test, decodeAll(ordered)) }
   } finally {
     await rm(folder, { recursive: true, force: true })

@@ -14,20 +14,12 @@
 // both sides; --augment turns on each side's augmentation (the peer's is horizontal flips only).
 // The held-out scenes are the engine's validation set: with no early stopping they only measure.
 
-import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import pLimit from 'p-limit'
-import sharp from 'sharp'
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../src-shared/train-params'
 import { PREDICTION_DECODE, type DetectionMaps } from '../src-shared/tasks/detection-output'
 import type { CocoSummaryStats } from '../src-shared/coco-eval-report'
-import { imageSamples } from '../src-main/engine/data/image-batches'
 import { backendThreads, selectBackend } from '../src-main/engine/backend/select-backend'
-import {
-  trainDetector,
-  type DetectionBox,
-  type DetectionSet,
-} from '../src-main/engine/tasks/detection/train-detector'
+import { trainDetector, type DetectionSet } from '../src-main/engine/tasks/detection/train-detector'
 import { predictMaps } from '../src-main/engine/tasks/detection/predict-maps'
 import { detectionScenes, removeDetectionSceneCaches } from './detection-scenes'
 import {
@@ -38,17 +30,10 @@ import {
   type SceneSet,
 } from './detection-evaluate'
 import { runPeer } from './detection-peer'
+import { sceneSamples } from './scene-pixels'
 import { hasFlag, positiveIntegerOption, textOption } from './bench-options'
-
-const round = (value: number, digits: number) => Number(value.toFixed(digits))
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
-}
+import { median, rounded } from './bench-summary'
+import { trainableParameters } from './network-flops'
 
 function learningRateOption(): number {
   const value = Number(textOption('learning-rate', '0.001'))
@@ -56,38 +41,8 @@ function learningRateOption(): number {
   return value
 }
 
-/** The scenes' pixels (already the input size) and boxes, as the engine trains on them. */
-async function detectionSet(set: SceneSet, size: number): Promise<DetectionSet> {
-  const stride = size * size * 3
-  const pixels = new Uint8Array(set.items.length * stride)
-  const limit = pLimit(4)
-  await Promise.all(
-    set.items.map((item, n) =>
-      limit(async () => {
-        const { data, info } = await sharp(join(set.root, 'images', item.fileName))
-          .removeAlpha()
-          .raw()
-          .toBuffer({ resolveWithObject: true })
-        if (info.width !== size || info.height !== size)
-          throw new Error(`${item.fileName} is not ${size}×${size}`)
-        pixels.set(data, n * stride)
-      }),
-    ),
-  )
-  const classIndex = new Map(set.classes.map((c) => [c.categoryId, c.index]))
-  const boxes: DetectionBox[][] = set.items.map((item) =>
-    (item.boxes ?? []).map((box) => ({
-      classIndex: classIndex.get(box.categoryId) ?? 0,
-      bbox: box.bbox,
-      iscrowd: box.iscrowd,
-    })),
-  )
-  const labels = Int32Array.from(set.items, (item) => item.label)
-  return { images: imageSamples({ pixels, labels, count: set.items.length, size }), boxes }
-}
-
 function headline(stats: CocoSummaryStats) {
-  return { map: round(stats.ap, 4), map50: round(stats.ap50, 4), map75: round(stats.ap75, 4) }
+  return { map: rounded(stats.ap, 4), map50: rounded(stats.ap50, 4), map75: rounded(stats.ap75, 4) }
 }
 
 async function trainOurs(
@@ -122,14 +77,10 @@ async function trainOurs(
     const report = scoreDetections(testSet, decodeAll(maps))
     const seconds = run.epochs.reduce((sum, m) => sum + train.images.count / m.imagesPerSec, 0)
     return {
-      // Trainable weights only (BN's running statistics are not), as the peer counts them.
-      parameters: run.model.trainableWeights.reduce(
-        (sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
-        0,
-      ),
-      train_s: round(seconds, 2),
-      wall_s: round(wallS, 2),
-      images_per_s: round((run.epochs.length * train.images.count) / seconds, 1),
+      parameters: trainableParameters(run.model),
+      train_s: rounded(seconds, 2),
+      wall_s: rounded(wallS, 2),
+      images_per_s: rounded((run.epochs.length * train.images.count) / seconds, 1),
       epochs_run: run.epochs.length,
       ...headline(report.stats),
       predict_check: predictionCheck(testSet, decodeAll(maps, PREDICTION_DECODE)),
@@ -173,8 +124,8 @@ async function main(): Promise<void> {
     await detectionScenes({ split: 'test', scenes: testScenes, ...scenes }),
     1,
   )
-  const train = await detectionSet(trainSet, imageSize)
-  const test = await detectionSet(testSet, imageSize)
+  const train: DetectionSet = await sceneSamples(trainSet, imageSize)
+  const test: DetectionSet = await sceneSamples(testSet, imageSize)
   const params: TrainParams = {
     ...DEFAULT_TRAIN_PARAMS,
     epochs,
@@ -237,7 +188,7 @@ async function main(): Promise<void> {
         run,
       }),
     )
-    const ratio = round(ours.images_per_s / peer.line.images_per_s, 3)
+    const ratio = rounded(ours.images_per_s / peer.line.images_per_s, 3)
     runs.peer.push(peer.line.images_per_s)
     maps.peer.push(peerHeadline.map)
     runs.ratio.push(ratio)

@@ -243,7 +243,8 @@ class Detector(nn.Module):
         nn.init.constant_(self.box_size.bias, size_prior)
         nn.init.constant_(self.center_offset.bias, 0.5)
 
-    def forward(self, x):
+    def features(self, x):
+        """The stride-4 decoder features and the trunk over them, which the heads read."""
         x = x / 255.0
         maps = []
         for block in self.down:
@@ -252,8 +253,14 @@ class Detector(nn.Module):
         _, s4, s8, s16 = maps
         f = self.up8(torch.cat([F.interpolate(s16, scale_factor=2, mode="nearest"), s8], 1))
         f = self.up4(torch.cat([F.interpolate(f, scale_factor=2, mode="nearest"), s4], 1))
-        t = self.trunk(f)
+        return f, self.trunk(f)
+
+    def boxes(self, t):
         return torch.sigmoid(self.heatmap(t)), self.box_size(t), self.center_offset(t)
+
+    def forward(self, x):
+        _, t = self.features(x)
+        return self.boxes(t)
 
 
 def detection_loss(outputs, batch):

@@ -86,3 +86,11 @@ export function stepKernels(model: tf.LayersModel, batch: number): LayerKernel[]
 export function flopsPerImage(model: tf.LayersModel): number {
   return stepKernels(model, 1).reduce((sum, kernel) => sum + kernel.flops, 0)
 }
+
+/** Trainable weights only (BN's running statistics are not), as the PyTorch peers count them. */
+export function trainableParameters(model: tf.LayersModel): number {
+  return model.trainableWeights.reduce(
+    (sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
+    0,
+  )
+}

@@ -4,13 +4,8 @@
 // masks and boxes scored by the segmenter's own final evaluation (the COCOeval port, 'segm').
 
 import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import pLimit from 'p-limit'
-import sharp from 'sharp'
 import { instanceMask, type PrototypeMaps } from '../src-shared/tasks/segmentation-output'
 import type { DetectionMaps } from '../src-shared/tasks/detection-output'
-import { loadDataset } from '../src-main/dataset/load-dataset'
-import { imageSamples } from '../src-main/engine/data/image-batches'
 import {
   evaluateSegmentations,
   type EvaluatedSegmentationImage,
@@ -19,60 +14,24 @@ import {
 import { maskAtInput } from '../src-main/engine/tasks/segmentation/instance-masks'
 import type {
   MaskedBox,
-  SegmentationBox,
   SegmentationSet,
 } from '../src-main/engine/tasks/segmentation/train-segmenter'
-import { decodeAll, type SceneSet } from './detection-evaluate'
+import { decodeAll, loadSceneSet, type SceneSet } from './detection-evaluate'
+import { sceneSamples } from './scene-pixels'
 
 /** A scene folder as a job sees it, validated for instance_segmentation; throws when it fails. */
-export async function loadSegmentationSceneSet(
+export function loadSegmentationSceneSet(
   root: string,
   minImagesPerClass?: number,
 ): Promise<SceneSet> {
-  const { report, dataset } = await loadDataset(root, {
-    trainType: 'instance_segmentation',
-    ...(minImagesPerClass !== undefined && { minImagesPerClass }),
-  })
-  if (dataset === undefined)
-    throw new Error(`the scenes did not validate: ${JSON.stringify(report.findings.slice(0, 5))}`)
-  return {
-    root,
-    classes: [...dataset.classes].sort((a, b) => a.index - b.index),
-    items: dataset.items,
-    errors: report.errors,
-    warnings: report.warnings,
-  }
+  return loadSceneSet(root, minImagesPerClass, 'instance_segmentation')
 }
 
 /** The scenes' pixels (already the input size), boxes and masks, as the engine trains on them. */
-export async function segmentationSet(set: SceneSet, size: number): Promise<SegmentationSet> {
-  const stride = size * size * 3
-  const pixels = new Uint8Array(set.items.length * stride)
-  const limit = pLimit(4)
-  await Promise.all(
-    set.items.map((item, n) =>
-      limit(async () => {
-        const { data, info } = await sharp(join(set.root, 'images', item.fileName))
-          .removeAlpha()
-          .raw()
-          .toBuffer({ resolveWithObject: true })
-        if (info.width !== size || info.height !== size)
-          throw new Error(`${item.fileName} is not ${size}×${size}`)
-        pixels.set(data, n * stride)
-      }),
-    ),
-  )
-  const classIndex = new Map(set.classes.map((c) => [c.categoryId, c.index]))
-  const boxes: SegmentationBox[][] = set.items.map((item) =>
-    (item.boxes ?? []).map((box) => ({
-      classIndex: classIndex.get(box.categoryId) ?? 0,
-      bbox: box.bbox,
-      iscrowd: box.iscrowd,
-      ...(box.mask && { mask: maskAtInput(box.mask, size) }),
-    })),
-  )
-  const labels = Int32Array.from(set.items, (item) => item.label)
-  return { images: imageSamples({ pixels, labels, count: set.items.length, size }), boxes }
+export function segmentationSet(set: SceneSet, size: number): Promise<SegmentationSet> {
+  return sceneSamples(set, size, (box) => ({
+    ...(box.mask && { mask: maskAtInput(box.mask, size) }),
+  }))
 }
 
 /** The peer's prototype file: float32 [images, rows, cols, k] coefficients, then [images, pr, pc, k] prototypes. */

@@ -36,22 +36,14 @@ import {
 import { runSegmentationPeer } from './segmentation-peer'
 import { removeSegmentationSceneCaches, segmentationScenes } from './segmentation-scenes'
 import { hasFlag, positiveIntegerOption, textOption } from './bench-options'
-
-const round = (value: number, digits: number) => Number(value.toFixed(digits))
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
-}
+import { median, rounded } from './bench-summary'
+import { trainableParameters } from './network-flops'
 
 function headline(evaluation: SegmenterEvaluation) {
   return {
-    mask_map: round(evaluation.maskCoco.stats.ap, 4),
-    mask_map50: round(evaluation.maskCoco.stats.ap50, 4),
-    box_map50: round(evaluation.boxCoco.stats.ap50, 4),
+    mask_map: rounded(evaluation.maskCoco.stats.ap, 4),
+    mask_map50: rounded(evaluation.maskCoco.stats.ap50, 4),
+    box_map50: rounded(evaluation.boxCoco.stats.ap50, 4),
   }
 }
 
@@ -75,13 +67,10 @@ async function trainOurs(
     const evaluation = scoreSegmentations(testSet, pass.masked, params.imageSize)
     const seconds = run.epochs.reduce((sum, m) => sum + train.images.count / m.imagesPerSec, 0)
     return {
-      parameters: run.model.trainableWeights.reduce(
-        (sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
-        0,
-      ),
-      train_s: round(seconds, 2),
-      wall_s: round(wallS, 2),
-      images_per_s: round((run.epochs.length * train.images.count) / seconds, 1),
+      parameters: trainableParameters(run.model),
+      train_s: rounded(seconds, 2),
+      wall_s: rounded(wallS, 2),
+      images_per_s: rounded((run.epochs.length * train.images.count) / seconds, 1),
       epochs_run: run.epochs.length,
       ...headline(evaluation),
     }
@@ -185,7 +174,7 @@ async function main(): Promise<void> {
         run,
       }),
     )
-    const ratio = round(ours.images_per_s / peer.line.images_per_s, 3)
+    const ratio = rounded(ours.images_per_s / peer.line.images_per_s, 3)
     runs.peer.push(peer.line.images_per_s)
     maps.peer.push(peerHeadline.mask_map)
     runs.ratio.push(ratio)

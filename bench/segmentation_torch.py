@@ -128,17 +128,8 @@ class Segmenter(det.Detector):
             nn.init.zeros_(out.bias)
 
     def forward(self, x):
-        x = x / 255.0
-        maps = []
-        for block in self.down:
-            x = block(x)
-            maps.append(x)
-        _, s4, s8, s16 = maps
-        f = self.up8(torch.cat([F.interpolate(s16, scale_factor=2, mode="nearest"), s8], 1))
-        f = self.up4(torch.cat([F.interpolate(f, scale_factor=2, mode="nearest"), s4], 1))
-        t = self.trunk(f)
-        return (torch.sigmoid(self.heatmap(t)), self.box_size(t), self.center_offset(t),
-                self.coefficients(f), self.prototypes(f))
+        f, t = self.features(x)
+        return (*self.boxes(t), self.coefficients(f), self.prototypes(f))
 
 
 def mask_loss(coefficients, prototypes, selection, target, crop, weight):
