@@ -51,41 +51,67 @@ export interface DetectionDatasetFacts extends DatasetFacts {
   medianObjectSide?: number
 }
 
-/** The smallest listed side at which the median object keeps MIN_OBJECT_PX, never above the images' own size. */
-export function detectionInputSide(facts: DetectionDatasetFacts): number {
+/** How a task picks its input side from the dataset's facts. */
+export interface InputSideRule {
+  /** Sides tried, smallest first: each a multiple of the network's total stride (16). */
+  sides: readonly number[]
+  /** Input pixels the median object should span. */
+  minObjectPx: number
+  /** The side when the images' or their objects' size is unknown. */
+  fallback: number
+}
+
+/** The smallest listed side at which the median object keeps `minObjectPx`, never above the images' own size. */
+export function ruledInputSide(facts: DetectionDatasetFacts, rule: InputSideRule): number {
   const imageSide = facts.medianSide
-  const smallest: number = DETECTION_INPUT_SIDES[0]
-  if (!(imageSide > 0)) return smallest
+  if (!(imageSide > 0)) return rule.fallback
   // Enlarging past the images' own pixels adds cost and no detail.
   const cap = Math.max(MIN_INPUT_SIDE, Math.floor(imageSide / 16) * 16)
   const object = facts.medianObjectSide ?? 0
   const wanted =
     object > 0
-      ? (DETECTION_INPUT_SIDES.find((side) => (object * side) / imageSide >= MIN_OBJECT_PX) ??
-        LARGEST_SIDE)
-      : smallest
+      ? (rule.sides.find((side) => (object * side) / imageSide >= rule.minObjectPx) ?? LARGEST_SIDE)
+      : rule.fallback
   return Math.min(wanted, cap)
 }
 
-export function detectionTrainDefaults(
-  facts: DetectionDatasetFacts,
-): Pick<
+/** The smallest listed side at which the median object keeps MIN_OBJECT_PX, never above the images' own size. */
+export function detectionInputSide(facts: DetectionDatasetFacts): number {
+  return ruledInputSide(facts, {
+    sides: DETECTION_INPUT_SIDES,
+    minObjectPx: MIN_OBJECT_PX,
+    fallback: DETECTION_INPUT_SIDES[0],
+  })
+}
+
+export type RecipeDefaults = Pick<
   TrainParams,
   'imageSize' | 'batchSize' | 'epochs' | 'augment' | 'learningRate' | 'patience'
-> {
+>
+
+/** A recipe at `imageSize`, its epochs scaled down for large datasets. */
+export function recipeDefaults(
+  recipe: typeof DETECTION_RECIPE,
+  facts: DatasetFacts,
+  imageSize: number,
+): RecipeDefaults {
   // Thousands of images give many steps per epoch: fewer epochs reach the same point.
   const epochs =
     facts.images > 2_000
-      ? Math.max(8, Math.round((DETECTION_RECIPE.epochs * 2_000) / facts.images))
-      : DETECTION_RECIPE.epochs
+      ? Math.max(8, Math.round((recipe.epochs * 2_000) / facts.images))
+      : recipe.epochs
   return {
-    imageSize: detectionInputSide(facts),
-    batchSize: DETECTION_RECIPE.batchSize,
+    imageSize,
+    batchSize: recipe.batchSize,
     epochs,
-    augment: DETECTION_RECIPE.augment,
-    learningRate: DETECTION_RECIPE.learningRate,
-    patience: DETECTION_RECIPE.patience,
+    augment: recipe.augment,
+    learningRate: recipe.learningRate,
+    patience: recipe.patience,
   }
+}
+
+export function detectionTrainDefaults(facts: DetectionDatasetFacts): RecipeDefaults {
+  return recipeDefaults(DETECTION_RECIPE, facts, detectionInputSide(facts))
 }
 
 /** Full parameters for a detection run: the dataset's defaults over the shared ones. */

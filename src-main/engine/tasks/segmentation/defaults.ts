@@ -3,16 +3,19 @@
 // and patience; what differs is the input side: a mask needs a few prototype cells across its
 // object, not a few heatmap cells, and the input side is what a step's cost grows with.
 
-import type { TrainParams } from '../../../../src-shared/train-params'
-import { DETECTION_RECIPE, type DetectionDatasetFacts } from '../detection/defaults'
+import {
+  DETECTION_RECIPE,
+  recipeDefaults,
+  ruledInputSide,
+  type DetectionDatasetFacts,
+  type RecipeDefaults,
+} from '../detection/defaults'
 import { PROTOTYPE_STRIDE } from './model'
 
 /** Input sides tried, smallest first: each a multiple of the network's total stride (16). */
 export const SEGMENTATION_INPUT_SIDES = [64, 96, 128, 160, 192, 256, 320] as const
 /** The median object should span at least this many input pixels: five prototype cells. */
 export const MIN_MASK_OBJECT_PX = 5 * PROTOTYPE_STRIDE
-const MIN_INPUT_SIDE = 32
-const LARGEST_SIDE = 320
 
 /**
  * The detector's batch (8), Adam at 3e-3 on a cosine to 2% and patience (8), over 24 epochs.
@@ -38,38 +41,13 @@ export const SEGMENTATION_RECIPE = {
 
 /** The smallest listed side at which the median object keeps MIN_MASK_OBJECT_PX, never above the images' own size. */
 export function segmentationInputSide(facts: DetectionDatasetFacts): number {
-  const imageSide = facts.medianSide
-  const fallback = 128
-  if (!(imageSide > 0)) return fallback
-  // Enlarging past the images' own pixels adds cost and no detail.
-  const cap = Math.max(MIN_INPUT_SIDE, Math.floor(imageSide / 16) * 16)
-  const object = facts.medianObjectSide ?? 0
-  const wanted =
-    object > 0
-      ? (SEGMENTATION_INPUT_SIDES.find(
-          (side) => (object * side) / imageSide >= MIN_MASK_OBJECT_PX,
-        ) ?? LARGEST_SIDE)
-      : fallback
-  return Math.min(wanted, cap)
+  return ruledInputSide(facts, {
+    sides: SEGMENTATION_INPUT_SIDES,
+    minObjectPx: MIN_MASK_OBJECT_PX,
+    fallback: 128,
+  })
 }
 
-export function segmentationTrainDefaults(
-  facts: DetectionDatasetFacts,
-): Pick<
-  TrainParams,
-  'imageSize' | 'batchSize' | 'epochs' | 'augment' | 'learningRate' | 'patience'
-> {
-  // Thousands of images give many steps per epoch: fewer epochs reach the same point.
-  const epochs =
-    facts.images > 2_000
-      ? Math.max(8, Math.round((SEGMENTATION_RECIPE.epochs * 2_000) / facts.images))
-      : SEGMENTATION_RECIPE.epochs
-  return {
-    imageSize: segmentationInputSide(facts),
-    batchSize: SEGMENTATION_RECIPE.batchSize,
-    epochs,
-    augment: SEGMENTATION_RECIPE.augment,
-    learningRate: SEGMENTATION_RECIPE.learningRate,
-    patience: SEGMENTATION_RECIPE.patience,
-  }
+export function segmentationTrainDefaults(facts: DetectionDatasetFacts): RecipeDefaults {
+  return recipeDefaults(SEGMENTATION_RECIPE, facts, segmentationInputSide(facts))
 }
