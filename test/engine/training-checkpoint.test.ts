@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppFailure } from '../../src-shared/errors'
-import type { EpochMetrics } from '../../src-shared/job-events'
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/train-params'
 import { selectImages } from '../../src-main/engine/data/image-batches'
 import { selectBackend } from '../../src-main/engine/backend/select-backend'
@@ -17,9 +16,10 @@ import {
   disposeLoopTensors,
   readCheckpoint,
   readCheckpointManifest,
-  writeCheckpoint,
 } from '../../src-main/engine/trainer/training-checkpoint'
 import { syntheticImageSet } from './synthetic-images'
+import { pauseAfter, resumeFrom } from './trainer/paused-runs'
+import { history, maxDifference, weightsOf } from './trainer/run-comparison'
 
 const SIZE = 16
 // Augmentation, early stopping (best weights kept) and the plateau schedule all carry state.
@@ -37,24 +37,6 @@ const split = splitStratified(set.labels, 0.25, PARAMS.seed)
 const train = selectImages(set, split.train)
 const val = selectImages(set, split.val)
 const dirs: string[] = []
-
-/** Epoch metrics without the wall-clock fields, which differ between any two runs. */
-const history = (epochs: EpochMetrics[]) =>
-  epochs.map(({ imagesPerSec: _speed, elapsedMs: _elapsed, ...rest }) => rest)
-
-async function weightsOf(model: tf.LayersModel): Promise<Float32Array[]> {
-  return Promise.all(model.getWeights().map(async (w) => (await w.data()) as Float32Array))
-}
-
-function maxDifference(a: Float32Array[], b: Float32Array[]): number {
-  let max = 0
-  a.forEach((values, i) =>
-    values.forEach((value, j) => {
-      max = Math.max(max, Math.abs(value - (b[i]?.[j] ?? NaN)))
-    }),
-  )
-  return max
-}
 
 async function straightRun() {
   const trained = await trainClassifier({
@@ -89,16 +71,12 @@ describe('checkpoint and resume', () => {
 
     const dir = await mkdtemp(join(tmpdir(), 'checkpoint-'))
     dirs.push(dir)
-    let finishedEpochs = 0
     const paused = trainClassifier({
       train,
       val,
       numClasses: 3,
       params: PARAMS,
-      callbacks: { onEpoch: () => finishedEpochs++ },
-      onCheckpoint: (state, tensors) =>
-        writeCheckpoint(dir, state, tensors, { params: PARAMS, datasetFingerprint: 'x' }),
-      shouldStop: () => finishedEpochs >= 2,
+      ...pauseAfter(2, dir, PARAMS),
     })
     await expect(paused).rejects.toMatchObject({ error: { code: 'INTERRUPTED' } })
     // Only the latest epoch's tensor file is kept.
@@ -113,7 +91,7 @@ describe('checkpoint and resume', () => {
       numClasses: 3,
       params: PARAMS,
       callbacks: { onEpoch: () => {} },
-      resume: { state: checkpoint.manifest, tensors: checkpoint.tensors },
+      ...resumeFrom(checkpoint),
     })
     disposeLoopTensors(checkpoint.tensors)
     try {

@@ -1,8 +1,8 @@
-import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobResult, JobSummary } from '../../src-shared/job-events'
-import { rawRequest, startTestServer, streamLines, until, type TestServer } from './server-fixture'
+import { exists, interruptedJob } from './interrupted-jobs'
+import { rawRequest, startTestServer, streamLines, type TestServer } from './server-fixture'
 
 let server: TestServer
 beforeAll(async () => {
@@ -19,30 +19,9 @@ const PARAMS = 'epochs=40&image_size=32&batch_size=8&seed=3'
 const progress = (client: string, extra: string) =>
   `/progress?train_type=classification&bucket_name=${client}&${extra}`
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  )
-}
-
-/** Starts a long run and interrupts it once it has checkpointed `epochs` epochs. */
-async function interruptedRun(client: string, epochs: number): Promise<string> {
-  const started = await rawRequest(server.port, progress(client, `${PARAMS}&wait=false`))
-  expect(started.status).toBe(202)
-  const { jobId } = started.json<{ jobId: string }>()
-  const manifest = join(server.home, 'checkpoints', jobId, 'checkpoint.json')
-  await until(async () => {
-    const seen = server.core.jobs
-      .liveJob(jobId)
-      ?.log.all()
-      .filter((e) => e.type === 'epoch').length
-    return (seen ?? 0) > epochs && (await exists(manifest))
-  }, 90_000)
-  const stopped = await rawRequest(server.port, `/interrupt?bucket_name=${client}`)
-  expect(stopped.status).toBe(200)
-  return jobId
-}
+/** Starts a long run and interrupts it once it has run more than `epochs` epochs. */
+const interruptedRun = (client: string, epochs: number) =>
+  interruptedJob(server, progress(client, `${PARAMS}&wait=false`), client, epochs + 1, 90_000)
 
 describe('resume=<job id>', () => {
   it('continues an interrupted run to a stored model and removes its checkpoint', async () => {

@@ -2,17 +2,11 @@
 // reported resumable, `resume=<job id>` finishes it with every epoch in order and removes the
 // checkpoint, and a resume after the dataset changed is refused with RESUME_NOT_POSSIBLE.
 
-import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobResult, JobSummary } from '../../src-shared/job-events'
-import {
-  rawRequest,
-  startTestServer,
-  streamLines,
-  until,
-  type TestServer,
-} from '../http/server-fixture'
+import { exists, interruptedJob } from '../http/interrupted-jobs'
+import { rawRequest, startTestServer, streamLines, type TestServer } from '../http/server-fixture'
 
 let server: TestServer
 beforeAll(async () => {
@@ -25,29 +19,8 @@ afterAll(() => server?.close())
 const PARAMS = 'epochs=10&image_size=32&batch_size=8&seed=3&patience=0'
 const progress = (extra: string) => `/progress?train_type=obj_detection&bucket_name=det&${extra}`
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  )
-}
-
-async function interruptedRun(): Promise<string> {
-  const started = await rawRequest(server.port, progress(`${PARAMS}&wait=false`))
-  expect(started.status).toBe(202)
-  const { jobId } = started.json<{ jobId: string }>()
-  const manifest = join(server.home, 'checkpoints', jobId, 'checkpoint.json')
-  await until(async () => {
-    const seen = server.core.jobs
-      .liveJob(jobId)
-      ?.log.all()
-      .filter((e) => e.type === 'epoch').length
-    return (seen ?? 0) >= 1 && (await exists(manifest))
-  }, 120_000)
-  const stopped = await rawRequest(server.port, '/interrupt?bucket_name=det')
-  expect(stopped.status).toBe(200)
-  return jobId
-}
+const interruptedRun = () =>
+  interruptedJob(server, progress(`${PARAMS}&wait=false`), 'det', 1, 120_000)
 
 describe('resuming obj_detection jobs', () => {
   it('an interrupted detection job is resumable and resume=<id> finishes it', async () => {

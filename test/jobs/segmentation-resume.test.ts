@@ -2,17 +2,11 @@
 // reported resumable, and `resume=<job id>` finishes it with every epoch, the segmenter's own
 // metrics for the ones before the pause included.
 
-import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobResult, JobSummary } from '../../src-shared/job-events'
-import {
-  rawRequest,
-  startTestServer,
-  streamLines,
-  until,
-  type TestServer,
-} from '../http/server-fixture'
+import { exists, interruptedJob } from '../http/interrupted-jobs'
+import { rawRequest, startTestServer, streamLines, type TestServer } from '../http/server-fixture'
 
 let server: TestServer
 beforeAll(async () => {
@@ -25,27 +19,9 @@ const PARAMS = 'epochs=8&image_size=32&batch_size=6&seed=2&patience=0'
 const progress = (extra: string) =>
   `/progress?train_type=instance_segmentation&bucket_name=seg&${extra}`
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  )
-}
-
 describe('resuming instance_segmentation jobs', () => {
   it('an interrupted segmentation job is resumable and resume=<id> finishes it', async () => {
-    const started = await rawRequest(server.port, progress(`${PARAMS}&wait=false`))
-    expect(started.status).toBe(202)
-    const { jobId } = started.json<{ jobId: string }>()
-    const manifest = join(server.home, 'checkpoints', jobId, 'checkpoint.json')
-    await until(async () => {
-      const seen = server.core.jobs
-        .liveJob(jobId)
-        ?.log.all()
-        .filter((e) => e.type === 'epoch').length
-      return (seen ?? 0) >= 1 && (await exists(manifest))
-    }, 120_000)
-    expect((await rawRequest(server.port, '/interrupt?bucket_name=seg')).status).toBe(200)
+    const jobId = await interruptedJob(server, progress(`${PARAMS}&wait=false`), 'seg', 1, 120_000)
     const record = (await rawRequest(server.port, `/api/jobs/${jobId}`)).json<JobSummary>()
     expect(record.result).toMatchObject({ state: 'interrupted', resumable: true })
     expect(record.params.task).toBe('instance_segmentation')

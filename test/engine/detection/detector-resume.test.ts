@@ -8,30 +8,19 @@ import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DetectionEpochMetrics } from '../../../src-shared/tasks/detection-metrics'
-import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../../src-shared/train-params'
 import { selectBackend } from '../../../src-main/engine/backend/select-backend'
 import { trainDetector } from '../../../src-main/engine/tasks/detection/train-detector'
 import {
   CHECKPOINT_MANIFEST,
   disposeLoopTensors,
   readCheckpoint,
-  writeCheckpoint,
 } from '../../../src-main/engine/trainer/training-checkpoint'
 import { drawnObjects } from '../trainer/drawn-objects'
+import { drawnObjectParams, pauseAfter, resumeFrom } from '../trainer/paused-runs'
 import { history, maxDifference, weightsOf } from '../trainer/run-comparison'
 
-const SIZE = 32
-const PARAMS: TrainParams = {
-  ...DEFAULT_TRAIN_PARAMS,
-  architecture: 'centernet',
-  imageSize: SIZE,
-  epochs: 4,
-  batchSize: 4,
-  learningRate: 3e-3,
-  augment: true,
-  patience: 2,
-  seed: 5,
-}
+const PARAMS = drawnObjectParams(5)
+const SIZE = PARAMS.imageSize
 const train = drawnObjects(10, 1, SIZE)
 const val = drawnObjects(4, 2, SIZE)
 const dirs: string[] = []
@@ -67,16 +56,12 @@ describe('detector checkpoints', () => {
 
     const dir = await mkdtemp(join(tmpdir(), 'detector-checkpoint-'))
     dirs.push(dir)
-    let finished = 0
     const paused = trainDetector({
       train,
       val,
       numClasses: 2,
       params: PARAMS,
-      callbacks: { onEpoch: () => finished++ },
-      onCheckpoint: (state, tensors) =>
-        writeCheckpoint(dir, state, tensors, { params: PARAMS, datasetFingerprint: 'x' }),
-      shouldStop: () => finished >= 2,
+      ...pauseAfter(2, dir, PARAMS),
     })
     await expect(paused).rejects.toMatchObject({ error: { code: 'INTERRUPTED' } })
     expect((await readdir(dir)).sort()).toEqual([CHECKPOINT_MANIFEST, 'epoch-0002.bin'])
@@ -94,7 +79,7 @@ describe('detector checkpoints', () => {
       numClasses: 2,
       params: PARAMS,
       callbacks: { onEpoch: (m) => posted.push(m) },
-      resume: { state: checkpoint.manifest, tensors: checkpoint.tensors },
+      ...resumeFrom(checkpoint),
     })
     disposeLoopTensors(checkpoint.tensors)
     try {
@@ -114,17 +99,13 @@ describe('detector checkpoints', () => {
   it('a checkpoint of another training set is refused', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'detector-checkpoint-'))
     dirs.push(dir)
-    let finished = 0
     await expect(
       trainDetector({
         train,
         val,
         numClasses: 2,
         params: { ...PARAMS, epochs: 2 },
-        callbacks: { onEpoch: () => finished++ },
-        onCheckpoint: (state, tensors) =>
-          writeCheckpoint(dir, state, tensors, { params: PARAMS, datasetFingerprint: 'x' }),
-        shouldStop: () => finished >= 1,
+        ...pauseAfter(1, dir, PARAMS),
       }),
     ).rejects.toMatchObject({ error: { code: 'INTERRUPTED' } })
     const checkpoint = await readCheckpoint(dir)
@@ -136,7 +117,7 @@ describe('detector checkpoints', () => {
           numClasses: 2,
           params: PARAMS,
           callbacks: { onEpoch: () => {} },
-          resume: { state: checkpoint.manifest, tensors: checkpoint.tensors },
+          ...resumeFrom(checkpoint),
         }),
       ).rejects.toMatchObject({ error: { code: 'CHECKPOINT_UNREADABLE' } })
     } finally {

@@ -7,29 +7,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../../src-shared/train-params'
 import { selectBackend } from '../../../src-main/engine/backend/select-backend'
 import { trainSegmenter } from '../../../src-main/engine/tasks/segmentation/train-segmenter'
 import {
   disposeLoopTensors,
   readCheckpoint,
-  writeCheckpoint,
 } from '../../../src-main/engine/trainer/training-checkpoint'
 import { drawnObjects } from '../trainer/drawn-objects'
+import { drawnObjectParams, pauseAfter, resumeFrom } from '../trainer/paused-runs'
 import { history, maxDifference, weightsOf } from '../trainer/run-comparison'
 
-const SIZE = 32
-const PARAMS: TrainParams = {
-  ...DEFAULT_TRAIN_PARAMS,
-  architecture: 'centernet',
-  imageSize: SIZE,
-  epochs: 4,
-  batchSize: 4,
-  learningRate: 3e-3,
-  augment: true,
-  patience: 2,
-  seed: 9,
-}
+const PARAMS = drawnObjectParams(9)
+const SIZE = PARAMS.imageSize
 const train = drawnObjects(8, 4, SIZE)
 const val = drawnObjects(4, 5, SIZE)
 let dir: string
@@ -56,18 +45,8 @@ describe('segmenter checkpoints', () => {
     const straightWeights = await weightsOf(straight.model)
     straight.model.dispose()
 
-    let finished = 0
     await expect(
-      trainSegmenter({
-        train,
-        val,
-        numClasses: 2,
-        params: PARAMS,
-        callbacks: { onEpoch: () => finished++ },
-        onCheckpoint: (state, tensors) =>
-          writeCheckpoint(dir, state, tensors, { params: PARAMS, datasetFingerprint: 'x' }),
-        shouldStop: () => finished >= 2,
-      }),
+      trainSegmenter({ train, val, numClasses: 2, params: PARAMS, ...pauseAfter(2, dir, PARAMS) }),
     ).rejects.toMatchObject({ error: { code: 'INTERRUPTED' } })
 
     const checkpoint = await readCheckpoint(dir)
@@ -83,7 +62,7 @@ describe('segmenter checkpoints', () => {
       numClasses: 2,
       params: PARAMS,
       callbacks: { onEpoch: () => {} },
-      resume: { state: checkpoint.manifest, tensors: checkpoint.tensors },
+      ...resumeFrom(checkpoint),
     })
     disposeLoopTensors(checkpoint.tensors)
     try {

@@ -11,7 +11,6 @@ import {
 } from '../../../src-shared/tasks/segmentation-output'
 import type { SegmentationEpochMetrics } from '../../../src-shared/tasks/segmentation-metrics'
 import { DEFAULT_TRAIN_PARAMS } from '../../../src-shared/train-params'
-import { imageSamples } from '../../../src-main/engine/data/image-batches'
 import {
   drawBoxVariation,
   moveBoxes,
@@ -25,45 +24,12 @@ import {
   type SegmentationSet,
 } from '../../../src-main/engine/tasks/segmentation/train-segmenter'
 import { setUpWasmBackend } from '../kernel-comparison'
+import { drawnObjects } from '../trainer/drawn-objects'
 
 const SIZE = 64
-const COLOURS = [
-  [230, 40, 40],
-  [40, 90, 230],
-] as const
-
 /** Noise with one or two shapes: class 0 a disc, class 1 a square, each with its mask. */
 export function shapes(count: number, seed: number): SegmentationSet {
-  const random = seededRandom(seed)
-  const pixels = new Uint8Array(count * SIZE * SIZE * 3)
-  const boxes: SegmentationBox[][] = []
-  for (let n = 0; n < count; n++) {
-    const base = n * SIZE * SIZE * 3
-    for (let i = 0; i < SIZE * SIZE * 3; i++) pixels[base + i] = 90 + Math.floor(random() * 40)
-    const own: SegmentationBox[] = []
-    for (let k = 0; k < 1 + (n % 2); k++) {
-      const side = 16 + Math.floor(random() * 10)
-      const x = k * 32 + Math.floor(random() * (32 - side))
-      const y = Math.floor(random() * (SIZE - side))
-      const classIndex = Math.floor(random() * 2)
-      const mask = new Uint8Array(SIZE * SIZE)
-      const r = side / 2
-      for (let py = y; py < y + side; py++)
-        for (let px = x; px < x + side; px++) {
-          const inside =
-            classIndex === 1 || (px + 0.5 - x - r) ** 2 + (py + 0.5 - y - r) ** 2 <= r * r
-          if (!inside) continue
-          mask[py * SIZE + px] = 1
-          pixels.set(COLOURS[classIndex] as readonly number[], base + (py * SIZE + px) * 3)
-        }
-      own.push({ classIndex, bbox: [x, y, side, side], iscrowd: 0, mask })
-    }
-    boxes.push(own)
-  }
-  return {
-    images: imageSamples({ pixels, labels: new Int32Array(count), count, size: SIZE }),
-    boxes,
-  }
+  return drawnObjects(count, seed, SIZE, 10)
 }
 
 beforeAll(async () => {

@@ -13,8 +13,16 @@ const COLOURS = [
   [40, 90, 230],
 ] as const
 
-/** `count` images of `size` px; a SegmentationSet is a DetectionSet whose boxes carry masks. */
-export function drawnObjects(count: number, seed: number, size: number): SegmentationSet {
+/**
+ * `count` images of `size` px; a SegmentationSet is a DetectionSet whose boxes carry masks. A
+ * shape's side is a quarter of the image plus up to `spread` px (an eighth of the image unless told).
+ */
+export function drawnObjects(
+  count: number,
+  seed: number,
+  size: number,
+  spread = size / 8,
+): SegmentationSet {
   const random = seededRandom(seed)
   const pixels = new Uint8Array(count * size * size * 3)
   const boxes: SegmentationBox[][] = []
@@ -24,7 +32,7 @@ export function drawnObjects(count: number, seed: number, size: number): Segment
     for (let i = 0; i < size * size * 3; i++) pixels[base + i] = 90 + Math.floor(random() * 40)
     const own: SegmentationBox[] = []
     for (let k = 0; k < 1 + (n % 2); k++) {
-      const side = Math.round(half / 2) + Math.floor(random() * (half / 4))
+      const side = Math.round(half / 2) + Math.floor(random() * spread)
       const x = k * half + Math.floor(random() * (half - side))
       const y = Math.floor(random() * (size - side))
       const classIndex = Math.floor(random() * 2)
