@@ -207,6 +207,17 @@ def conv_bn_relu(cin, cout, keras_momentum, stride=1):
 COSINE_FLOOR = 0.02
 
 
+def stacked(per_image):
+    """Per-image tuples of target arrays → one tensor per target, the images stacked."""
+    return [torch.from_numpy(np.stack(part)) for part in zip(*per_image)]
+
+
+def size_prior(boxes):
+    """The median object's side in heatmap cells: where the size head's bias starts."""
+    sides = sorted(math.sqrt(w * h) / STRIDE for b in boxes for _, (_, _, w, h), crowd in b if not crowd)
+    return sides[len(sides) // 2] if sides else 0.0
+
+
 def cosine_rate(base, step, total):
     progress = min(1.0, max(0.0, step / max(1, total)))
     return base * (COSINE_FLOOR + (1 - COSINE_FLOOR) * 0.5 * (1 + math.cos(math.pi * progress)))
@@ -306,14 +317,11 @@ def main():
     if train_px.shape[2] != side or side % 16 or test_px.shape[1:3] != train_px.shape[1:3]:
         raise SystemExit("scenes must be square, all one size, a multiple of 16")
     rows = cols = side // STRIDE
-    stacked = lambda per: [torch.from_numpy(np.stack(part)) for part in zip(*per)]
     plain = stacked([targets(b, classes, rows, cols) for b in train_boxes])
     mirrored = stacked([targets(flipped(b, side), classes, rows, cols) for b in train_boxes]) if a.augment else None
     x_train = torch.from_numpy(train_px).permute(0, 3, 1, 2).float().contiguous()
 
-    sides = sorted(math.sqrt(w * h) / STRIDE for b in train_boxes for _, (_, _, w, h), crowd in b if not crowd)
-    size_prior = sides[len(sides) // 2] if sides else 0.0
-    model = Detector(classes, a.bn_momentum, size_prior)
+    model = Detector(classes, a.bn_momentum, size_prior(train_boxes))
     opt = torch.optim.Adam(model.parameters(), lr=a.learning_rate)
     n = len(x_train)
     steps_per_epoch = (n + a.batch_size - 1) // a.batch_size

@@ -167,14 +167,10 @@ def main():
     if train_px.shape[2] != side or side % 16 or test_px.shape[1:3] != train_px.shape[1:3]:
         raise SystemExit("scenes must be square, all one size, a multiple of 16")
     rows = cols = side // det.STRIDE
-    stacked = lambda per: [torch.from_numpy(np.stack(part)) for part in zip(*per)]
-    plain = stacked([det.targets(b, classes, rows, cols) for b in train_boxes])
+    plain = det.stacked([det.targets(b, classes, rows, cols) for b in train_boxes])
     x_train = torch.from_numpy(train_px).permute(0, 3, 1, 2).float().contiguous()
 
-    sides = sorted(math.sqrt(w * h) / det.STRIDE for b in train_boxes
-                   for _, (_, _, w, h), crowd in b if not crowd)
-    size_prior = sides[len(sides) // 2] if sides else 0.0
-    model = Segmenter(classes, a.bn_momentum, size_prior)
+    model = Segmenter(classes, a.bn_momentum, det.size_prior(train_boxes))
     opt = torch.optim.Adam(model.parameters(), lr=a.learning_rate)
     n = len(x_train)
     steps_per_epoch = (n + a.batch_size - 1) // a.batch_size
@@ -189,7 +185,7 @@ def main():
             x = x_train[torch.from_numpy(idx)]
             batch = [t[torch.from_numpy(idx)] for t in plain]
             slots = max(1, max(sum(1 for _, _, c in train_boxes[j] if not c) for j in idx))
-            mt = stacked([mask_targets(train_boxes[j], train_masks[j], side, slots) for j in idx])
+            mt = det.stacked([mask_targets(train_boxes[j], train_masks[j], side, slots) for j in idx])
             for group in opt.param_groups:
                 group["lr"] = det.cosine_rate(a.learning_rate, step, a.epochs * steps_per_epoch)
             step += 1
