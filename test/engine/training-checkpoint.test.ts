@@ -19,7 +19,7 @@ import {
 } from '../../src-main/engine/trainer/training-checkpoint'
 import { syntheticImageSet } from './synthetic-images'
 import { pauseAfter, resumeFrom } from './trainer/paused-runs'
-import { history, maxDifference, weightsOf } from './trainer/run-comparison'
+import { history, maxDifference, weightsOf, withWeights } from './trainer/run-comparison'
 
 const SIZE = 16
 // Augmentation, early stopping (best weights kept) and the plateau schedule all carry state.
@@ -38,20 +38,16 @@ const train = selectImages(set, split.train)
 const val = selectImages(set, split.val)
 const dirs: string[] = []
 
-async function straightRun() {
-  const trained = await trainClassifier({
-    train,
-    val,
-    numClasses: 3,
-    params: PARAMS,
-    callbacks: { onEpoch: () => {} },
-  })
-  try {
-    return { weights: await weightsOf(trained.model), epochs: trained.epochs }
-  } finally {
-    trained.model.dispose()
-  }
-}
+const straightRun = () =>
+  withWeights(
+    trainClassifier({
+      train,
+      val,
+      numClasses: 3,
+      params: PARAMS,
+      callbacks: { onEpoch: () => {} },
+    }),
+  )
 
 beforeAll(async () => {
   await selectBackend('wasm', { threads: 1 })

@@ -17,7 +17,7 @@ import {
 } from '../../../src-main/engine/trainer/training-checkpoint'
 import { drawnObjects } from '../trainer/drawn-objects'
 import { drawnObjectParams, pauseAfter, resumeFrom } from '../trainer/paused-runs'
-import { history, maxDifference, weightsOf } from '../trainer/run-comparison'
+import { history, maxDifference, weightsOf, withWeights } from '../trainer/run-comparison'
 
 const PARAMS = drawnObjectParams(5)
 const SIZE = PARAMS.imageSize
@@ -25,20 +25,10 @@ const train = drawnObjects(10, 1, SIZE)
 const val = drawnObjects(4, 2, SIZE)
 const dirs: string[] = []
 
-async function straightRun() {
-  const trained = await trainDetector({
-    train,
-    val,
-    numClasses: 2,
-    params: PARAMS,
-    callbacks: { onEpoch: () => {} },
-  })
-  try {
-    return { ...trained, weights: await weightsOf(trained.model) }
-  } finally {
-    trained.model.dispose()
-  }
-}
+const straightRun = () =>
+  withWeights(
+    trainDetector({ train, val, numClasses: 2, params: PARAMS, callbacks: { onEpoch: () => {} } }),
+  )
 
 beforeAll(async () => {
   await selectBackend('wasm', { threads: 1 })

@@ -15,7 +15,7 @@ import {
 } from '../../../src-main/engine/trainer/training-checkpoint'
 import { drawnObjects } from '../trainer/drawn-objects'
 import { drawnObjectParams, pauseAfter, resumeFrom } from '../trainer/paused-runs'
-import { history, maxDifference, weightsOf } from '../trainer/run-comparison'
+import { history, maxDifference, weightsOf, withWeights } from '../trainer/run-comparison'
 
 const PARAMS = drawnObjectParams(9)
 const SIZE = PARAMS.imageSize
@@ -35,15 +35,15 @@ afterAll(async () => {
 
 describe('segmenter checkpoints', () => {
   it('a run paused after epoch 2 and resumed equals the run that never paused', async () => {
-    const straight = await trainSegmenter({
-      train,
-      val,
-      numClasses: 2,
-      params: PARAMS,
-      callbacks: { onEpoch: () => {} },
-    })
-    const straightWeights = await weightsOf(straight.model)
-    straight.model.dispose()
+    const straight = await withWeights(
+      trainSegmenter({
+        train,
+        val,
+        numClasses: 2,
+        params: PARAMS,
+        callbacks: { onEpoch: () => {} },
+      }),
+    )
 
     await expect(
       trainSegmenter({ train, val, numClasses: 2, params: PARAMS, ...pauseAfter(2, dir, PARAMS) }),
@@ -66,7 +66,7 @@ describe('segmenter checkpoints', () => {
     })
     disposeLoopTensors(checkpoint.tensors)
     try {
-      expect(maxDifference(await weightsOf(resumed.model), straightWeights)).toBeLessThan(1e-6)
+      expect(maxDifference(await weightsOf(resumed.model), straight.weights)).toBeLessThan(1e-6)
       expect(history(resumed.epochs)).toEqual(history(straight.epochs))
       expect(resumed.epochs.map((m) => m.epoch)).toEqual(straight.epochs.map((m) => m.epoch))
       expect(resumed.epochs.every((m) => Number.isFinite(m.maskLoss))).toBe(true)

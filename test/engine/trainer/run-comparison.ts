@@ -23,3 +23,15 @@ export function maxDifference(a: Float32Array[], b: Float32Array[]): number {
 
 export const history = (epochs: readonly EpochMetrics[]) =>
   epochs.map(({ imagesPerSec: _speed, elapsedMs: _elapsed, ...rest }) => rest)
+
+/** A finished run with its weights read out; its model is disposed, so only the values remain. */
+export async function withWeights<Run extends { model: tf.LayersModel }>(
+  running: Promise<Run>,
+): Promise<Run & { weights: Float32Array[] }> {
+  const trained = await running
+  try {
+    return { ...trained, weights: await weightsOf(trained.model) }
+  } finally {
+    trained.model.dispose()
+  }
+}
