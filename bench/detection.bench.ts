@@ -31,15 +31,9 @@ import {
 } from './detection-evaluate'
 import { runPeer } from './detection-peer'
 import { sceneSamples } from './scene-pixels'
-import { hasFlag, positiveIntegerOption, textOption } from './bench-options'
+import { hasFlag } from './bench-options'
 import { median, rounded } from './bench-summary'
-import { trainableParameters } from './network-flops'
-
-function learningRateOption(): number {
-  const value = Number(textOption('learning-rate', '0.001'))
-  if (!(value > 0 && value < 1)) throw new Error('--learning-rate must be between 0 and 1')
-  return value
-}
+import { commonFields, runFields, sceneBenchOptions, sceneShape } from './scene-bench'
 
 function headline(stats: CocoSummaryStats) {
   return { map: rounded(stats.ap, 4), map50: rounded(stats.ap50, 4), map75: rounded(stats.ap75, 4) }
@@ -75,13 +69,8 @@ async function trainOurs(
       }
     }
     const report = scoreDetections(testSet, decodeAll(maps))
-    const seconds = run.epochs.reduce((sum, m) => sum + train.images.count / m.imagesPerSec, 0)
     return {
-      parameters: trainableParameters(run.model),
-      train_s: rounded(seconds, 2),
-      wall_s: rounded(wallS, 2),
-      images_per_s: rounded((run.epochs.length * train.images.count) / seconds, 1),
-      epochs_run: run.epochs.length,
+      ...runFields(run, train.images.count, wallS),
       ...headline(report.stats),
       predict_check: predictionCheck(testSet, decodeAll(maps, PREDICTION_DECODE)),
     }
@@ -95,28 +84,21 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ removed_caches: await removeDetectionSceneCaches() }))
     return
   }
-  const threads = positiveIntegerOption('threads', 2)
-  const trainScenes = positiveIntegerOption('train-scenes', 400)
-  const testScenes = positiveIntegerOption('test-scenes', 100)
-  const epochs = positiveIntegerOption('epochs', 20)
-  const imageSize = positiveIntegerOption('image-size', 128)
-  const classes = positiveIntegerOption('classes', 10)
-  const batchSize = positiveIntegerOption('batch-size', 16)
-  const repeat = positiveIntegerOption('repeat', 1)
-  const learningRate = learningRateOption()
+  const options = sceneBenchOptions({
+    trainScenes: 400,
+    testScenes: 100,
+    imageSize: 128,
+    batchSize: 16,
+    learningRate: '0.001',
+  })
+  const { threads, trainScenes, testScenes, epochs, imageSize, batchSize, repeat } = options
+  const { learningRate } = options
   const augment = hasFlag('augment')
   const seed = DEFAULT_TRAIN_PARAMS.seed
-  if (imageSize % 16 !== 0) throw new Error('--image-size must be a multiple of 16')
 
   await selectBackend('wasm', { threads })
   tf.env().set('PROD', true)
-  // Items from 1/8 to 0.44 of the scene's side: 16–56 px at the default 128.
-  const scenes = {
-    size: imageSize,
-    classes,
-    minItem: Math.round(imageSize / 8),
-    maxItem: Math.round(imageSize * 0.44),
-  }
+  const scenes = sceneShape(imageSize, options.classes)
   const trainSet = await loadSceneSet(
     await detectionScenes({ split: 'train', scenes: trainScenes, ...scenes }),
   )
@@ -136,17 +118,7 @@ async function main(): Promise<void> {
     augment,
     patience: 0,
   }
-  const common = {
-    threads,
-    train_scenes: trainScenes,
-    test_scenes: testScenes,
-    image_size: imageSize,
-    classes,
-    epochs,
-    batch_size: batchSize,
-    learning_rate: learningRate,
-    augment,
-  }
+  const common = { ...commonFields(options), augment }
   const runs = { ours: [] as number[], peer: [] as number[], ratio: [] as number[] }
   const maps = { ours: [] as number[], peer: [] as number[] }
   for (let run = 1; run <= repeat; run++) {

@@ -35,9 +35,9 @@ import {
 } from './segmentation-evaluate'
 import { runSegmentationPeer } from './segmentation-peer'
 import { removeSegmentationSceneCaches, segmentationScenes } from './segmentation-scenes'
-import { hasFlag, positiveIntegerOption, textOption } from './bench-options'
+import { hasFlag } from './bench-options'
 import { median, rounded } from './bench-summary'
-import { trainableParameters } from './network-flops'
+import { commonFields, runFields, sceneBenchOptions, sceneShape } from './scene-bench'
 
 function headline(evaluation: SegmenterEvaluation) {
   return {
@@ -65,15 +65,7 @@ async function trainOurs(
   try {
     const pass = segmentationPass(run.model, test, params.batchSize, testSet.classes.length)
     const evaluation = scoreSegmentations(testSet, pass.masked, params.imageSize)
-    const seconds = run.epochs.reduce((sum, m) => sum + train.images.count / m.imagesPerSec, 0)
-    return {
-      parameters: trainableParameters(run.model),
-      train_s: rounded(seconds, 2),
-      wall_s: rounded(wallS, 2),
-      images_per_s: rounded((run.epochs.length * train.images.count) / seconds, 1),
-      epochs_run: run.epochs.length,
-      ...headline(evaluation),
-    }
+    return { ...runFields(run, train.images.count, wallS), ...headline(evaluation) }
   } finally {
     run.model.dispose()
   }
@@ -84,28 +76,20 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ removed_caches: await removeSegmentationSceneCaches() }))
     return
   }
-  const threads = positiveIntegerOption('threads', 2)
-  const trainScenes = positiveIntegerOption('train-scenes', 200)
-  const testScenes = positiveIntegerOption('test-scenes', 50)
-  const epochs = positiveIntegerOption('epochs', 20)
-  const imageSize = positiveIntegerOption('image-size', 96)
-  const classes = positiveIntegerOption('classes', 10)
-  const batchSize = positiveIntegerOption('batch-size', 8)
-  const repeat = positiveIntegerOption('repeat', 1)
-  const learningRate = Number(textOption('learning-rate', '0.003'))
-  if (!(learningRate > 0 && learningRate < 1))
-    throw new Error('--learning-rate must be between 0 and 1')
-  if (imageSize % 16 !== 0) throw new Error('--image-size must be a multiple of 16')
+  const options = sceneBenchOptions({
+    trainScenes: 200,
+    testScenes: 50,
+    imageSize: 96,
+    batchSize: 8,
+    learningRate: '0.003',
+  })
+  const { threads, trainScenes, testScenes, epochs, imageSize, batchSize, repeat } = options
+  const { learningRate } = options
   const seed = DEFAULT_TRAIN_PARAMS.seed
 
   await selectBackend('wasm', { threads })
   tf.env().set('PROD', true)
-  const scenes = {
-    size: imageSize,
-    classes,
-    minItem: Math.round(imageSize / 8),
-    maxItem: Math.round(imageSize * 0.44),
-  }
+  const scenes = sceneShape(imageSize, options.classes)
   const trainSet = await loadSegmentationSceneSet(
     await segmentationScenes({ split: 'train', scenes: trainScenes, ...scenes }),
   )
@@ -125,16 +109,7 @@ async function main(): Promise<void> {
     augment: false,
     patience: 0,
   }
-  const common = {
-    threads,
-    train_scenes: trainScenes,
-    test_scenes: testScenes,
-    image_size: imageSize,
-    classes,
-    epochs,
-    batch_size: batchSize,
-    learning_rate: learningRate,
-  }
+  const common = commonFields(options)
   const runs = { ours: [] as number[], peer: [] as number[], ratio: [] as number[] }
   const maps = { ours: [] as number[], peer: [] as number[] }
   for (let run = 1; run <= repeat; run++) {

@@ -1,0 +1,70 @@
+// What the two scene benchmarks (detection and segmentation) share around their training: the
+// options they read, how large the items in their scenes are, and the timing fields of the line
+// they print for the engine's run.
+
+import type * as tf from '@tensorflow/tfjs'
+import { positiveIntegerOption, textOption } from './bench-options'
+import { rounded } from './bench-summary'
+import { trainableParameters } from './network-flops'
+
+export interface SceneBenchDefaults {
+  trainScenes: number
+  testScenes: number
+  imageSize: number
+  batchSize: number
+  learningRate: string
+}
+
+/** The command line's options over a benchmark's own defaults; throws on a value out of range. */
+export function sceneBenchOptions(defaults: SceneBenchDefaults) {
+  const options = {
+    threads: positiveIntegerOption('threads', 2),
+    trainScenes: positiveIntegerOption('train-scenes', defaults.trainScenes),
+    testScenes: positiveIntegerOption('test-scenes', defaults.testScenes),
+    epochs: positiveIntegerOption('epochs', 20),
+    imageSize: positiveIntegerOption('image-size', defaults.imageSize),
+    classes: positiveIntegerOption('classes', 10),
+    batchSize: positiveIntegerOption('batch-size', defaults.batchSize),
+    repeat: positiveIntegerOption('repeat', 1),
+    learningRate: Number(textOption('learning-rate', defaults.learningRate)),
+  }
+  if (!(options.learningRate > 0 && options.learningRate < 1))
+    throw new Error('--learning-rate must be between 0 and 1')
+  if (options.imageSize % 16 !== 0) throw new Error('--image-size must be a multiple of 16')
+  return options
+}
+
+/** Scenes of `size` px whose items span 1/8 to 0.44 of the side: 16–56 px at 128. */
+export function sceneShape(size: number, classes: number) {
+  return { size, classes, minItem: Math.round(size / 8), maxItem: Math.round(size * 0.44) }
+}
+
+/** The engine's run as the JSON line reports it: its size, training time and speed. */
+export function runFields(
+  run: { model: tf.LayersModel; epochs: readonly { imagesPerSec: number }[] },
+  trainImages: number,
+  wallS: number,
+) {
+  const seconds = run.epochs.reduce((sum, m) => sum + trainImages / m.imagesPerSec, 0)
+  return {
+    parameters: trainableParameters(run.model),
+    train_s: rounded(seconds, 2),
+    wall_s: rounded(wallS, 2),
+    images_per_s: rounded((run.epochs.length * trainImages) / seconds, 1),
+    epochs_run: run.epochs.length,
+  }
+}
+
+/** The options every line of a run repeats. */
+export function commonFields(options: ReturnType<typeof sceneBenchOptions>) {
+  return {
+    threads: options.threads,
+    train_scenes: options.trainScenes,
+    test_scenes: options.testScenes,
+    image_size: options.imageSize,
+    classes: options.classes,
+    epochs: options.epochs,
+    batch_size: options.batchSize,
+    learning_rate: options.learningRate,
+  }
+}
