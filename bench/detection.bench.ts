@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs'
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../src-shared/train-params'
 import { PREDICTION_DECODE, type DetectionMaps } from '../src-shared/tasks/detection-output'
 import type { CocoSummaryStats } from '../src-shared/coco-eval-report'
-import { backendThreads, selectBackend } from '../src-main/engine/backend/select-backend'
+import { selectBackend } from '../src-main/engine/backend/select-backend'
 import { trainDetector, type DetectionSet } from '../src-main/engine/tasks/detection/train-detector'
 import { predictMaps } from '../src-main/engine/tasks/detection/predict-maps'
 import { detectionScenes, removeDetectionSceneCaches } from './detection-scenes'
@@ -32,8 +32,14 @@ import {
 import { runPeer } from './detection-peer'
 import { sceneSamples } from './scene-pixels'
 import { hasFlag } from './bench-options'
-import { median, rounded } from './bench-summary'
-import { commonFields, runFields, sceneBenchOptions, sceneShape } from './scene-bench'
+import { rounded } from './bench-summary'
+import {
+  commonFields,
+  runFields,
+  sceneBenchOptions,
+  sceneRunLines,
+  sceneShape,
+} from './scene-bench'
 
 function headline(stats: CocoSummaryStats) {
   return { map: rounded(stats.ap, 4), map50: rounded(stats.ap50, 4), map75: rounded(stats.ap75, 4) }
@@ -119,23 +125,10 @@ async function main(): Promise<void> {
     patience: 0,
   }
   const common = { ...commonFields(options), augment }
-  const runs = { ours: [] as number[], peer: [] as number[], ratio: [] as number[] }
-  const maps = { ours: [] as number[], peer: [] as number[] }
+  const lines = sceneRunLines('detection', common, 'map')
   for (let run = 1; run <= repeat; run++) {
     const ours = await trainOurs(train, test, testSet, params)
-    console.log(
-      JSON.stringify({
-        bench: 'detection',
-        engine: 'training-server',
-        backend: tf.getBackend(),
-        ...common,
-        threads: backendThreads(),
-        ...ours,
-        run,
-      }),
-    )
-    runs.ours.push(ours.images_per_s)
-    maps.ours.push(ours.map)
+    lines.ours(ours, run)
     if (hasFlag('no-peer')) continue
     const peer = await runPeer(trainSet, testSet, {
       threads,
@@ -145,51 +138,17 @@ async function main(): Promise<void> {
       augment,
       seed,
     })
-    const peerHeadline = headline(peer.report.stats)
-    console.log(
-      JSON.stringify({
-        bench: 'detection',
-        engine: 'pytorch',
-        version: peer.line.version,
-        ...common,
-        parameters: peer.line.parameters,
-        train_s: peer.line.train_s,
-        images_per_s: peer.line.images_per_s,
-        ...peerHeadline,
+    lines.peer(
+      peer.line,
+      {
+        ...headline(peer.report.stats),
         predict_check: predictionCheck(testSet, decodeAll(peer.maps, PREDICTION_DECODE)),
-        run,
-      }),
-    )
-    const ratio = rounded(ours.images_per_s / peer.line.images_per_s, 3)
-    runs.peer.push(peer.line.images_per_s)
-    maps.peer.push(peerHeadline.map)
-    runs.ratio.push(ratio)
-    console.log(
-      JSON.stringify({
-        bench: 'detection-ratio',
-        images_per_s_ratio: ratio,
-        ours_map: ours.map,
-        peer_map: peerHeadline.map,
-        ours_map50: ours.map50,
-        peer_map50: peerHeadline.map50,
-        run,
-      }),
+      },
+      ours,
+      run,
     )
   }
-  if (repeat > 1)
-    console.log(
-      JSON.stringify({
-        bench: 'detection-median',
-        runs: repeat,
-        ours_images_per_s: median(runs.ours),
-        ours_map: median(maps.ours),
-        ...(runs.peer.length > 0 && {
-          peer_images_per_s: median(runs.peer),
-          peer_map: median(maps.peer),
-          images_per_s_ratio: median(runs.ratio),
-        }),
-      }),
-    )
+  lines.median(repeat)
 }
 
 main().catch((error: unknown) => {

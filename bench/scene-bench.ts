@@ -1,10 +1,11 @@
 // What the two scene benchmarks (detection and segmentation) share around their training: the
-// options they read, how large the items in their scenes are, and the timing fields of the line
-// they print for the engine's run.
+// options they read, how large the items in their scenes are, and the JSON lines they print.
 
-import type * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs'
+import { backendThreads } from '../src-main/engine/backend/select-backend'
 import { positiveIntegerOption, textOption } from './bench-options'
-import { rounded } from './bench-summary'
+import { median, rounded } from './bench-summary'
+import type { PeerLine } from './detection-peer'
 import { trainableParameters } from './network-flops'
 
 export interface SceneBenchDefaults {
@@ -66,5 +67,81 @@ export function commonFields(options: ReturnType<typeof sceneBenchOptions>) {
     epochs: options.epochs,
     batch_size: options.batchSize,
     learning_rate: options.learningRate,
+  }
+}
+
+type Fields = Record<string, unknown>
+
+/**
+ * The JSON lines of a scene benchmark's runs: the engine's and the peer's line per run, their
+ * ratio line, and a median line over the runs. `metric` names the headline field (`map`,
+ * `mask_map`); the ratio line also carries `metric` + '50'.
+ */
+export function sceneRunLines(bench: string, common: Fields, metric: string) {
+  const speeds = { ours: [] as number[], peer: [] as number[], ratio: [] as number[] }
+  const maps = { ours: [] as number[], peer: [] as number[] }
+  return {
+    ours(fields: Fields & { images_per_s: number }, run: number) {
+      console.log(
+        JSON.stringify({
+          bench,
+          engine: 'training-server',
+          backend: tf.getBackend(),
+          ...common,
+          threads: backendThreads(),
+          ...fields,
+          run,
+        }),
+      )
+      speeds.ours.push(fields.images_per_s)
+      maps.ours.push(fields[metric] as number)
+    },
+    peer(line: PeerLine, headline: Fields, ours: Fields & { images_per_s: number }, run: number) {
+      console.log(
+        JSON.stringify({
+          bench,
+          engine: 'pytorch',
+          version: line.version,
+          ...common,
+          parameters: line.parameters,
+          train_s: line.train_s,
+          images_per_s: line.images_per_s,
+          ...headline,
+          run,
+        }),
+      )
+      const ratio = rounded(ours.images_per_s / line.images_per_s, 3)
+      speeds.peer.push(line.images_per_s)
+      maps.peer.push(headline[metric] as number)
+      speeds.ratio.push(ratio)
+      console.log(
+        JSON.stringify({
+          bench: `${bench}-ratio`,
+          images_per_s_ratio: ratio,
+          [`ours_${metric}`]: ours[metric],
+          [`peer_${metric}`]: headline[metric],
+          [`ours_${metric}50`]: ours[`${metric}50`],
+          [`peer_${metric}50`]: headline[`${metric}50`],
+          run,
+        }),
+      )
+    },
+    /** Prints the median line when there was more than one run. */
+    median(repeat: number) {
+      if (repeat <= 1) return
+      console.log(
+        JSON.stringify({
+          bench: `${bench}-median`,
+          runs: repeat,
+          ours_images_per_s: median(speeds.ours),
+          [`ours_${metric}`]: median(maps.ours),
+          ...(speeds.peer.length > 0 && {
+            peer_images_per_s: median(speeds.peer),
+            [`peer_${metric}`]: median(maps.peer),
+            images_per_s_ratio: median(speeds.ratio),
+          }),
+        }),
+      )
+    },
   }
 }

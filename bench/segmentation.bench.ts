@@ -20,7 +20,7 @@
 
 import * as tf from '@tensorflow/tfjs'
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../src-shared/train-params'
-import { backendThreads, selectBackend } from '../src-main/engine/backend/select-backend'
+import { selectBackend } from '../src-main/engine/backend/select-backend'
 import {
   segmentationPass,
   trainSegmenter,
@@ -36,8 +36,14 @@ import {
 import { runSegmentationPeer } from './segmentation-peer'
 import { removeSegmentationSceneCaches, segmentationScenes } from './segmentation-scenes'
 import { hasFlag } from './bench-options'
-import { median, rounded } from './bench-summary'
-import { commonFields, runFields, sceneBenchOptions, sceneShape } from './scene-bench'
+import { rounded } from './bench-summary'
+import {
+  commonFields,
+  runFields,
+  sceneBenchOptions,
+  sceneRunLines,
+  sceneShape,
+} from './scene-bench'
 
 function headline(evaluation: SegmenterEvaluation) {
   return {
@@ -110,23 +116,10 @@ async function main(): Promise<void> {
     patience: 0,
   }
   const common = commonFields(options)
-  const runs = { ours: [] as number[], peer: [] as number[], ratio: [] as number[] }
-  const maps = { ours: [] as number[], peer: [] as number[] }
+  const lines = sceneRunLines('segmentation', common, 'mask_map')
   for (let run = 1; run <= repeat; run++) {
     const ours = await trainOurs(train, test, testSet, params)
-    console.log(
-      JSON.stringify({
-        bench: 'segmentation',
-        engine: 'training-server',
-        backend: tf.getBackend(),
-        ...common,
-        threads: backendThreads(),
-        ...ours,
-        run,
-      }),
-    )
-    runs.ours.push(ours.images_per_s)
-    maps.ours.push(ours.mask_map)
+    lines.ours(ours, run)
     if (hasFlag('no-peer')) continue
     const peer = await runSegmentationPeer(
       trainSet,
@@ -135,50 +128,9 @@ async function main(): Promise<void> {
       seed,
       imageSize,
     )
-    const peerHeadline = headline(peer.evaluation)
-    console.log(
-      JSON.stringify({
-        bench: 'segmentation',
-        engine: 'pytorch',
-        version: peer.line.version,
-        ...common,
-        parameters: peer.line.parameters,
-        train_s: peer.line.train_s,
-        images_per_s: peer.line.images_per_s,
-        ...peerHeadline,
-        run,
-      }),
-    )
-    const ratio = rounded(ours.images_per_s / peer.line.images_per_s, 3)
-    runs.peer.push(peer.line.images_per_s)
-    maps.peer.push(peerHeadline.mask_map)
-    runs.ratio.push(ratio)
-    console.log(
-      JSON.stringify({
-        bench: 'segmentation-ratio',
-        images_per_s_ratio: ratio,
-        ours_mask_map: ours.mask_map,
-        peer_mask_map: peerHeadline.mask_map,
-        ours_mask_map50: ours.mask_map50,
-        peer_mask_map50: peerHeadline.mask_map50,
-        run,
-      }),
-    )
+    lines.peer(peer.line, headline(peer.evaluation), ours, run)
   }
-  if (repeat > 1)
-    console.log(
-      JSON.stringify({
-        bench: 'segmentation-median',
-        runs: repeat,
-        ours_images_per_s: median(runs.ours),
-        ours_mask_map: median(maps.ours),
-        ...(runs.peer.length > 0 && {
-          peer_images_per_s: median(runs.peer),
-          peer_mask_map: median(maps.peer),
-          images_per_s_ratio: median(runs.ratio),
-        }),
-      }),
-    )
+  lines.median(repeat)
 }
 
 main().catch((error: unknown) => {
