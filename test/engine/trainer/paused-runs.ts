@@ -1,6 +1,6 @@
-// Runs paused after a few epochs for the checkpoint tests: the parameters the detector and the
-// segmenter resume tests train with, and the trainer hooks that write a checkpoint after every
-// epoch and stop the run once enough epochs finished.
+// Runs paused after a few epochs for the checkpoint tests: the trainer hooks that write a
+// checkpoint after every epoch and stop the run once enough epochs finished, the options that
+// resume from it, and the parameters the detector and segmenter resume tests train with.
 
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../../src-shared/train-params'
 import {
