@@ -23,3 +23,13 @@ it('uses larger batches and fewer epochs as the dataset grows', () => {
   expect(large.augment).toBe(false)
   expect(datasetTrainDefaults({ images: 5_000_000, medianSide: 28 }).epochs).toBe(4)
 })
+
+it('keeps augmentation on below 20,000 images, with the epochs it needs to pay off', () => {
+  const tenth = datasetTrainDefaults({ images: 6_000, medianSide: 28 })
+  expect(tenth.augment).toBe(true)
+  expect(tenth.epochs).toBe(20)
+  expect(datasetTrainDefaults({ images: 19_999, medianSide: 28 }).augment).toBe(true)
+  // Without augmentation the cap stays 12: the full set's recipe does not change.
+  expect(datasetTrainDefaults({ images: 20_000, medianSide: 28 }).augment).toBe(false)
+  expect(datasetTrainDefaults({ images: 20_000, medianSide: 28 }).epochs).toBeLessThanOrEqual(12)
+})
