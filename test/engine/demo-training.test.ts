@@ -60,4 +60,5 @@ it('trains the demo dataset to at least 90% validation accuracy with the default
   expect(metrics.perClass?.map((c) => c.support)).toEqual([8, 8, 8, 8])
   for (const scores of metrics.perClass ?? []) expect(scores.f1).toBeGreaterThanOrEqual(0.7)
   expect(seconds).toBeLessThan(60)
-})
+  // The test's own limit is above the asserted minute, so a slow run fails on the measured time.
+}, 120_000)
