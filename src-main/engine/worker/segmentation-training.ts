@@ -5,14 +5,9 @@
 // boxes and assemble masks) and metrics.json written. Training checkpoints and resumes as
 // detection's does.
 
-import { resolve } from 'node:path'
 import type { SegmentationTrainingMetrics } from '../../../src-shared/tasks/segmentation-metrics'
-import type { BackendName, TrainParams } from '../../../src-shared/train-params'
+import type { BackendName } from '../../../src-shared/train-params'
 import type { ClassificationItem } from '../../../src-shared/validate-annotations'
-import { writeJsonAtomically } from '../../platform/atomic-file'
-import { saveKerasH5 } from '../export/keras-h5'
-import { kerasDetectionTrainingConfig } from '../export/keras-h5-layout'
-import { saveTfjsModel } from '../export/tfjs'
 import {
   evaluateSegmentations,
   type EvaluatedSegmentationImage,
@@ -27,27 +22,12 @@ import {
   type SegmentationSet,
   type TrainedSegmenter,
 } from '../tasks/segmentation/train-segmenter'
-import { decodeDataset } from './decode-dataset'
 import { trainResumable } from './resumable-training'
-import {
-  detectorInputSide,
-  measuredFrames,
-  trainingCallbacks,
-  inputBoxes,
-  splitShuffled,
-  type TrainingEnvironment,
-} from './detection-training'
-import { checkTrainingMemory, trainingMemoryLimit } from './training-memory'
-import {
-  MODEL_FILES,
-  type DetectionTrainingMessage,
-  type MetricsFile,
-  type TrainingMessage,
-  type TrainingRequest,
-} from './training-protocol'
+import { detectorInputSide, trainingCallbacks, inputBoxes } from './detection-training'
+import { exportObjectModel, objectRows, type Frame, type TrainingEnvironment } from './object-run'
+import type { DetectionTrainingMessage, MetricsFile, TrainingRequest } from './training-protocol'
 
 type Post = (message: DetectionTrainingMessage) => void
-type Frame = { width: number; height: number }
 
 /** metrics.json of a segmentation run. */
 export type SegmentationMetricsFile = SegmentationTrainingMetrics &
@@ -73,34 +53,16 @@ export async function runSegmentationTraining(
   env: TrainingEnvironment,
 ): Promise<void> {
   const side = detectorInputSide(request.params.imageSize)
-  const params: TrainParams = { ...request.params, imageSize: side }
-  env.context.inputSide = side
-  if (side !== request.params.imageSize)
-    post({
-      type: 'log',
-      level: 'info',
-      message: `Input side ${side}px: the segmenter takes multiples of 16`,
-    })
-  if (request.memoryLimitBytes !== undefined)
-    checkTrainingMemory(
-      params,
-      trainingMemoryLimit(request.memoryLimitBytes, env.backend),
-      params.imageSize,
-    )
-  const classOf = new Map(request.classes.map((info) => [info.categoryId, info.index]))
-  const decodable = request.items.map((item) => ({ ...item, label: Math.max(0, item.label) }))
-  const decoded = await decodeDataset(
-    { ...request, items: decodable },
-    post as (m: TrainingMessage) => void,
-    { size: side },
+  const { params, classOf, decoded, rows, frames, split } = await objectRows(
+    request,
+    post,
+    env,
+    side,
+    'segmenter',
   )
   let trained: TrainedSegmenter | undefined
   try {
-    const byFile = new Map(request.items.map((item) => [item.fileName, item]))
-    const rows = decoded.fileNames.map((fileName) => byFile.get(fileName) as ClassificationItem)
-    const sized = await measuredFrames(rows, request.datasetRoot)
-    const objects = rows.map((item, i) => inputObjects(item, sized[i]!, side, classOf))
-    const split = splitShuffled(rows.length, params.valSplit, params.seed)
+    const objects = rows.map((item, i) => inputObjects(item, frames[i]!, side, classOf))
     const part = (indices: number[]): SegmentationSet => ({
       images: decoded.set.select(indices),
       boxes: indices.map((i) => objects[i] ?? []),
@@ -120,13 +82,13 @@ export async function runSegmentationTraining(
       val,
       params.batchSize,
       numClasses,
-      (row) => sized[split.val[row] as number] as Frame,
+      (row) => frames[split.val[row] as number] as Frame,
     )
     const images: EvaluatedSegmentationImage[] = split.val.map((row) => {
       const item = rows[row] as ClassificationItem
       return {
         file: item.fileName,
-        ...(sized[row] as Frame),
+        ...(frames[row] as Frame),
         boxes: (item.boxes ?? []).flatMap((box) => {
           const classIndex = classOf.get(box.categoryId)
           if (classIndex === undefined) return []
@@ -165,54 +127,27 @@ export async function runSegmentationTraining(
       boxCoco,
       worstImages,
     }
-    await exportSegmenter(request, params, trained, metrics, decoded.skipped, env, post)
+    const labels = segmentationLabels({
+      classes: request.classes,
+      imageSize: side,
+      stride: trained.stride,
+      prototypeStride: PROTOTYPE_STRIDE,
+    })
+    const metricsFile: SegmentationMetricsFile = {
+      ...metrics,
+      backend: env.backend,
+      params,
+      threads: env.threads,
+      skippedImages: decoded.skipped,
+    }
+    await exportObjectModel(
+      request,
+      params,
+      { model: trained.model, labels, metrics, metricsFile },
+      post,
+    )
   } finally {
     trained?.model.dispose()
     decoded.close()
   }
-}
-
-async function exportSegmenter(
-  request: TrainingRequest,
-  params: TrainParams,
-  trained: TrainedSegmenter,
-  metrics: SegmentationTrainingMetrics,
-  skipped: MetricsFile['skippedImages'],
-  env: TrainingEnvironment,
-  post: Post,
-): Promise<void> {
-  const out = request.outDir
-  const exporting = (done: number) =>
-    post({ type: 'progress', stage: 'exporting', unit: 'files', done, total: 5 })
-  exporting(0)
-  const files: string[] = []
-  await saveKerasH5(
-    trained.model,
-    resolve(out, MODEL_FILES.keras),
-    kerasDetectionTrainingConfig(params.learningRate),
-  )
-  files.push(MODEL_FILES.keras)
-  exporting(1)
-  files.push(...(await saveTfjsModel(trained.model, out)))
-  exporting(3)
-  const labels = segmentationLabels({
-    classes: request.classes,
-    imageSize: params.imageSize,
-    stride: trained.stride,
-    prototypeStride: PROTOTYPE_STRIDE,
-  })
-  await writeJsonAtomically(resolve(out, MODEL_FILES.labels), labels)
-  files.push(MODEL_FILES.labels)
-  exporting(4)
-  const metricsFile: SegmentationMetricsFile = {
-    ...metrics,
-    backend: env.backend,
-    params,
-    threads: env.threads,
-    skippedImages: skipped,
-  }
-  await writeJsonAtomically(resolve(out, MODEL_FILES.metrics), metricsFile)
-  files.push(MODEL_FILES.metrics)
-  exporting(5)
-  post({ type: 'done', metrics, files })
 }

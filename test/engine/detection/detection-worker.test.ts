@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import h5wasm from 'h5wasm/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_TRAIN_PARAMS } from '../../../src-shared/train-params'
 import type { ClassInfo, ClassificationItem } from '../../../src-shared/validate-annotations'
@@ -18,7 +19,7 @@ import type {
   DetectionLabelsFile,
   DetectionMetricsFile,
 } from '../../../src-main/engine/worker/detection-training'
-import { splitShuffled } from '../../../src-main/engine/worker/detection-training'
+import { splitShuffled } from '../../../src-main/engine/worker/object-run'
 import type { TrainingMessage } from '../../../src-main/engine/worker/training-protocol'
 
 let root: string
@@ -82,6 +83,15 @@ describe('the detection run in the training worker', () => {
       expect.arrayContaining(['model.json', 'weights.bin', 'labels.json', 'metrics.json']),
     )
     for (const file of result.files) expect(existsSync(join(out, file))).toBe(true)
+    // The classifier's loss name in model.h5 would not fit the detector's outputs: none is kept.
+    await h5wasm.ready
+    const h5 = new h5wasm.File(join(out, 'model.h5'), 'r')
+    try {
+      const training = JSON.parse(String(h5.attrs.training_config?.value)) as { loss: unknown }
+      expect(training.loss).toBeNull()
+    } finally {
+      h5.close()
+    }
     const epoch = messages.find((m) => m.type === 'epoch')
     expect(epoch?.type === 'epoch' && epoch.metrics).toMatchObject({ task: 'obj_detection' })
 
